@@ -1,0 +1,1 @@
+"""Qingshe (青社): the platform of the university–community youth practice programme."""

@@ -1,0 +1,3 @@
+from ninja import NinjaAPI
+
+api = NinjaAPI(urls_namespace="api-v1")

@@ -1,0 +1,180 @@
+"""The one place that decides what a person may see and do.
+
+A Membership gives a role in an organisation; the role applies to that organisation's whole
+subtree. Every selector, page and API endpoint asks this module, through `can()` for one object
+or the `*_q()` helpers for a list. Nothing else interprets roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from qingshe.orgs.models import Membership, Organisation, Role
+
+if TYPE_CHECKING:
+    from qingshe.accounts.models import User
+
+ADMIN_ROLES = frozenset({Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN})
+# Roles that look after the people of their subtree (see members, follow up on their records).
+STEWARD_ROLES = ADMIN_ROLES | {
+    Role.BRANCH_SECRETARY,
+    Role.COMMUNITY_STAFF,
+    Role.COMMUNITY_SECRETARY,
+    Role.INSTRUCTOR,
+}
+# Roles that may read a clear resident ID number (certification, insurance, honours).
+ID_NUMBER_ROLES = frozenset({Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN})
+
+# action → the roles that grant it over the subtree of the membership's organisation.
+ORG_ACTIONS: dict[str, frozenset[str]] = {
+    "org.view": frozenset(Role.values),
+    "org.view_members": STEWARD_ROLES,
+    "org.manage": ADMIN_ROLES,
+}
+PERSON_ACTIONS: dict[str, frozenset[str]] = {
+    "person.view": STEWARD_ROLES,
+    "person.view_contact": STEWARD_ROLES,
+    "person.view_id_number": ID_NUMBER_ROLES,
+    "person.edit": frozenset(),  # only the person themself (and platform staff)
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    org_id: int
+    path: str
+
+
+def grants(user: User | Any) -> tuple[Grant, ...]:
+    """The active roles of `user`, read once per request and cached on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_qingshe_grants", None)
+    if cached is None:
+        rows = Membership.objects.filter(user_id=user.pk, is_active=True).values_list(
+            "role", "org_id", "org__path"
+        )
+        cached = tuple(Grant(role=r, org_id=o, path=p) for r, o, p in rows)
+        user._qingshe_grants = cached
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants (after a service changed the user's memberships)."""
+    if hasattr(user, "_qingshe_grants"):
+        del user._qingshe_grants
+
+
+def is_platform_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def has_role(user: Any, roles: Iterable[str] | None = None) -> bool:
+    wanted = set(roles) if roles is not None else None
+    return any(wanted is None or g.role in wanted for g in grants(user))
+
+
+def _grant_paths(user: Any, roles: Iterable[str]) -> list[str]:
+    wanted = set(roles)
+    return [g.path for g in grants(user) if g.role in wanted]
+
+
+def holds_over(user: Any, org: Organisation, roles: Iterable[str]) -> bool:
+    """True when `user` holds one of `roles` at `org` or at one of its ancestors."""
+    return any(org.path.startswith(path) for path in _grant_paths(user, roles))
+
+
+def _ancestor_ids(user: Any) -> set[int]:
+    ids: set[int] = set()
+    for g in grants(user):
+        ids.update(int(part) for part in g.path.strip("/").split("/")[:-1] if part)
+    return ids
+
+
+def subtree_q(user: Any, roles: Iterable[str], *, prefix: str = "") -> Q:
+    """A filter for rows whose organisation (reached by `prefix`, e.g. "org__") lies in a
+    subtree where `user` holds one of `roles`. Matches nothing when there is none."""
+    paths = _grant_paths(user, roles)
+    if is_platform_staff(user):
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+# --- organisations ------------------------------------------------------------------------------
+def orgs_visible_q(user: Any) -> Q:
+    """Organisations a person may see: the subtrees of their memberships, plus the ancestors of
+    those (names for breadcrumbs). Siblings and cousins stay invisible."""
+    if is_platform_staff(user):
+        return Q()
+    q = subtree_q(user, ORG_ACTIONS["org.view"])
+    ancestors = _ancestor_ids(user)
+    return q | Q(pk__in=ancestors) if ancestors else q
+
+
+def can_org(user: Any, action: str, org: Organisation) -> bool:
+    if is_platform_staff(user):
+        return True
+    if action == "org.view":
+        return holds_over(user, org, ORG_ACTIONS[action]) or org.pk in _ancestor_ids(user)
+    if action == "org.view_members":
+        # Stewards of the subtree, and the members of that very organisation (classmates).
+        return holds_over(user, org, ORG_ACTIONS[action]) or any(
+            g.org_id == org.pk for g in grants(user)
+        )
+    return holds_over(user, org, ORG_ACTIONS[action])
+
+
+# --- people -------------------------------------------------------------------------------------
+def people_q(user: Any, action: str) -> Q:
+    """A filter on User rows: the people whose membership lies where `user` may do `action`."""
+    if is_platform_staff(user):
+        return Q()
+    roles = PERSON_ACTIONS[action]
+    own = Q(pk=user.pk) if getattr(user, "pk", None) else Q(pk__in=[])
+    if not roles:
+        return own
+    if not _grant_paths(user, roles):
+        return own
+    # A subquery, not a join, so that a person with several memberships appears once.
+    members = Membership.objects.filter(
+        subtree_q(user, roles, prefix="org__"), is_active=True
+    ).values("user_id")
+    return own | Q(pk__in=members)
+
+
+def can_person(user: Any, action: str, person: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_platform_staff(user) or user.pk == person.pk:
+        return True
+    roles = PERSON_ACTIONS[action]
+    if not roles:
+        return False
+    paths = _grant_paths(user, roles)
+    if not paths:
+        return False
+    person_paths = Membership.objects.filter(user_id=person.pk, is_active=True).values_list(
+        "org__path", flat=True
+    )
+    return any(pp.startswith(p) for pp in person_paths for p in paths)
+
+
+def can(user: Any, action: str, obj: Any) -> bool:
+    """May `user` do `action` ("org.view", "person.view_id_number", …) on `obj`?"""
+    if action in ORG_ACTIONS:
+        return can_org(user, action, obj)
+    if action in PERSON_ACTIONS:
+        return can_person(user, action, obj)
+    if action == "admin.access":
+        return is_platform_staff(user) or bool(getattr(user, "is_staff", False))
+    raise KeyError(f"unknown action {action!r}")

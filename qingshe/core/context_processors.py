@@ -1,0 +1,19 @@
+"""Template context every page needs: the navigation for the person's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from qingshe.core import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_is_admin": access.can(user, "admin.access", None),
+        "nav_roles": sorted({g.role for g in access.grants(user)}),
+    }

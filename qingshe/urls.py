@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from qingshe.api.v1 import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("qingshe.accounts.urls")),
+    path("orgs/", include("qingshe.orgs.urls")),
+    path("", include("qingshe.core.urls")),
+]
+
+admin.site.site_header = "青社 Qingshe"
+admin.site.site_title = "青社 Qingshe"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
