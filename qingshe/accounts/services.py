@@ -6,13 +6,14 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -473,3 +474,235 @@ def token_authenticate(raw: str) -> User | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
+
+
+# === Bulk creation =============================================================================
+# Added for the demo city (qingshe/demo) and usable by imports: thousands of people in a few
+# queries, with the same invariants as user_create / student_profile_save (phone format and
+# uniqueness, unique volunteer numbers, ID checksum and encryption, guardian consent for minors,
+# consent records with the notice version, university/department derived from the branch) and
+# one AuditEvent per batch instead of one per row.
+@dataclass
+class NewPerson:
+    """One row for users_bulk_create. `birth_date`/`sex` are taken from `id_number` when given."""
+
+    name: str
+    volunteer_no: str
+    phone: str | None = None
+    username: str | None = None
+    sex: str = ""
+    birth_date: date | None = None
+    id_number: str | None = None
+    guardian: GuardianConsent | None = None
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _existing(field: str, values: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks([v for v in values if v], 500):
+        found.update(User.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
+    return found
+
+
+@transaction.atomic
+def users_bulk_create(
+    *,
+    actor: User | None,
+    people: list[NewPerson],
+    password_hash: str | None = None,
+    consent_purposes: tuple[str, ...] = (ConsentPurpose.PRIVACY_NOTICE,),
+    batch_size: int = 1000,
+    source: str = "",
+) -> list[User]:
+    """Create many people at once. `password_hash` is an already encoded password (hash it once
+    with make_password and share it); without it the accounts get unusable passwords.
+
+    Every person gets a consent record per purpose under the current notice version; a person
+    under 18 needs a guardian for it, and a child under 14 is refused without one.
+    """
+    from django.contrib.auth.hashers import identify_hasher, make_password
+
+    if password_hash is not None:
+        identify_hasher(password_hash)  # raises ValueError for anything that is not an encoded hash
+    today = timezone.localdate()
+    users: list[User] = []
+    seen: dict[str, set[str]] = {"phone": set(), "username": set(), "volunteer_no": set(), "digest": set()}
+    for row in people:
+        name = (row.name or "").strip()
+        if not name:
+            raise ValidationFailed("name_required", _("Please enter the person's name."), field="name")
+        phone = None
+        if row.phone:
+            try:
+                phone = ids.normalize_phone(row.phone)
+            except ids.IdentifierError as exc:
+                raise _identifier_error(exc, "phone") from exc
+        username = row.username or None
+        if username and (not USERNAME_RE.match(username) or ids.looks_like_phone(username)):
+            raise ValidationFailed("invalid_username", _("This username is not allowed."), field="username")
+        if not phone and not username:
+            raise ValidationFailed("login_required", _("A mobile number or a username is required."), field="phone")
+        user = User(name=name, phone=phone, username=username, volunteer_no=row.volunteer_no, sex=row.sex, birth_date=row.birth_date)
+        if row.id_number:
+            try:
+                rid = ids.parse_resident_id(row.id_number, today=today)
+            except ids.IdentifierError as exc:
+                raise _identifier_error(exc, "id_number") from exc
+            _apply_id_number(user, rid)
+        for field, value in (("phone", phone), ("username", (username or "").lower() or None), ("volunteer_no", row.volunteer_no), ("digest", user.id_number_digest)):
+            if value is None:
+                continue
+            if value in seen[field]:
+                raise Conflict(f"{field}_taken", _("Two rows share the same %(field)s.") % {"field": field}, field=field)
+            seen[field].add(value)
+        age = ids.age_on(user.birth_date, today) if user.birth_date else None
+        if age is not None and age < GUARDIAN_RECORD_AGE and row.guardian is None:
+            raise ValidationFailed(
+                "guardian_consent_required",
+                _("A child under 14 can be recorded only with a guardian's consent."),
+                field="id_number",
+            )
+        if consent_purposes and age is not None and age < VOLUNTEER_ADULT_AGE and row.guardian is None:
+            raise ValidationFailed(
+                "guardian_consent_required",
+                _("For a person under 18 the guardian gives consent; enter the guardian's name and relation."),
+                field="guardian_name",
+            )
+        user.password = password_hash if password_hash is not None else make_password(None)
+        users.append(user)
+    for field, values in (("phone", seen["phone"]), ("volunteer_no", seen["volunteer_no"]), ("id_number_digest", seen["digest"])):
+        if _existing(field, sorted(values)):
+            code = {"id_number_digest": "id_number_taken"}.get(field, f"{field}_taken")
+            raise Conflict(code, _("Some of these people are already registered (%(field)s).") % {"field": field}, field=field)
+    if seen["username"]:
+        for chunk in _chunks(sorted(seen["username"]), 500):
+            if User.objects.annotate(lower_username=Lower("username")).filter(lower_username__in=chunk).exists():
+                raise Conflict("username_taken", _("This username is already taken."), field="username")
+    notice = settings.QINGSHE_NOTICE_VERSION
+    now = timezone.now()
+    recorder = actor if getattr(actor, "pk", None) else None
+    created: list[User] = []
+    rows_by_user = list(zip(users, people, strict=True))
+    for batch in _chunks(rows_by_user, batch_size):
+        try:
+            with transaction.atomic():
+                saved = User.objects.bulk_create([u for u, _row in batch])
+        except IntegrityError as exc:
+            raise _integrity_conflict(exc) from exc
+        consents = [
+            ConsentRecord(
+                user=u,
+                purpose=purpose,
+                notice_version=notice,
+                given_at=now,
+                recorded_by=recorder,
+                guardian_name=row.guardian.guardian_name.strip() if row.guardian else "",
+                guardian_relation=row.guardian.guardian_relation.strip() if row.guardian else "",
+            )
+            for u, row in zip(saved, [r for _u, r in batch], strict=True)
+            for purpose in consent_purposes
+        ]
+        ConsentRecord.objects.bulk_create(consents, batch_size=batch_size)
+        audit(
+            actor=actor,
+            action="user.bulk_create",
+            data={
+                "count": len(saved),
+                "first_id": saved[0].pk,
+                "last_id": saved[-1].pk,
+                "with_id_number": sum(1 for u in saved if u.id_number_digest),
+                "consents": list(consent_purposes),
+                "source": source,
+            },
+        )
+        created.extend(saved)
+    return created
+
+
+@dataclass
+class NewStudentProfile:
+    user: User
+    branch: Organisation
+    major: str
+    grade: int
+    student_no: str = ""
+    skills: list[str] | None = None
+    busy_slots: Any = None
+    home_region: str = ""
+
+
+@transaction.atomic
+def student_profiles_bulk_create(
+    *, actor: User | None, rows: list[NewStudentProfile], batch_size: int = 1000, source: str = ""
+) -> list[StudentProfile]:
+    """Create many student profiles (for people who have none yet); university and department
+    follow from each branch, exactly as in student_profile_save."""
+    if actor is not None and not access.is_platform_staff(actor):
+        branches = {r.branch.pk: r.branch for r in rows}
+        if not all(access.holds_over(actor, b, access.ADMIN_ROLES) for b in branches.values()):
+            raise AccessDenied("forbidden", _("You may not change these students' profiles."))
+    branch_paths = {r.branch.pk: r.branch for r in rows}
+    ancestor_ids = {a for b in branch_paths.values() for a in b.ancestor_ids()}
+    ancestors = {o.pk: o for o in Organisation.objects.filter(pk__in=ancestor_ids).only("pk", "kind", "path")}
+    chain: dict[int, tuple[Organisation, Organisation]] = {}
+    for pk, branch in branch_paths.items():
+        if branch.kind != OrgKind.CLASS_BRANCH:
+            raise ValidationFailed("invalid_branch", _("Choose a class league branch."), field="branch")
+        kinds = {ancestors[a].kind: ancestors[a] for a in branch.ancestor_ids() if a in ancestors}
+        dep, uni = kinds.get(OrgKind.DEPARTMENT_COMMITTEE), kinds.get(OrgKind.UNIVERSITY_COMMITTEE)
+        if dep is None or uni is None:
+            raise ValidationFailed("invalid_branch", _("This branch is not under a university department."), field="branch")
+        chain[pk] = (uni, dep)
+    this_year = timezone.localdate().year
+    if StudentProfile.objects.filter(user_id__in=[r.user.pk for r in rows]).exists():
+        raise Conflict("profile_exists", _("Some of these people already have a student profile."))
+    profiles: list[StudentProfile] = []
+    skill_names: set[str] = set()
+    for r in rows:
+        major = (r.major or "").strip()
+        if not major:
+            raise ValidationFailed("major_required", _("Please enter the major."), field="major")
+        if not 1990 <= int(r.grade) <= this_year:
+            raise ValidationFailed(
+                "invalid_grade", _("The grade is the year of entry, between 1990 and this year."), field="grade"
+            )
+        uni, dep = chain[r.branch.pk]
+        names = sorted({s.strip() for s in (r.skills or []) if s and s.strip()})
+        if any(len(n) > 40 for n in names):
+            raise ValidationFailed("invalid_skill", _("A skill name has at most 40 characters."), field="skills")
+        skill_names.update(names)
+        profiles.append(
+            StudentProfile(
+                user=r.user,
+                university=uni,
+                department=dep,
+                branch=r.branch,
+                major=major,
+                grade=int(r.grade),
+                student_no=r.student_no.strip(),
+                busy_slots=clean_busy_slots(r.busy_slots),
+                home_region=r.home_region.strip(),
+            )
+        )
+    Skill.objects.bulk_create([Skill(name=n) for n in sorted(skill_names)], ignore_conflicts=True)
+    skill_ids = dict(Skill.objects.filter(name__in=skill_names).values_list("name", "pk"))
+    through = StudentProfile.skills.through
+    created: list[StudentProfile] = []
+    for batch in _chunks(list(zip(profiles, rows, strict=True)), batch_size):
+        saved = StudentProfile.objects.bulk_create([p for p, _r in batch])
+        links = [
+            through(studentprofile_id=p.pk, skill_id=skill_ids[n])
+            for p, (_p, r) in zip(saved, batch, strict=True)
+            for n in sorted({s.strip() for s in (r.skills or []) if s and s.strip()})
+        ]
+        through.objects.bulk_create(links, batch_size=batch_size)
+        audit(
+            actor=actor,
+            action="student_profile.bulk_create",
+            data={"count": len(saved), "first_id": saved[0].pk, "last_id": saved[-1].pk, "source": source},
+        )
+        created.extend(saved)
+    return created

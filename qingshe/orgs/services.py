@@ -240,3 +240,78 @@ def post_appoint(
     )
     audit(actor=actor, action="post.appoint", obj=post, org=org, data={"kind": kind})
     return post
+
+
+# === Bulk creation =============================================================================
+# Added for the demo city (qingshe/demo) and usable by imports: many memberships in a few
+# queries, with the same rules as membership_grant (role valid for the kind of organisation, term
+# ordered, no duplicate) and one AuditEvent per batch, filed under the organisations' nearest
+# common ancestor so that the auditors of that subtree see it.
+def _common_ancestor_id(paths: list[str]) -> int | None:
+    parts = [p.strip("/").split("/") for p in paths]
+    common: list[str] = []
+    for segment in zip(*parts, strict=False):
+        if len(set(segment)) != 1:
+            break
+        common.append(segment[0])
+    return int(common[-1]) if common else None
+
+
+@transaction.atomic
+def memberships_bulk_grant(
+    *,
+    actor: Any,
+    grants: list[tuple[Any, Organisation, str]],
+    start_date: date | None = None,
+    end_date: date | None = None,
+    batch_size: int = 1000,
+    source: str = "",
+) -> list[Membership]:
+    """Grant (user, org, role) triples that do not exist yet; refuses duplicates."""
+    if start_date and end_date and end_date < start_date:
+        raise ValidationFailed("invalid_term", _("The term ends before it starts."), field="end_date")
+    if actor is not None:
+        for org in {o.pk: o for _u, o, _r in grants}.values():
+            _require_grant_right(actor, org)
+    seen: set[tuple[int, int, str]] = set()
+    rows: list[Membership] = []
+    for user, org, role in grants:
+        if role not in Role.values:
+            raise ValidationFailed("invalid_role", _("Unknown role."), field="role")
+        if org.kind not in ROLE_KINDS[Role(role)]:
+            raise ValidationFailed(
+                "invalid_role",
+                _("The role %(role)s does not exist in a %(kind)s.")
+                % {"role": Role(role).label, "kind": OrgKind(org.kind).label},
+                field="role",
+            )
+        key = (user.pk, org.pk, role)
+        if key in seen:
+            raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+        seen.add(key)
+        rows.append(Membership(user=user, org=org, role=role, start_date=start_date, end_date=end_date))
+    user_ids = sorted({k[0] for k in seen})
+    for i in range(0, len(user_ids), 500):
+        existing = Membership.objects.filter(user_id__in=user_ids[i : i + 500]).values_list("user_id", "org_id", "role")
+        if any(tuple(e) in seen for e in existing):
+            raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+    created: list[Membership] = []
+    for i in range(0, len(rows), batch_size):
+        batch = Membership.objects.bulk_create(rows[i : i + batch_size])
+        ancestor_id = _common_ancestor_id([m.org.path for m in batch])
+        audit(
+            actor=actor,
+            action="membership.bulk_grant",
+            org=Organisation(pk=ancestor_id) if ancestor_id else None,
+            data={
+                "count": len(batch),
+                "roles": sorted({m.role for m in batch}),
+                "first_id": batch[0].pk,
+                "last_id": batch[-1].pk,
+                "source": source,
+            },
+        )
+        created.extend(batch)
+    for user, _org, _role in grants:
+        access.forget(user)
+    return created

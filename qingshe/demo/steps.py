@@ -1,0 +1,57 @@
+"""The ordered list of steps that build the demo city.
+
+A step is a function `build(ctx: DemoContext) -> None`; its optional reset is `reset() -> None`. To add one (a later issue's programmes,
+needs, activities, hours…), write the function in your app, e.g. `qingshe/needs/demo.py`:
+
+    def build(ctx: DemoContext) -> None:
+        for community in ctx.orgs["community"]:
+            ...  # create through your services; use ctx.rng, ctx.today, ctx.logins, ctx.people
+
+and add one line at the end of STEPS below: `DemoStep("needs", "qingshe.needs.demo:build")`.
+
+Each step gets its own random generator, seeded from the seed and the step's name, so adding a
+step never changes what the steps before or after it generate. A step that creates rows which
+the core reset cannot remove (rows that PROTECT a demo user or organisation) may name a `reset`
+function too; resets run in reverse order before the core data is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qingshe.demo.context import DemoContext
+
+StepFunction = Callable[["DemoContext"], None]
+ResetFunction = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    build: str | StepFunction  # a function, or "package.module:function"
+    reset: str | ResetFunction | None = None  # a function, or "package.module:function"
+
+    @staticmethod
+    def resolve(target: str | Callable[..., None]) -> Callable[..., None]:
+        if callable(target):
+            return target
+        module, _, attr = target.partition(":")
+        function: Callable[..., None] = getattr(import_module(module), attr)
+        return function
+
+
+STEPS: list[DemoStep] = [
+    DemoStep("geography", "qingshe.demo.city:build_geography"),
+    DemoStep("universities", "qingshe.demo.city:build_universities"),
+    DemoStep("partners", "qingshe.demo.city:build_partners_and_teams"),
+    DemoStep("logins", "qingshe.demo.city:build_logins"),
+    DemoStep("students", "qingshe.demo.city:build_students"),
+    DemoStep("staff", "qingshe.demo.city:build_staff"),
+    DemoStep("residents", "qingshe.demo.city:build_residents"),
+    DemoStep("posts", "qingshe.demo.city:build_posts"),
+    # Later issues: one line each, in the order they depend on one another.
+]
