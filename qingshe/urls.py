@@ -8,7 +8,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    path("accounts/", include("qingshe.accounts.urls")),
+    # accounts/… (login), people/…, me/…: see qingshe/accounts/urls.py
+    path("", include("qingshe.accounts.urls")),
     path("orgs/", include("qingshe.orgs.urls")),
     path("", include("qingshe.core.urls")),
 ]

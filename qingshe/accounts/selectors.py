@@ -47,3 +47,113 @@ def student_profile_of(*, person: User) -> StudentProfile | None:
 
 def consents_of(*, person: User) -> QuerySet[ConsentRecord]:
     return ConsentRecord.objects.filter(user=person).order_by("-given_at")
+
+
+# --- Pages (issue item 7): home-page panels and member lists ------------------------------------
+# Added by the pages work; each read is one query whatever the number of people.
+PROFILE_GAP_NO_PROFILE = "no_profile"
+PROFILE_GAP_NO_SKILLS = "no_skills"
+PROFILE_GAP_NO_TIMETABLE = "no_timetable"
+
+
+def student_profile_gaps(*, profile: StudentProfile | None) -> list[str]:
+    """What a student's profile lacks for dispatch: the profile, skills, a weekly timetable.
+    `profile` comes from `student_profile_of` (its skills prefetched)."""
+    if profile is None:
+        return [PROFILE_GAP_NO_PROFILE]
+    gaps = []
+    if not profile.skills.all():
+        gaps.append(PROFILE_GAP_NO_SKILLS)
+    if not profile.busy_slots:
+        gaps.append(PROFILE_GAP_NO_TIMETABLE)
+    return gaps
+
+
+def _stewarded_members(user: Any, *, role: str | None = None) -> QuerySet[Any]:
+    """User ids with an active membership in a subtree the user looks after."""
+    from qingshe.orgs.models import Membership
+
+    qs = Membership.objects.filter(
+        access.subtree_q(user, access.STEWARD_ROLES, prefix="org__"), is_active=True
+    )
+    if role:
+        qs = qs.filter(role=role)
+    return qs.values("user_id")
+
+
+def students_with_incomplete_profile_for_user(*, user: Any) -> QuerySet[User]:
+    """Students in the subtrees `user` looks after whose profile is missing, has no skills or
+    no timetable. Annotated with has_profile, has_skills, has_timetable."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from qingshe.orgs.models import Role
+
+    if not access.has_role(user, access.STEWARD_ROLES) and not access.is_platform_staff(user):
+        return User.objects.none()
+    profiles = StudentProfile.objects.filter(user=OuterRef("pk"))
+    skills = StudentProfile.skills.through.objects.filter(studentprofile__user=OuterRef("pk"))
+    return (
+        User.objects.filter(pk__in=_stewarded_members(user, role=Role.STUDENT), is_active=True)
+        .annotate(
+            has_profile=Exists(profiles),
+            has_skills=Exists(skills),
+            has_timetable=Exists(profiles.exclude(busy_slots=[])),
+        )
+        .filter(Q(has_profile=False) | Q(has_skills=False) | Q(has_timetable=False))
+        .order_by("name", "pk")
+    )
+
+
+def minors_without_guardian_consent_for_user(*, user: Any) -> QuerySet[User]:
+    """People under 18 (by date of birth) in the subtrees `user` looks after, with no guardian's
+    consent on file."""
+    from datetime import date
+
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    if not access.has_role(user, access.STEWARD_ROLES) and not access.is_platform_staff(user):
+        return User.objects.none()
+    today = timezone.localdate()
+    try:
+        cutoff = today.replace(year=today.year - 18)
+    except ValueError:  # 29 February
+        cutoff = date(today.year - 18, 2, 28)
+    guardian = ConsentRecord.objects.filter(
+        user=OuterRef("pk"), withdrawn_at__isnull=True
+    ).exclude(guardian_name="")
+    return (
+        User.objects.filter(
+            pk__in=_stewarded_members(user), is_active=True, birth_date__gt=cutoff
+        )
+        .exclude(Exists(guardian))
+        .order_by("birth_date", "pk")
+    )
+
+
+def visible_person_ids(*, user: Any, ids: list[int]) -> set[int]:
+    """Which of `ids` the user may open as a profile (one query, for linking names in lists)."""
+    if not ids:
+        return set()
+    return set(
+        User.objects.filter(access.people_q(user, "person.view"), pk__in=ids).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+# --- added for the API (GET /me): consent to the current notice ----------------------------------
+def current_consent_of(*, person: User, purpose: str) -> ConsentRecord | None:
+    """The person's standing consent to `purpose` under the current notice version, if any."""
+    from django.conf import settings
+
+    return (
+        ConsentRecord.objects.filter(
+            user_id=person.pk,
+            purpose=purpose,
+            notice_version=settings.QINGSHE_NOTICE_VERSION,
+            withdrawn_at__isnull=True,
+        )
+        .order_by("-given_at")
+        .first()
+    )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,7 @@ class CoreConfig(AppConfig):
     name = "qingshe.core"
     label = "core"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        # Each app's `home.py` registers its home-page panels (see qingshe.core.home).
+        autodiscover_modules("home")

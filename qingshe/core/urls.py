@@ -1,4 +1,8 @@
 from django.urls import path
 
+from qingshe.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home_page, name="home"),
+]

@@ -67,3 +67,87 @@ def org_member_counts(*, orgs: list[Organisation]) -> dict[int, int]:
         .annotate(n=Count("user_id", distinct=True))
     )
     return {r["org_id"]: r["n"] for r in rows}
+
+
+# --- Pages (issue item 7): home-page panels ------------------------------------------------------
+# Added by the pages work; each read is a constant number of queries.
+def orgs_looked_after_by(*, user: Any) -> list[tuple[Organisation, int]]:
+    """The organisations where `user` holds a steward role, with their active member counts."""
+    ids = sorted({g.org_id for g in access.grants(user) if g.role in access.STEWARD_ROLES})
+    if not ids:
+        return []
+    orgs = list(Organisation.objects.filter(pk__in=ids).order_by("path"))
+    counts = org_member_counts(orgs=orgs)
+    return [(o, counts.get(o.pk, 0)) for o in orgs]
+
+
+def posts_ending_for_user(*, user: Any, within_days: int = 30) -> QuerySet[Post]:
+    """Concurrent posts in the subtrees `user` looks after whose term ends within `within_days`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if not access.has_role(user, access.STEWARD_ROLES) and not access.is_platform_staff(user):
+        return Post.objects.none()
+    today = timezone.localdate()
+    return (
+        Post.objects.filter(
+            access.subtree_q(user, access.STEWARD_ROLES, prefix="org__"),
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=within_days),
+        )
+        .select_related("user", "org")
+        .order_by("end_date", "pk")
+    )
+
+
+def communities_of_staff(*, user: Any) -> list[tuple[Organisation, int]]:
+    """The organisations where `user` is community staff, with the number of residents in each
+    one's subtree (one query for all of them)."""
+    from django.db.models import Count
+
+    from qingshe.orgs.models import Role
+
+    grants = [g for g in access.grants(user) if g.role == Role.COMMUNITY_STAFF]
+    if not grants:
+        return []
+    orgs = list(Organisation.objects.filter(pk__in=[g.org_id for g in grants]).order_by("path"))
+    counts = Membership.objects.filter(role=Role.RESIDENT, is_active=True).aggregate(
+        **{
+            f"c{o.pk}": Count("user_id", distinct=True, filter=Q(org__path__startswith=o.path))
+            for o in orgs
+        }
+    )
+    return [(o, counts[f"c{o.pk}"] or 0) for o in orgs]
+
+
+def posts_held_in(*, orgs: list[Organisation]) -> QuerySet[Post]:
+    """Posts currently held in these organisations' subtrees (for the people who run them)."""
+    from django.utils import timezone
+
+    if not orgs:
+        return Post.objects.none()
+    today = timezone.localdate()
+    q = Q()
+    for o in orgs:
+        q |= Q(org__path__startswith=o.path)
+    return (
+        Post.objects.filter(q, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("user", "org")
+        .order_by("org__path", "-start_date", "pk")
+    )
+
+
+# --- added for the API (GET /me): a person's own memberships and posts ----------------------------
+# No scoping: callers pass the person who asks (their own record).
+def memberships_of(*, person: Any) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user_id=person.pk, is_active=True)
+        .select_related("org")
+        .order_by("org__path", "role")
+    )
+
+
+def posts_of(*, person: Any) -> QuerySet[Post]:
+    return Post.objects.filter(user_id=person.pk).select_related("org").order_by("-start_date", "pk")

@@ -1,4 +1,9 @@
 from django.urls import path
 
+from qingshe.orgs import views
+
 app_name = "orgs"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<int:pk>/", views.detail, name="detail"),
+]
