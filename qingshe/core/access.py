@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from qingshe.orgs.models import Membership, Organisation, Role
 
@@ -34,6 +34,21 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "org.view": frozenset(Role.values),
     "org.view_members": STEWARD_ROLES,
     "org.manage": ADMIN_ROLES,
+    # programmes: evaluated on the organisation the step belongs to
+    "programme.manage": frozenset({Role.LEAGUE_ADMIN}),  # on the programme's owner
+    "application.submit": frozenset({Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN}),  # on the branch
+    "application.recommend": frozenset({Role.DEPARTMENT_ADMIN}),  # on the branch
+    "application.review": frozenset({Role.UNIVERSITY_ADMIN}),  # on the branch
+    "pairing.propose": ADMIN_ROLES | {Role.BRANCH_SECRETARY},  # on the university side
+    "pairing.confirm_unit": frozenset(
+        {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN}
+    ),  # on the university side
+    "pairing.confirm_community": frozenset(
+        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+    ),  # on the community side
+    "pairing.record_service": frozenset(
+        {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+    ),
 }
 PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view": STEWARD_ROLES,
@@ -167,6 +182,15 @@ def can_person(user: Any, action: str, person: Any) -> bool:
         "org__path", flat=True
     )
     return any(pp.startswith(p) for pp in person_paths for p in paths)
+
+
+def holders_over(org: Organisation, roles: Iterable[str]) -> QuerySet[Any]:
+    """The people who hold one of `roles` at `org` or above it: whom to notify about `org`."""
+    from qingshe.accounts.models import User
+
+    chain = [*org.ancestor_ids(), org.pk]
+    members = Membership.objects.filter(org_id__in=chain, role__in=list(roles), is_active=True)
+    return User.objects.filter(pk__in=members.values("user_id"), is_active=True)
 
 
 def can(user: Any, action: str, obj: Any) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from qingshe.core.models import AuditEvent
+from qingshe.core.models import AuditEvent, Notification
 
 
 @admin.register(AuditEvent)
@@ -18,3 +18,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "user__name"]
+    raw_id_fields = ["user"]
