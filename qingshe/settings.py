@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qingshe.core",
     "qingshe.accounts",
     "qingshe.orgs",
+    "qingshe.programmes",
     "qingshe.demo",
     "qingshe.api",
 ]
