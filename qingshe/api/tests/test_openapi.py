@@ -1,0 +1,59 @@
+"""The OpenAPI document and the docs page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from qingshe.api.v1 import api
+
+EXPECTED_PATHS = {
+    "/api/v1/auth/token",
+    "/api/v1/me",
+    "/api/v1/orgs",
+    "/api/v1/orgs/{org_id}",
+    "/api/v1/orgs/{org_id}/children",
+    "/api/v1/orgs/{org_id}/members",
+}
+
+
+def test_openapi_json_lists_every_path(db: Any) -> None:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "青社 Qingshe API"
+    assert schema["info"]["version"] == "1"
+    assert set(schema["paths"]) == EXPECTED_PATHS
+    # Every operation the API serves is documented (the JSON 404 fallback is not an operation).
+    served = {
+        "/api/v1" + prefix + router_path
+        for prefix, router in api._routers
+        for router_path in router.path_operations
+        if router_path != "/{path:unknown}"
+    }
+    assert served == set(schema["paths"])
+
+
+def test_openapi_documents_auth_pagination_and_errors(db: Any) -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    orgs = schema["paths"]["/api/v1/orgs"]["get"]
+    params = {p["name"] for p in orgs["parameters"]}
+    assert {"page", "page_size", "q", "kind", "parent"} <= params
+    assert {"200", "401", "422"} <= set(orgs["responses"])
+    components = schema["components"]["schemas"]
+    assert {"items", "count"} <= set(components["PagedOrgOut"]["properties"])
+    assert components["ErrorOut"]["properties"]["code"]["description"]
+    assert components["OrgOut"]["properties"]["contact_phone"]["description"]
+    # The token endpoint is public.
+    assert not schema["paths"]["/api/v1/auth/token"]["post"].get("security")
+
+
+def test_docs_use_bundled_static_files_not_a_cdn(db: Any) -> None:
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
