@@ -7,12 +7,18 @@ paths ("/orgs", "/orgs/{org_id}"); adding an app's API is one line in ROUTERS.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.renderers import JSONRenderer
 
+from qingshe.api import messages as m
 from qingshe.api.auth import DEFAULT_AUTH
-from qingshe.api.errors import install_error_handlers
+from qingshe.api.errors import error_body, install_error_handlers
 from qingshe.api.messages import API_DESCRIPTION
 
 ROUTERS = [
@@ -27,7 +33,32 @@ class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class QingsheAPI(NinjaAPI):
+    """NinjaAPI whose 405 (a known path, a method it does not serve) has the error shape too:
+    ninja answers those with a plain-text HttpResponseNotAllowed outside its error handlers."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._json_not_allowed(pattern.callback)
+        return urls
+
+    def _json_not_allowed(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)  # keeps csrf_exempt and the other view attributes
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseNotAllowed):
+                body = error_body(m.METHOD_NOT_ALLOWED, "method_not_allowed")
+                allowed = response["Allow"]
+                response = self.create_response(request, body, status=405)
+                response["Allow"] = allowed
+            return response
+
+        return wrapped
+
+
+api = QingsheAPI(
     title="青社 Qingshe API",
     version="1",
     description=API_DESCRIPTION,
