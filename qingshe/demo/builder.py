@@ -22,7 +22,9 @@ from qingshe.orgs.models import Membership, Organisation, OrgKind, Post
 
 
 def demo_city() -> Organisation | None:
-    return Organisation.objects.filter(kind=OrgKind.CITY_COMMITTEE, code=DEMO_CITY_CODE, parent=None).first()
+    return Organisation.objects.filter(
+        kind=OrgKind.CITY_COMMITTEE, code=DEMO_CITY_CODE, parent=None
+    ).first()
 
 
 def demo_users_q() -> Q:
@@ -59,7 +61,12 @@ def build_demo(
             ctx.rng = random.Random(f"{seed}:{step.name}")
             DemoStep.resolve(step.build)(ctx)
             log(f"  {step.name:<14} {time.perf_counter() - started:6.2f} s")
-        audit(actor=None, action="demo.build", org=ctx.extra.get("city"), data={"seed": seed, "size": size})
+        audit(
+            actor=None,
+            action="demo.build",
+            org=ctx.extra.get("city"),
+            data={"seed": seed, "size": size},
+        )
     return ctx
 
 
@@ -96,7 +103,11 @@ def login_rows() -> list[LoginRow]:
     """The logins as they stand in the database, with where each one belongs."""
     users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
     memberships: dict[int, list[str]] = {}
-    for m in Membership.objects.filter(user__in=users.values(), is_active=True).select_related("org").order_by("pk"):
+    for m in (
+        Membership.objects.filter(user__in=users.values(), is_active=True)
+        .select_related("org")
+        .order_by("pk")
+    ):
         memberships.setdefault(m.user_id, []).append(m.org.name)
     rows = []
     for login in DEMO_LOGINS:
@@ -108,7 +119,14 @@ def login_rows() -> list[LoginRow]:
         else:
             where = "、".join(dict.fromkeys(memberships.get(user.pk, []))) or login.where
         rows.append(
-            LoginRow(login.label, login.username, DEMO_PASSWORD, user.name if user else login.name, where, user is not None)
+            LoginRow(
+                login.label,
+                login.username,
+                DEMO_PASSWORD,
+                user.name if user else login.name,
+                where,
+                user is not None,
+            )
         )
     return rows
 
@@ -118,7 +136,9 @@ def format_logins() -> str:
     width = max(len(r.label) for r in rows)
     lines = [f"演示账号 Demo logins（共用密码 shared password: {DEMO_PASSWORD}）"]
     for r in rows:
-        lines.append(f"  {r.label}{'　' * (width - len(r.label))}  {r.username:<20} {r.password}  {r.name}｜{r.where}")
+        lines.append(
+            f"  {r.label}{'　' * (width - len(r.label))}  {r.username:<20} {r.password}  {r.name}｜{r.where}"
+        )
     return "\n".join(lines)
 
 
@@ -130,10 +150,17 @@ def structure_digest() -> str:
         return ""
     tree = Organisation.objects.filter(path__startswith=city.path)
     names = dict(tree.values_list("pk", "name"))
-    rows = sorted(f"org|{k}|{n}|{names.get(p, '')}|{c}|{lat}|{lng}" for k, n, p, c, lat, lng in tree.values_list("kind", "name", "parent_id", "code", "lat", "lng"))
+    rows = sorted(
+        f"org|{k}|{n}|{names.get(p, '')}|{c}|{lat}|{lng}"
+        for k, n, p, c, lat, lng in tree.values_list(
+            "kind", "name", "parent_id", "code", "lat", "lng"
+        )
+    )
     rows += sorted(
         f"member|{u}|{r}|{names.get(o, '')}"
-        for u, r, o in Membership.objects.filter(org__in=tree).values_list("user__name", "role", "org_id")
+        for u, r, o in Membership.objects.filter(org__in=tree).values_list(
+            "user__name", "role", "org_id"
+        )
     )
     rows += sorted(
         f"student|{u}|{b}|{m}|{g}|{s}"

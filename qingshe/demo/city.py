@@ -122,7 +122,10 @@ def build_geography(ctx: DemoContext) -> None:
         dname = district_names[d]
         # District seats on a sunflower spiral around the centre, 3–4 km apart.
         radius = 0.03 * math.sqrt(d + 0.6)
-        dlat, dlng = lat0 + radius * math.sin(d * golden + 0.4), lng0 + radius * math.cos(d * golden + 0.4)
+        dlat, dlng = (
+            lat0 + radius * math.sin(d * golden + 0.4),
+            lng0 + radius * math.cos(d * golden + 0.4),
+        )
         district = _org(
             ctx,
             kind=K.DISTRICT_COMMITTEE,
@@ -155,13 +158,18 @@ def build_geography(ctx: DemoContext) -> None:
     communities = ctx.orgs[K.COMMUNITY]
     # The aged community is the city's oldest (the first built), the young one the newest.
     aged, young = communities[0], communities[-1]
-    for org, code, text in ((aged, AGED_COMMUNITY_CODE, AGED_DESCRIPTION), (young, YOUNG_COMMUNITY_CODE, YOUNG_DESCRIPTION)):
+    for org, code, text in (
+        (aged, AGED_COMMUNITY_CODE, AGED_DESCRIPTION),
+        (young, YOUNG_COMMUNITY_CODE, YOUNG_DESCRIPTION),
+    ):
         Organisation.objects.filter(pk=org.pk).update(code=code, description=text)
         org.code, org.description = code, text
     ctx.extra["aged_community"], ctx.extra["young_community"] = aged, young
 
 
-def _community(ctx: DemoContext, street: Organisation, root: str, dname: str, slat: float, slng: float) -> None:
+def _community(
+    ctx: DemoContext, street: Organisation, root: str, dname: str, slat: float, slng: float
+) -> None:
     lat, lng = _near(ctx, slat, slng, 0.006)
     community = _org(
         ctx,
@@ -179,7 +187,9 @@ def _community(ctx: DemoContext, street: Organisation, root: str, dname: str, sl
     grid_no = 0
     for area_name in areas:
         alat, alng = _near(ctx, lat, lng, 0.003)
-        area = _org(ctx, kind=K.RESIDENTIAL_AREA, name=area_name, parent=community, lat=alat, lng=alng)
+        area = _org(
+            ctx, kind=K.RESIDENTIAL_AREA, name=area_name, parent=community, lat=alat, lng=alng
+        )
         for _g in range(ctx.rng.randint(1, 2)):
             _org(ctx, kind=K.GRID, name=f"第{data.GRID_NUMERALS[grid_no % 10]}网格", parent=area)
             grid_no += 1
@@ -193,12 +203,16 @@ class BranchInfo:
     busy_slots: list[dict[str, Any]]
 
 
-def _university_specs(ctx: DemoContext, n: int) -> list[tuple[str, str, str, list[tuple[str, str, list[str]]]]]:
+def _university_specs(
+    ctx: DemoContext, n: int
+) -> list[tuple[str, str, str, list[tuple[str, str, list[str]]]]]:
     specs = list(data.UNIVERSITIES[:n])
     templates = {flavour: deps for _n, _s, flavour, deps in data.UNIVERSITIES}
     roots = [d.removesuffix("区") for d in data.DISTRICT_NAMES]
     candidates = [(f"{data.CITY_SHORT}{kind}", flavour) for kind, flavour in data.UNIVERSITY_KINDS]
-    candidates += [(f"{root}{kind}", flavour) for root in roots for kind, flavour in data.UNIVERSITY_KINDS]
+    candidates += [
+        (f"{root}{kind}", flavour) for root in roots for kind, flavour in data.UNIVERSITY_KINDS
+    ]
     for name, flavour in candidates[: max(0, n - len(specs))]:
         specs.append((name, name[:4], flavour, templates[flavour]))
     return specs
@@ -216,7 +230,14 @@ def _timetable(ctx: DemoContext, major: str) -> list[dict[str, Any]]:
                     label = ctx.rng.choice(data.GENERAL_COURSES)
                 slots.append({"weekday": weekday, "start": start, "end": end, "label": label[:40]})
         if ctx.rng.random() < 0.15:
-            slots.append({"weekday": weekday, "start": data.EVENING_BLOCK[0], "end": data.EVENING_BLOCK[1], "label": "晚自习"})
+            slots.append(
+                {
+                    "weekday": weekday,
+                    "start": data.EVENING_BLOCK[0],
+                    "end": data.EVENING_BLOCK[1],
+                    "label": "晚自习",
+                }
+            )
     return slots
 
 
@@ -228,18 +249,26 @@ def build_universities(ctx: DemoContext) -> None:
     n_branches = ctx.scaled(80, minimum=n_departments)
     communities = ctx.orgs[K.COMMUNITY]
     districts = ctx.orgs[K.DISTRICT_COMMITTEE]
-    first_district_communities = [c for c in communities if c.path.startswith(districts[0].path)] or communities
+    first_district_communities = [
+        c for c in communities if c.path.startswith(districts[0].path)
+    ] or communities
     ay = ctx.academic_year
     departments_per_university = _split(n_departments, n_universities, ctx, jitter=0)
     dept_counter = 0
     branch_shares = _split(n_branches, n_departments, ctx, jitter=0.2)
     ctx.extra["branch_info"] = {}
-    for u, (uname, _ushort, flavour, dept_specs) in enumerate(_university_specs(ctx, n_universities)):
+    for u, (uname, _ushort, flavour, dept_specs) in enumerate(
+        _university_specs(ctx, n_universities)
+    ):
         # The first university sits in the first district, the others beside communities spread
         # over the city: "就近就便" pairing needs campuses near communities.
-        anchor = first_district_communities[0] if u == 0 else communities[(u * 7 + 3) % len(communities)]
+        anchor = (
+            first_district_communities[0] if u == 0 else communities[(u * 7 + 3) % len(communities)]
+        )
         lat, lng = _near(ctx, float(anchor.lat), float(anchor.lng), 0.008)  # type: ignore[arg-type]
-        district_name = next(d.short_name.removesuffix("团区委") for d in districts if anchor.path.startswith(d.path))
+        district_name = next(
+            d.short_name.removesuffix("团区委") for d in districts if anchor.path.startswith(d.path)
+        )
         university = _org(
             ctx,
             kind=K.UNIVERSITY_COMMITTEE,
@@ -259,7 +288,10 @@ def build_universities(ctx: DemoContext) -> None:
         for d in range(departments_per_university[u]):
             dname, dshort, majors = dept_specs[d % len(dept_specs)]
             if d >= len(dept_specs):
-                dname, dshort = f"{dname}（第{d // len(dept_specs) + 1}校区）", f"{dshort}{d // len(dept_specs) + 1}"
+                dname, dshort = (
+                    f"{dname}（第{d // len(dept_specs) + 1}校区）",
+                    f"{dshort}{d // len(dept_specs) + 1}",
+                )
             department = _org(
                 ctx,
                 kind=K.DEPARTMENT_COMMITTEE,
@@ -269,16 +301,24 @@ def build_universities(ctx: DemoContext) -> None:
             )
             count = branch_shares[dept_counter]
             dept_counter += 1
-            plan = [(grades[(j // len(majors)) % len(grades)], majors[j % len(majors)]) for j in range(count)]
+            plan = [
+                (grades[(j // len(majors)) % len(grades)], majors[j % len(majors)])
+                for j in range(count)
+            ]
             totals = {key: plan.count(key) for key in plan}
             seen: dict[tuple[int, str], int] = {}
             for grade, major in plan:
                 seen[(grade, major)] = seen.get((grade, major), 0) + 1
                 number = str(seen[(grade, major)]) if totals[(grade, major)] > 1 else ""
                 branch = _org(
-                    ctx, kind=K.CLASS_BRANCH, name=f"{grade}级{major}{number}班团支部", parent=department
+                    ctx,
+                    kind=K.CLASS_BRANCH,
+                    name=f"{grade}级{major}{number}班团支部",
+                    parent=department,
                 )
-                ctx.extra["branch_info"][branch.pk] = BranchInfo(major, grade, _timetable(ctx, major))
+                ctx.extra["branch_info"][branch.pk] = BranchInfo(
+                    major, grade, _timetable(ctx, major)
+                )
 
 
 # --- step: partners and volunteer teams --------------------------------------------------------
@@ -424,7 +464,9 @@ def build_logins(ctx: DemoContext) -> None:
 def _skills_for(ctx: DemoContext, major: str) -> list[str]:
     fitting = sorted({s for key, skills in data.MAJOR_SKILLS if key in major for s in skills})
     everything = [s for group in data.SKILLS_BY_CATEGORY.values() for s in group]
-    chosen = set(ctx.rng.sample(fitting, min(len(fitting), ctx.rng.randint(1, 2)))) if fitting else set()
+    chosen = (
+        set(ctx.rng.sample(fitting, min(len(fitting), ctx.rng.randint(1, 2)))) if fitting else set()
+    )
     for _ in range(ctx.rng.choice((0, 1, 1, 2))):
         chosen.add(ctx.rng.choice(everything))
     return sorted(chosen)
@@ -471,7 +513,9 @@ def build_students(ctx: DemoContext) -> None:
                 )
             )
             uni = university_index[int(branch.path.strip("/").split("/")[1])]
-            plan.append((branch, info, s, region, f"{info.grade}{uni:02d}{b % 100:02d}{s + 3:02d}", birth))
+            plan.append(
+                (branch, info, s, region, f"{info.grade}{uni:02d}{b % 100:02d}{s + 3:02d}", birth)
+            )
     users = users_bulk_create(
         actor=None,
         people=people,
@@ -493,7 +537,9 @@ def build_students(ctx: DemoContext) -> None:
         for user, (branch, info, _s, region, student_no, _birth) in zip(users, plan, strict=True)
     ]
     student_profiles_bulk_create(actor=None, rows=profiles, source="demo")
-    grants: list[tuple[Any, Organisation, str]] = [(u, p.branch, Role.STUDENT) for u, p in zip(users, profiles, strict=True)]
+    grants: list[tuple[Any, Organisation, str]] = [
+        (u, p.branch, Role.STUDENT) for u, p in zip(users, profiles, strict=True)
+    ]
     secretaries: dict[int, User] = {login_branch.pk: ctx.logins["branch_secretary"]}
     for user, profile in zip(users, profiles, strict=True):
         if profile.branch.pk not in secretaries:
@@ -502,8 +548,14 @@ def build_students(ctx: DemoContext) -> None:
     # Some students also join a volunteer team (青年志愿者协会 and the like).
     teams = ctx.orgs[K.VOLUNTEER_TEAM]
     for team in teams:
-        uni = next((u for u in ctx.orgs[K.UNIVERSITY_COMMITTEE] if team.path.startswith(u.path)), None)
-        pool = [u for u, p in zip(users, profiles, strict=True) if uni is None or p.branch.path.startswith(uni.path)]
+        uni = next(
+            (u for u in ctx.orgs[K.UNIVERSITY_COMMITTEE] if team.path.startswith(u.path)), None
+        )
+        pool = [
+            u
+            for u, p in zip(users, profiles, strict=True)
+            if uni is None or p.branch.path.startswith(uni.path)
+        ]
         for user in ctx.rng.sample(pool, min(len(pool), 25)):
             grants.append((user, team, Role.STUDENT))
     start = date(ctx.academic_year, 9, 1)
@@ -537,7 +589,11 @@ def build_staff(ctx: DemoContext) -> None:
         have = 1 if (org.pk, role) in held else 0
         for _ in range(count - have):
             sex = ctx.rng.choice("MF")
-            age = ctx.rng.randint(24, 35) if role == Role.COMMUNITY_SECRETARY else ctx.rng.randint(26, 56)
+            age = (
+                ctx.rng.randint(24, 35)
+                if role == Role.COMMUNITY_SECRETARY
+                else ctx.rng.randint(26, 56)
+            )
             birth = ctx.birth_date(age, age)
             people.append(
                 NewPerson(
@@ -549,7 +605,9 @@ def build_staff(ctx: DemoContext) -> None:
                 )
             )
             places.append((org, role))
-    users = users_bulk_create(actor=None, people=people, password_hash=ctx.password_hash, source="demo")
+    users = users_bulk_create(
+        actor=None, people=people, password_hash=ctx.password_hash, source="demo"
+    )
     memberships_bulk_grant(
         actor=None,
         grants=[(u, org, role) for u, (org, role) in zip(users, places, strict=True)],
@@ -569,7 +627,12 @@ def _resident_ages(ctx: DemoContext, n: int, profile: str) -> list[tuple[int, in
         kids = max(2, n // 4)
         return [(3, 13)] * kids + [(22, 40)] * (n - kids - 2) + [(41, 59), (60, 75)]
     kids, teens, old = max(1, n // 12), max(1, n // 15), round(n * 0.3)
-    return [(6, 13)] * kids + [(14, 17)] * teens + [(60, 90)] * old + [(18, 59)] * (n - kids - teens - old)
+    return (
+        [(6, 13)] * kids
+        + [(14, 17)] * teens
+        + [(60, 90)] * old
+        + [(18, 59)] * (n - kids - teens - old)
+    )
 
 
 def build_residents(ctx: DemoContext) -> None:
@@ -579,7 +642,9 @@ def build_residents(ctx: DemoContext) -> None:
     people: list[NewPerson] = []
     homes: list[Organisation] = []
     for community in ctx.orgs[K.COMMUNITY]:
-        profile = "aged" if community.pk == aged.pk else "young" if community.pk == young.pk else "mixed"
+        profile = (
+            "aged" if community.pk == aged.pk else "young" if community.pk == young.pk else "mixed"
+        )
         n = ctx.rng.randint(24, 40) if profile != "mixed" else ctx.rng.randint(10, 40)
         n -= 1 if community.pk == ctx.extra["login_community"].pk else 0
         parents: list[tuple[str, NewPerson]] = []  # (surname, person) of adults aged 25–50
@@ -594,7 +659,9 @@ def build_residents(ctx: DemoContext) -> None:
                     surname, parent = ctx.rng.choice(parents)
                     guardian = GuardianConsent(parent.name, "父亲" if parent.sex == "M" else "母亲")
                 else:
-                    guardian = GuardianConsent(ctx.names.name(ctx.rng.choice("MF"), ctx.today.year - 38), "监护人")
+                    guardian = GuardianConsent(
+                        ctx.names.name(ctx.rng.choice("MF"), ctx.today.year - 38), "监护人"
+                    )
             with_id = ctx.rng.random() < (0.5 if age < 14 else 0.3)
             person = NewPerson(
                 name=surname + given,
@@ -602,14 +669,18 @@ def build_residents(ctx: DemoContext) -> None:
                 volunteer_no=ctx.ids.volunteer_no(),
                 sex=sex,
                 birth_date=birth,
-                id_number=ctx.ids.id_number(ctx.rng.choice(data.LOCAL_REGION_CODES), birth, sex) if with_id else None,
+                id_number=ctx.ids.id_number(ctx.rng.choice(data.LOCAL_REGION_CODES), birth, sex)
+                if with_id
+                else None,
                 guardian=guardian,
             )
             if 25 <= age <= 50:
                 parents.append((surname, person))
             people.append(person)
             homes.append(community)
-    users = users_bulk_create(actor=None, people=people, password_hash=ctx.password_hash, source="demo")
+    users = users_bulk_create(
+        actor=None, people=people, password_hash=ctx.password_hash, source="demo"
+    )
 
     def age(user: User) -> int:
         return age_on(user.birth_date, ctx.today) if user.birth_date else 0
@@ -617,7 +688,9 @@ def build_residents(ctx: DemoContext) -> None:
     # Children get no usable password: a guardian acts for them.
     minors = [u.pk for u in users if age(u) < VOLUNTEER_ADULT_AGE]
     User.objects.filter(pk__in=minors).update(password=make_password(None))
-    grants: list[tuple[Any, Organisation, str]] = [(u, c, Role.RESIDENT) for u, c in zip(users, homes, strict=True)]
+    grants: list[tuple[Any, Organisation, str]] = [
+        (u, c, Role.RESIDENT) for u, c in zip(users, homes, strict=True)
+    ]
     by_community: dict[int, list[User]] = {}
     for user, community in zip(users, homes, strict=True):
         by_community.setdefault(community.pk, []).append(user)
@@ -643,7 +716,9 @@ def build_posts(ctx: DemoContext) -> None:
     universities = ctx.orgs[K.UNIVERSITY_COMMITTEE]
     by_university: dict[int, list[Organisation]] = {u.pk: [] for u in universities}
     for branch in ctx.orgs[K.CLASS_BRANCH]:
-        by_university[next(u.pk for u in universities if branch.path.startswith(u.path))].append(branch)
+        by_university[next(u.pk for u in universities if branch.path.startswith(u.path))].append(
+            branch
+        )
     # Round-robin over universities so that every campus pairs; the login branch goes first.
     order: list[Organisation] = []
     queues = [list(v) for v in by_university.values()]
@@ -667,7 +742,10 @@ def build_posts(ctx: DemoContext) -> None:
             end_date=end,
         )
     ctx.extra["pairs"] = pairs
-    grids_of = {c.pk: [g for g in ctx.orgs[K.GRID] if g.path.startswith(c.path)] for c in ctx.orgs[K.COMMUNITY]}
+    grids_of = {
+        c.pk: [g for g in ctx.orgs[K.GRID] if g.path.startswith(c.path)]
+        for c in ctx.orgs[K.COMMUNITY]
+    }
     student_branch: dict[int, Organisation] = ctx.extra["student_branch"]
     students_of: dict[int, list[User]] = {}
     for user in ctx.people["students"]:

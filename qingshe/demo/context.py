@@ -80,7 +80,9 @@ class Allocators:
         simply carry no ID number in the demo)."""
         for code in [region, *data.LOCAL_REGION_CODES]:
             for _attempt in range(5):
-                seq = self.rng.randrange(100) * 10 + self.rng.choice((1, 3, 5, 7, 9) if sex == "M" else (0, 2, 4, 6, 8))
+                seq = self.rng.randrange(100) * 10 + self.rng.choice(
+                    (1, 3, 5, 7, 9) if sex == "M" else (0, 2, 4, 6, 8)
+                )
                 body = f"{code}{birth:%Y%m%d}{seq:03d}"
                 number = body + ric.calc_check_digit(body + "0")
                 if number in self.id_numbers:
@@ -127,9 +129,11 @@ class DemoContext:
 
     def birth_date(self, age_from: int, age_to: int) -> date:
         """A birth date giving an age in [age_from, age_to] today."""
-        latest = self.today.replace(year=self.today.year - age_from) if not (
-            self.today.month == 2 and self.today.day == 29
-        ) else self.today - timedelta(days=365 * age_from)
+        latest = (
+            self.today.replace(year=self.today.year - age_from)
+            if not (self.today.month == 2 and self.today.day == 29)
+            else self.today - timedelta(days=365 * age_from)
+        )
         span = 365 * (age_to - age_from + 1) - 2
         return latest - timedelta(days=self.rng.randrange(1, span))
 
