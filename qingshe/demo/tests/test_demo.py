@@ -234,10 +234,14 @@ def test_command_if_empty_reuses_and_plain_rerun_refuses() -> None:
 def test_command_refuses_when_a_login_name_is_taken_by_someone_else() -> None:
     from qingshe.accounts.services import user_create
 
-    user_create(name="真管理员", username="admin", password="x-Strong-Pass-2026")
+    real = user_create(name="真管理员", username="admin", password="x-Strong-Pass-2026")
     with pytest.raises(CommandError):
         call_command("demo", "--size", str(SMALL), stdout=io.StringIO())
     assert demo_city() is None
+    # --reset removes only the demo's people: the real "admin" survives, and the build refuses.
+    with pytest.raises(CommandError):
+        call_command("demo", "--size", str(SMALL), "--reset", stdout=io.StringIO())
+    assert User.objects.filter(pk=real.pk).exists() and demo_city() is None
 
 
 @pytest.mark.django_db
@@ -287,3 +291,17 @@ def test_a_later_step_sees_the_city_and_does_not_disturb_the_others() -> None:
     assert structure_digest() == plain
     assert seen["communities"] == Organisation.objects.filter(kind=OrgKind.COMMUNITY).count()
     assert seen["login"] == User.objects.get(username="student") and seen["today"] == TODAY
+
+
+def test_readme_lists_every_demo_login() -> None:
+    readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+    assert DEMO_PASSWORD in readme
+    for login in DEMO_LOGINS:
+        assert f"`{login.username}`" in readme, login.username
+
+
+def test_command_help_renders() -> None:
+    from qingshe.demo.management.commands.demo import Command
+
+    text = Command().create_parser("qingshe", "demo").format_help()
+    assert "--if-empty" in text and "--reset" in text and "--size" in text
