@@ -7,8 +7,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qingshe.accounts import services
+from qingshe.lib import ids
 from qingshe.orgs.models import Organisation
 
 SKILL_SEPARATORS = (",", "，", "、", ";", "；")
@@ -79,6 +82,26 @@ class ProfileForm(NoSuffix, forms.Form):
         super().__init__(*args, **kwargs)
         if id_number_set:
             del self.fields["id_number"]
+
+    # Format errors show at once, beside the other sections' errors; clashes with other accounts
+    # are found by the service when everything else is valid. Same messages as the service.
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "").strip()
+        if value:
+            try:
+                ids.normalize_phone(value)
+            except ids.IdentifierError as exc:
+                raise forms.ValidationError(services._identifier_error(exc, "phone").message) from exc
+        return value
+
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data.get("id_number", "").strip()
+        if value:
+            try:
+                ids.parse_resident_id(value, today=timezone.localdate())
+            except ids.IdentifierError as exc:
+                raise forms.ValidationError(services._identifier_error(exc, "id_number").message) from exc
+        return value
 
     def clean_language(self) -> str:
         value = self.cleaned_data["language"]

@@ -44,7 +44,7 @@ logout = auth_views.LogoutView.as_view()
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.POST or None)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_change_password(
@@ -211,7 +211,7 @@ def consent(request: HttpRequest) -> HttpResponse:
         )
     person = request.user
     minor = services.is_minor(person)
-    form = ConsentForm(request.POST or None, minor=minor)
+    form = ConsentForm(request.POST if request.method == "POST" else None, minor=minor)
     if request.method == "POST" and form.is_valid():
         guardian = None
         if minor:
