@@ -17,7 +17,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingshe.accounts.models import ApiToken, ConsentPurpose, ConsentRecord, Skill, StudentProfile, User
+from qingshe.accounts.models import (
+    ApiToken,
+    ConsentPurpose,
+    ConsentRecord,
+    Skill,
+    StudentProfile,
+    User,
+)
 from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, ValidationFailed

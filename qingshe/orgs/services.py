@@ -13,7 +13,15 @@ from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, ValidationFailed
 from qingshe.lib import ids
-from qingshe.orgs.models import ALLOWED_PARENTS, Membership, Organisation, OrgKind, Post, PostKind, Role
+from qingshe.orgs.models import (
+    ALLOWED_PARENTS,
+    Membership,
+    Organisation,
+    OrgKind,
+    Post,
+    PostKind,
+    Role,
+)
 
 
 def _require_manage(actor: Any, org: Organisation | None) -> None:
