@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.http import HttpRequest
@@ -205,13 +204,9 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Any:
                 retry_after=minutes * 60 or None,
             )
         raise ApiError(401, "invalid_credentials", m.INVALID_CREDENTIALS)
-    # Issuing a token is a login: Django records last_login, axes writes its access log.
+    # Issuing a token is a login: Django records last_login; axes resets the failures counted
+    # under the account's canonical login (accounts.backends.axes_login_key).
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    # Axes resets failures on success by user.get_username(), which is empty for people who
-    # log in by phone; failures were counted under the login as typed, so reset those.
-    ip_address = getattr(request, "axes_ip_address", None)
-    if ip_address:
-        axes_reset(ip=ip_address, username=payload.login)
     raw, token = services.token_issue(user=user)
     return {"token": raw, "expires_at": token.expires_at, "user": user}
 

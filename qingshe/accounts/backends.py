@@ -36,3 +36,18 @@ class PhoneOrUsernameBackend(ModelBackend):
         if password and user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def axes_login_key(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
+    """The key django-axes counts failures under (AXES_USERNAME_CALLABLE).
+
+    A person may type their phone (with or without +86) or their username; all of these map to
+    the account's canonical login (`User.get_username()`), so that failures by any spelling lock
+    the same account and a successful login by any spelling resets them. An unknown login is
+    counted as typed (normalised if it is a phone number).
+    """
+    typed = str((credentials or {}).get("username") or "").strip()
+    user = find_login(typed)
+    if user is not None:
+        return user.get_username()
+    return ids.normalize_phone(typed) if ids.looks_like_phone(typed) else typed.lower()

@@ -91,7 +91,7 @@ class ProfileForm(NoSuffix, forms.Form):
             try:
                 ids.normalize_phone(value)
             except ids.IdentifierError as exc:
-                raise forms.ValidationError(services._identifier_error(exc, "phone").message) from exc
+                raise forms.ValidationError(services.identifier_error(exc, "phone").message) from exc
         return value
 
     def clean_id_number(self) -> str:
@@ -100,7 +100,7 @@ class ProfileForm(NoSuffix, forms.Form):
             try:
                 ids.parse_resident_id(value, today=timezone.localdate())
             except ids.IdentifierError as exc:
-                raise forms.ValidationError(services._identifier_error(exc, "id_number").message) from exc
+                raise forms.ValidationError(services.identifier_error(exc, "id_number").message) from exc
         return value
 
     def clean_language(self) -> str:

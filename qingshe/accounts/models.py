@@ -95,6 +95,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.name or self.username or self.volunteer_no
 
+    def get_username(self) -> str:
+        """The canonical login: the username, or the mobile number for phone-only accounts."""
+        return self.username or self.phone or ""
+
     def get_full_name(self) -> str:
         return self.name
 

@@ -39,7 +39,7 @@ GUARDIAN_RECORD_AGE = 14
 VOLUNTEER_ADULT_AGE = 18
 
 
-def _identifier_error(exc: ids.IdentifierError, field: str) -> ValidationFailed:
+def identifier_error(exc: ids.IdentifierError, field: str) -> ValidationFailed:
     messages = {
         "invalid_phone": _("Enter a valid mainland mobile number (11 digits starting with 1)."),
         "id_checksum": _("The ID number's check digit is wrong; please check it."),
@@ -75,7 +75,7 @@ def _validate_phone(phone: str | None, *, exclude_pk: int | None = None) -> str 
     try:
         value = ids.normalize_phone(phone)
     except ids.IdentifierError as exc:
-        raise _identifier_error(exc, "phone") from exc
+        raise identifier_error(exc, "phone") from exc
     clash = User.objects.filter(phone=value)
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
@@ -109,7 +109,7 @@ def _parse_id_number(id_number: str, *, exclude_pk: int | None = None) -> ids.Re
     try:
         rid = ids.parse_resident_id(id_number, today=timezone.localdate())
     except ids.IdentifierError as exc:
-        raise _identifier_error(exc, "id_number") from exc
+        raise identifier_error(exc, "id_number") from exc
     clash = User.objects.filter(id_number_digest=id_number_digest(rid.number))
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
@@ -546,7 +546,7 @@ def users_bulk_create(
             try:
                 phone = ids.normalize_phone(row.phone)
             except ids.IdentifierError as exc:
-                raise _identifier_error(exc, "phone") from exc
+                raise identifier_error(exc, "phone") from exc
         username = row.username or None
         if username and (not USERNAME_RE.match(username) or ids.looks_like_phone(username)):
             raise ValidationFailed("invalid_username", _("This username is not allowed."), field="username")
@@ -557,7 +557,7 @@ def users_bulk_create(
             try:
                 rid = ids.parse_resident_id(row.id_number, today=today)
             except ids.IdentifierError as exc:
-                raise _identifier_error(exc, "id_number") from exc
+                raise identifier_error(exc, "id_number") from exc
             _apply_id_number(user, rid)
         for field, value in (("phone", phone), ("username", (username or "").lower() or None), ("volunteer_no", row.volunteer_no), ("digest", user.id_number_digest)):
             if value is None:

@@ -269,3 +269,26 @@ def test_a_minor_needs_a_guardian_to_consent(client: Any, city: Any) -> None:
     assert response.status_code == 302
     record = ConsentRecord.objects.get(user=minor)
     assert record.guardian_name == "王芳" and record.guardian_relation == "母亲"
+
+
+def test_every_spelling_of_a_login_counts_against_one_account(client: Any, city: Any) -> None:
+    """Failures typed as 138…, +86 138… or the username lock the same account."""
+    from qingshe.accounts import services
+
+    services.user_update_profile(actor=city.student, user=city.student, name="学生甲", phone=city.student.phone)
+    spellings = [city.student.phone, f"+86{city.student.phone}", f"+86 {city.student.phone}", city.student.phone]
+    for typed in spellings:
+        client.post(LOGIN, {"username": typed, "password": "nope"})
+    # the 5th failure, under yet another spelling, locks
+    response = client.post(LOGIN, {"username": f"0086{city.student.phone}", "password": "nope"})
+    assert response.status_code in (403, 429)
+
+
+def test_a_successful_phone_login_resets_the_failures(client: Any, city: Any) -> None:
+    for _ in range(4):
+        client.post(LOGIN, {"username": f"+86{city.student.phone}", "password": "nope"})
+    assert client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        client.post(LOGIN, {"username": city.student.phone, "password": "nope"})
+    assert client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code == 302
