@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "qingshe.accounts",
     "qingshe.orgs",
     "qingshe.programmes",
+    "qingshe.needs",
     "qingshe.demo",
     "qingshe.api",
 ]
