@@ -113,3 +113,58 @@ _SHARED_MSGIDS = (
     gettext_noop("No such organisation."),
     gettext_noop("No such person."),
 )
+
+# --- programmes, applications, pairings (qingshe/programmes/api.py) -----------------------------
+INVALID_MONTH = _("Enter the month as YYYY-MM, for example 2026-10.")
+ORG_NOT_FOUND = _("No such organisation.")
+DOCUMENT_NOT_READY = _(
+    "The agreement and the appointment letter exist once the pairing is approved; "
+    "this pairing is %(state)s."
+)
+FIELD_LABELS.update(
+    {
+        "year": _("year"),
+        "name": _("name"),
+        "owner": _("league committee"),
+        "scope": _("organisations in scope"),
+        "pairing_deadline": _("pairing deadline"),
+        "start_deadline": _("start deadline"),
+        "case_deadline": _("typical case deadline"),
+        "branch_quota_pct": _("branch quota (%)"),
+        "student_quota_pct": _("student quota (%)"),
+        "min_regular_semesters": _("minimum regular duty (semesters)"),
+        "min_concentrated_months": _("minimum concentrated duty (months)"),
+        "min_services_per_month": _("minimum services per month"),
+        "cases_per_department": _("typical cases per department"),
+        "reminder_days": _("reminder days"),
+        "under": _("organisation to drill down to"),
+        "month": _("month"),
+        "programme": _("programme"),
+        "title": _("title"),
+        "criteria": _("criteria"),
+        "opens_at": _("opening time"),
+        "closes_at": _("closing time"),
+        "call": _("recruitment call"),
+        "branch": _("class branch"),
+        "statement": _("statement"),
+        "other_honours": _("other honours"),
+        "excellent_branch": _("excellent league branch"),
+        "excellent_class": _("excellent class"),
+        "excellent_cadre": _("excellent league cadre"),
+        "state": _("state"),
+        "waiting": _("waiting for me"),
+        "reason": _("reason"),
+        "unit": _("university side"),
+        "community": _("community side"),
+        "term_start": _("term from"),
+        "term_end": _("term until"),
+        "suggestion_reasons": _("reasons of the suggestion"),
+        "side": _("side"),
+        "held_on": _("held on"),
+        "participants": _("participants"),
+        "limit": _("suggestions per branch"),
+    }
+)
+# Raised by programmes selectors added for the API; translated here too until the programmes
+# catalog carries them (an app's own catalog takes precedence, as for _SHARED_MSGIDS).
+_PROGRAMMES_MSGIDS = (gettext_noop("No such recruitment call."),)

@@ -287,3 +287,44 @@ def compliance_for_user(
         if counts.get(p.pk, 0) < programme.min_services_per_month
     ]
     return result
+
+# --- for the API (programmes/api.py) ------------------------------------------------------------
+def call_list_for_user(*, user: Any, programme_id: int | None = None) -> QuerySet[RecruitmentCall]:
+    """Recruitment calls of the programmes `user` may see."""
+    visible = programme_list_for_user(user=user).values("pk")
+    qs = RecruitmentCall.objects.filter(programme_id__in=visible).select_related("programme")
+    if programme_id:
+        qs = qs.filter(programme_id=programme_id)
+    return qs.order_by("-opens_at", "-pk")
+
+
+def call_get_for_user(*, user: Any, call_id: int) -> RecruitmentCall:
+    call = call_list_for_user(user=user).filter(pk=call_id).first()
+    if call is None:
+        raise NotFound("not_found", _("No such recruitment call."))
+    return call
+
+
+def application_list_for_api(
+    *, user: Any, state: str = "", programme_id: int | None = None, waiting: bool = False
+) -> QuerySet[BranchApplication]:
+    """The applications list with its filters; `waiting` narrows it to what waits for `user`."""
+    if waiting:
+        qs = applications_waiting_for(user=user).select_related("call__programme")
+        if state:
+            qs = qs.filter(state=state)
+        if programme_id:
+            qs = qs.filter(call__programme_id=programme_id)
+        return qs.order_by("created_at", "pk")
+    return application_list_for_user(user=user, state=state, programme_id=programme_id)
+
+
+def pairing_community_for(*, programme: Programme, community_id: int) -> Organisation:
+    """The community side named in a proposal: any organisation of the programme's city (a branch
+    secretary does not otherwise see communities; `pairing_propose` checks the kind)."""
+    city_path = f"/{programme.owner.city_id}/"
+    community = Organisation.objects.filter(pk=community_id, path__startswith=city_path).first()
+    if community is None:
+        raise NotFound("not_found", _("No such organisation."), field="community")
+    return community
+

@@ -24,6 +24,7 @@ from qingshe.api.messages import API_DESCRIPTION
 ROUTERS = [
     "qingshe.accounts.api.router",
     "qingshe.orgs.api.router",
+    "qingshe.programmes.api.router",
 ]
 
 
