@@ -117,10 +117,6 @@ _SHARED_MSGIDS = (
 # --- programmes, applications, pairings (qingshe/programmes/api.py) -----------------------------
 INVALID_MONTH = _("Enter the month as YYYY-MM, for example 2026-10.")
 ORG_NOT_FOUND = _("No such organisation.")
-DOCUMENT_NOT_READY = _(
-    "The agreement and the appointment letter exist once the pairing is approved; "
-    "this pairing is %(state)s."
-)
 FIELD_LABELS.update(
     {
         "year": _("year"),
@@ -167,4 +163,17 @@ FIELD_LABELS.update(
 )
 # Raised by programmes selectors added for the API; translated here too until the programmes
 # catalog carries them (an app's own catalog takes precedence, as for _SHARED_MSGIDS).
-_PROGRAMMES_MSGIDS = (gettext_noop("No such recruitment call."),)
+_PROGRAMMES_MSGIDS = (
+    gettext_noop("No such recruitment call."),
+    gettext_noop("No such programme."),
+    gettext_noop("No such application."),
+    gettext_noop("No such pairing."),
+    gettext_noop("Please give a reason."),
+    gettext_noop("The term ends before it starts."),
+    gettext_noop("These two already have a pairing in this programme."),
+    gettext_noop("Applications to this call are accepted from %(start)s to %(end)s."),
+    gettext_noop(
+        "This pairing is %(state)s: its agreement and appointment letter exist only once it is "
+        "approved."
+    ),
+)

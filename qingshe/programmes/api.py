@@ -52,7 +52,6 @@ router = Router(tags=["programmes"])
 
 T = TypeVar("T")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DOCUMENT_STATES = (Pairing.State.APPROVED, Pairing.State.ACTIVE, Pairing.State.ENDED)
 PDF_RESPONSE = {
     "responses": {
         200: {
@@ -385,13 +384,13 @@ def pairing_suggestions(request: HttpRequest, query: Query[SuggestionQuery]) -> 
     pairing yet: communities ranked by distance from the campus (就近就便), fit of their open
     needs with the branch's majors and skills, and coverage (communities without a pairing
     first), each with the reasons in words."""
+    from qingshe.programmes.suggestions import suggest_for_user
+
     user = _user(request)
     programme = _named(
         "programme",
         lambda: selectors.programme_get_for_user(user=user, programme_id=query.programme),
     )
-    from qingshe.programmes.suggestions import suggest_for_user
-
     return list(suggest_for_user(user=user, programme=programme, limit_per_branch=query.limit))
 
 
@@ -465,17 +464,6 @@ def pairing_service_create(request: HttpRequest, pairing_id: int, payload: Servi
     return Status(201, record)
 
 
-def _document_pairing(request: HttpRequest, pairing_id: int) -> Pairing:
-    pairing = _pairing(request, pairing_id)
-    if pairing.state not in DOCUMENT_STATES:
-        raise ApiError(
-            409,
-            "document_not_ready",
-            m.DOCUMENT_NOT_READY % {"state": pairing.get_state_display()},
-        )
-    return pairing
-
-
 @router.get(
     "/pairings/{pairing_id}/agreement.pdf",
     response={200: None, **error_responses(401, 404, 409, 422)},
@@ -484,9 +472,11 @@ def _document_pairing(request: HttpRequest, pairing_id: int) -> Pairing:
     openapi_extra=PDF_RESPONSE,
 )
 def pairing_agreement_pdf(request: HttpRequest, pairing_id: int) -> HttpResponse:
-    """For an approved, active or ended pairing (409 `document_not_ready` before)."""
-    pairing = _document_pairing(request, pairing_id)
+    """结对共建协议书 in Chinese, with who confirmed for each side and when. For an approved,
+    active or ended pairing (409 `not_approved` before)."""
     from qingshe.programmes.documents import agreement_pdf
+
+    pairing = _pairing(request, pairing_id)
 
     return _pdf(agreement_pdf(pairing), f"agreement-{pairing.pk}.pdf")
 
@@ -499,8 +489,11 @@ def pairing_agreement_pdf(request: HttpRequest, pairing_id: int) -> HttpResponse
     openapi_extra=PDF_RESPONSE,
 )
 def pairing_appointment_pdf(request: HttpRequest, pairing_id: int) -> HttpResponse:
-    """For an approved, active or ended pairing (409 `document_not_ready` before)."""
-    pairing = _document_pairing(request, pairing_id)
+    """聘书 appointing the branch's secretary assistant to the community director for the term.
+    For an approved, active or ended pairing (409 `not_approved` before; 409 `no_secretary` when
+    the branch has no secretary)."""
     from qingshe.programmes.documents import appointment_letter_pdf
+
+    pairing = _pairing(request, pairing_id)
 
     return _pdf(appointment_letter_pdf(pairing), f"appointment-{pairing.pk}.pdf")

@@ -114,7 +114,7 @@ def test_programme_list_query_count_does_not_grow(
     city, programme, django_assert_max_num_queries
 ) -> None:
     client = en(city.league_admin)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         assert client.api_get("/programmes").json()["count"] == 1
     for year in range(2015, 2025):
         services.programme_create(
@@ -127,7 +127,7 @@ def test_programme_list_query_count_does_not_grow(
             start_deadline=date(year, 11, 20),
             case_deadline=date(year, 12, 31),
         )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         body = client.api_get("/programmes", {"page_size": 50}).json()
     assert body["count"] == 11 and all(len(p["scope"]) == 2 for p in body["items"][1:])
 
@@ -267,8 +267,10 @@ def test_compliance_errors_in_chinese(city, programme) -> None:
 
 
 # --- recruitment calls --------------------------------------------------------------------------
-def test_call_list_and_create(city, programme, call, stranger) -> None:
-    body = en(city.secretary).api_get("/calls", {"programme": programme.pk}).json()
+def test_call_list_and_create(city, programme, call, stranger, django_assert_max_num_queries) -> None:
+    secretary = en(city.secretary)
+    with django_assert_max_num_queries(5):
+        body = secretary.api_get("/calls", {"programme": programme.pk}).json()
     assert body["count"] == 1 and body["items"][0]["id"] == call.pk
     assert body["items"][0]["is_open"] is True
     assert body["items"][0]["programme"]["id"] == programme.pk
@@ -568,16 +570,6 @@ def test_service_record_needs_an_active_pairing(city, programme) -> None:
     assert not ServiceRecord.objects.exists()
 
 
-def test_documents_before_approval_are_409_and_hidden_from_outsiders(city, proposed) -> None:
-    for doc in ("agreement.pdf", "appointment.pdf"):
-        path = f"/pairings/{proposed.pk}/{doc}"
-        body = assert_error(en(city.secretary).api_get(path), 409, "document_not_ready")
-        assert "Proposed" in body["detail"]
-        body = assert_error(api_client(city.secretary, language="zh-hans").api_get(path), 409, "document_not_ready")
-        assert "聘书" in body["detail"]
-        assert_error(en(city.other_staff).api_get(path), 404, "not_found")
-
-
 def test_pairing_errors_in_chinese(city, programme) -> None:
     zh = api_client(city.league_admin, language="zh-hans")
     payload = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk}
@@ -593,3 +585,145 @@ def test_suggestions_404_for_a_programme_outside_view(city, programme, stranger)
     )
     assert body["field"] == "programme"
     assert_error(en(city.league_admin).api_get("/pairings/suggestions"), 422, "invalid_input")
+
+
+# --- documents and suggestions (programmes.documents, programmes.suggestions) -------------------
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_agreement_pdf(city, approved) -> None:
+    response = en(city.secretary).api_get(f"/pairings/{approved.pk}/agreement.pdf")
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="agreement-{approved.pk}.pdf"'
+    assert response.content.startswith(b"%PDF")
+    text = _pdf_text(response.content)
+    assert "白沙社区" in text and "2024级旅游管理班团支部" in text
+    # either side, and the committee, may read it
+    for reader in (city.staff, city.league_admin):
+        assert en(reader).api_get(f"/pairings/{approved.pk}/agreement.pdf").status_code == 200
+
+
+def test_appointment_letter_pdf(city, approved) -> None:
+    response = en(city.staff).api_get(f"/pairings/{approved.pk}/appointment.pdf")
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/pdf"
+    assert "团支书" in _pdf_text(response.content)
+
+
+def test_appointment_letter_without_a_secretary_is_409(city, programme) -> None:
+    pairing = services.pairing_approve(
+        actor=city.league_admin, pairing=_propose(city, programme, city.branch2, city.community2)
+    )
+    response = en(city.league_admin).api_get(f"/pairings/{pairing.pk}/appointment.pdf")
+    assert_error(response, 409, "no_secretary")
+
+
+def test_documents_before_approval_are_409_and_hidden_from_outsiders(city, proposed, approved) -> None:
+    rejected = services.pairing_reject(
+        actor=city.league_admin,
+        pairing=_propose(city, proposed.programme, city.branch, city.community2),
+        reason="重复",
+    )
+    for doc in ("agreement.pdf", "appointment.pdf"):
+        body = assert_error(en(city.secretary).api_get(f"/pairings/{rejected.pk}/{doc}"), 409, "not_approved")
+        assert "Rejected" in body["detail"]
+        zh = api_client(city.secretary, language="zh-hans")
+        body = assert_error(zh.api_get(f"/pairings/{rejected.pk}/{doc}"), 409, "not_approved")
+        assert "聘书" in body["detail"]
+        for outsider in (city.other_staff, city.student2):
+            assert_error(en(outsider).api_get(f"/pairings/{approved.pk}/{doc}"), 404, "not_found")
+        assert_error(en(city.secretary).api_get(f"/pairings/999999/{doc}"), 404, "not_found")
+
+
+def test_suggestions_for_unpaired_branches(city, programme) -> None:
+    client = en(city.league_admin)
+    body = client.api_get("/pairings/suggestions", {"programme": programme.pk}).json()
+    assert set(body) == {"items", "count"}
+    assert {b["branch"]["id"] for b in body["items"]} == {city.branch.pk, city.branch2.pk}
+    communities = {city.community.pk, city.community2.pk, city.other_community.pk, city.street.pk, city.other_street.pk}
+    for item in body["items"]:
+        assert item["suggestions"], item
+        scores = [s["score"] for s in item["suggestions"]]
+        assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+        for s in item["suggestions"]:
+            assert s["community"]["id"] in communities
+            assert s["reasons"] and all(isinstance(r, str) and r for r in s["reasons"])
+            assert s["distance_km"] is None or s["distance_km"] >= 0
+    # a branch with a live pairing is no longer suggested; limit bounds each list
+    _propose(city, programme)
+    body = client.api_get("/pairings/suggestions", {"programme": programme.pk, "limit": 1}).json()
+    assert [b["branch"]["id"] for b in body["items"]] == [city.branch2.pk]
+    assert len(body["items"][0]["suggestions"]) == 1
+
+
+def test_suggestions_follow_who_looks_after_which_branch(city, programme) -> None:
+    def branches(user: Any) -> list[int]:
+        response = en(user).api_get("/pairings/suggestions", {"programme": programme.pk})
+        assert response.status_code == 200, response.content
+        return [b["branch"]["id"] for b in response.json()["items"]]
+
+    assert branches(city.secretary) == [city.branch.pk]
+    assert set(branches(city.department_admin)) == {city.branch.pk, city.branch2.pk}
+    for nobody in (city.student, city.staff, city.other_staff):
+        assert branches(nobody) == []
+    assert_error(en(city.league_admin).api_get("/pairings/suggestions", {"programme": 1, "limit": 0}), 422, "invalid_input")
+
+
+def test_service_errors_in_both_languages(city, programme, call, proposed) -> None:
+    now = timezone.now()
+    closed = services.call_open(
+        actor=city.league_admin, programme=programme, title="已截止", criteria="",
+        opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=1),
+    )
+    pairing = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk, **TERM}
+    cases = [
+        ("/applications", {"call": closed.pk, "branch": city.branch.pk, "statement": STATEMENT},
+         city.secretary, 422, "outside_window", "accepted from", "报名时间"),
+        ("/pairings", pairing, city.league_admin, 409, "duplicate_pairing", "already have a pairing", "已有结对"),
+        ("/pairings", {**pairing, "community": city.community2.pk, "term_end": "2026-01-01"},
+         city.league_admin, 422, "invalid_term", "ends before it starts", "早于"),
+        (f"/pairings/{proposed.pk}/reject", {"reason": " "}, city.league_admin, 422, "reason_required",
+         "give a reason", "理由"),
+        ("/applications/999999/recommend", None, city.department_admin, 404, "not_found", "No such application", "申请"),
+        ("/calls", None, city.league_admin, 422, "invalid_input", "Please check these fields", "请检查"),
+    ]
+    for path, payload, user, status, code, english, chinese in cases:
+        body = assert_error(api_client(user, language="en").api_post(path, payload), status, code)
+        assert english in body["detail"], body
+        body = assert_error(api_client(user, language="zh-hans").api_post(path, payload), status, code)
+        assert chinese in body["detail"], body
+    assert Pairing.objects.count() == 1 and not BranchApplication.objects.exists()
+    proposed.refresh_from_db()
+    assert proposed.state == "proposed"
+
+
+def test_compliance_query_count_is_bounded(city, programme, django_assert_max_num_queries) -> None:
+    client = en(city.league_admin)
+    path = f"/programmes/{programme.pk}/compliance"
+    with django_assert_max_num_queries(12):
+        client.api_get(path)
+    for i in range(8):
+        branch = OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
+        services.pairing_approve(actor=city.league_admin, pairing=_propose(city, programme, branch, city.community2))
+    with django_assert_max_num_queries(12):
+        body = client.api_get(path).json()
+    assert len(body["late_pairings"]) == 8 and body["departments"][0]["branches_total"] == 10
+
+
+def test_suggestions_query_count_does_not_grow_with_branches(
+    city, programme, django_assert_max_num_queries
+) -> None:
+    client = en(city.league_admin)
+    query = {"programme": programme.pk, "page_size": 100}
+    with django_assert_max_num_queries(15):
+        assert client.api_get("/pairings/suggestions", query).json()["count"] == 2
+    for i in range(10):
+        OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
+    with django_assert_max_num_queries(15):
+        assert client.api_get("/pairings/suggestions", query).json()["count"] == 12
