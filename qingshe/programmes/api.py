@@ -107,9 +107,9 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @paginate
 def programme_list(request: HttpRequest, filters: Query[ProgrammeFilter]) -> Any:
     """Programmes whose committee or scope the caller belongs to; newest year first."""
-    return selectors.programme_list_for_user(user=_user(request), year=filters.year).prefetch_related(
-        "scope"
-    )
+    return selectors.programme_list_for_user(
+        user=_user(request), year=filters.year
+    ).prefetch_related("scope")
 
 
 @router.post(
@@ -158,7 +158,9 @@ def programme_compliance(
     programme = selectors.programme_get_for_user(user=user, programme_id=programme_id)
     under = None
     if query.under is not None:
-        under = _named("under", lambda: org_selectors.org_get_for_user(user=user, org_id=query.under))
+        under = _named(
+            "under", lambda: org_selectors.org_get_for_user(user=user, org_id=query.under)
+        )
     result = selectors.compliance_for_user(user=user, programme=programme, under=under, month=month)
     return {
         "programme": programme,
@@ -243,7 +245,9 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
     `duplicate_application`; 403 `forbidden`."""
     user = _user(request)
     call = _named("call", lambda: selectors.call_get_for_user(user=user, call_id=payload.call))
-    branch = _named("branch", lambda: org_selectors.org_get_for_user(user=user, org_id=payload.branch))
+    branch = _named(
+        "branch", lambda: org_selectors.org_get_for_user(user=user, org_id=payload.branch)
+    )
     application = services.application_submit(
         actor=user,
         call=call,

@@ -71,10 +71,10 @@ class ProgrammeOut(Schema):
     min_services_per_month: int = Field(
         ..., description="Minimum number of services per active pairing and month."
     )
-    cases_per_department: int = Field(
-        ..., description="Typical cases each department must submit."
+    cases_per_department: int = Field(..., description="Typical cases each department must submit.")
+    reminder_days: int = Field(
+        ..., description="Reminders go out this many days before a deadline."
     )
-    reminder_days: int = Field(..., description="Reminders go out this many days before a deadline.")
     created_at: datetime = Field(..., description="When the programme was opened (UTC).")
 
     @staticmethod
@@ -113,7 +113,9 @@ class ProgrammeIn(Schema):
     student_quota_pct: Decimal = Field(
         Decimal("25"), max_digits=5, decimal_places=2, description="Student quota in %, 0–100."
     )
-    min_regular_semesters: int = Field(1, ge=0, le=12, description="Minimum regular duty (semesters).")
+    min_regular_semesters: int = Field(
+        1, ge=0, le=12, description="Minimum regular duty (semesters)."
+    )
     min_concentrated_months: int = Field(
         1, ge=0, le=12, description="Minimum concentrated duty (months)."
     )
@@ -142,7 +144,8 @@ class DepartmentRowOut(Schema):
     department: OrgRefOut = Field(..., description="The department league committee.")
     university: OrgRefOut | None = Field(None, description="Its university league committee.")
     branches_taking_part: int = Field(
-        ..., description="Class branches taking part (an approved pairing or a confirmed application)."
+        ...,
+        description="Class branches taking part (an approved pairing or a confirmed application).",
     )
     branches_total: int = Field(..., description="Active class branches of the department.")
     branches_pct: float = Field(..., description="branches_taking_part / branches_total, in %.")
@@ -306,7 +309,9 @@ class ApplicationIn(Schema):
     call: int = Field(..., description="ID of the recruitment call (open now).")
     branch: int = Field(..., description="ID of the applying class branch.")
     statement: str = Field(
-        ..., max_length=5000, description="Why the branch should take part (at least 20 characters)."
+        ...,
+        max_length=5000,
+        description="Why the branch should take part (at least 20 characters).",
     )
     excellent_branch: bool = Field(False, description="Honoured as 优秀团支部.")
     excellent_class: bool = Field(False, description="Honoured as 优秀班集体.")
@@ -334,9 +339,7 @@ class PairingOut(Schema):
         ..., description="The university side (class branch, department or volunteer team)."
     )
     community: OrgRefOut = Field(..., description="The community side (community or street).")
-    state: str = Field(
-        ..., description="`proposed`, `approved`, `active`, `ended` or `rejected`."
-    )
+    state: str = Field(..., description="`proposed`, `approved`, `active`, `ended` or `rejected`.")
     state_label: str = Field(..., description="The state, in the request's language.")
     term_start: date = Field(..., description="First day of the term.")
     term_end: date = Field(..., description="Last day of the term.")

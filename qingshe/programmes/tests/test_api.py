@@ -40,7 +40,9 @@ def stranger(city: SimpleNamespace) -> Any:
     return user
 
 
-def _propose(city: SimpleNamespace, programme: Programme, unit: Any = None, community: Any = None) -> Pairing:
+def _propose(
+    city: SimpleNamespace, programme: Programme, unit: Any = None, community: Any = None
+) -> Pairing:
     return services.pairing_propose(
         actor=city.league_admin,
         programme=programme,
@@ -157,7 +159,9 @@ def test_programme_create_with_a_scope_outside_the_callers_view_is_404(city) -> 
 
 def test_programme_create_refused_to_others(city) -> None:
     for outsider in (city.university_admin, city.student, city.staff):
-        response = en(outsider).api_post("/programmes", _programme_payload(city, scope=[city.city.pk]))
+        response = en(outsider).api_post(
+            "/programmes", _programme_payload(city, scope=[city.city.pk])
+        )
         assert_error(response, 403, "forbidden")
     assert not Programme.objects.exists()
 
@@ -199,11 +203,17 @@ def test_programme_detail_and_404_outside(city, programme, stranger) -> None:
 # --- compliance ---------------------------------------------------------------------------------
 def test_compliance_rows_and_pairing_lists(city, programme) -> None:
     # made and started well before the deadlines (the programme's are in November 2026)
-    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 10, 20, 2, tzinfo=UTC)):
-        active = services.pairing_approve(actor=city.league_admin, pairing=_propose(city, programme))
+    with mock.patch(
+        "django.utils.timezone.now", return_value=datetime(2026, 10, 20, 2, tzinfo=UTC)
+    ):
+        active = services.pairing_approve(
+            actor=city.league_admin, pairing=_propose(city, programme)
+        )
         services.pairing_confirm(actor=city.secretary, pairing=active, side="unit")
         active = services.pairing_confirm(actor=city.staff, pairing=active, side="community")
-        services.service_record(actor=city.staff, pairing=active, held_on=date(2026, 10, 8), title="入户走访")
+        services.service_record(
+            actor=city.staff, pairing=active, held_on=date(2026, 10, 8), title="入户走访"
+        )
     response = en(city.league_admin).api_get(
         f"/programmes/{programme.pk}/compliance", {"month": "2026-10"}
     )
@@ -228,7 +238,9 @@ def test_compliance_rows_and_pairing_lists(city, programme) -> None:
 def test_compliance_lists_late_and_not_started_pairings(city, programme) -> None:
     late = datetime(2026, 11, 16, 1, tzinfo=UTC)  # 09:00 the day after the deadline, Shanghai
     with mock.patch("django.utils.timezone.now", return_value=late):
-        pairing = services.pairing_approve(actor=city.league_admin, pairing=_propose(city, programme))
+        pairing = services.pairing_approve(
+            actor=city.league_admin, pairing=_propose(city, programme)
+        )
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 11, 21)):
         body = en(city.league_admin).api_get(f"/programmes/{programme.pk}/compliance").json()
     assert [p["pairing_id"] for p in body["late_pairings"]] == [pairing.pk]
@@ -267,7 +279,9 @@ def test_compliance_errors_in_chinese(city, programme) -> None:
 
 
 # --- recruitment calls --------------------------------------------------------------------------
-def test_call_list_and_create(city, programme, call, stranger, django_assert_max_num_queries) -> None:
+def test_call_list_and_create(
+    city, programme, call, stranger, django_assert_max_num_queries
+) -> None:
     secretary = en(city.secretary)
     with django_assert_max_num_queries(5):
         body = secretary.api_get("/calls", {"programme": programme.pk}).json()
@@ -325,7 +339,9 @@ def test_application_through_every_step(city, call) -> None:
 
     waiting = en(city.department_admin).api_get("/applications", {"waiting": "true"}).json()
     assert [a["id"] for a in waiting["items"]] == [app_id]
-    assert en(city.university_admin).api_get("/applications", {"waiting": "true"}).json()["count"] == 0
+    assert (
+        en(city.university_admin).api_get("/applications", {"waiting": "true"}).json()["count"] == 0
+    )
 
     steps = [
         (city.department_admin, "recommend", "recommended"),
@@ -344,7 +360,9 @@ def test_application_through_every_step(city, call) -> None:
 def test_application_return_with_reason_then_resubmit(city, application) -> None:
     path = f"/applications/{application.pk}"
     body = assert_error(
-        en(city.department_admin).api_post(f"{path}/reject", {"reason": "   "}), 422, "reason_required"
+        en(city.department_admin).api_post(f"{path}/reject", {"reason": "   "}),
+        422,
+        "reason_required",
     )
     assert body["field"] == "reason"
     assert_error(en(city.department_admin).api_post(f"{path}/reject", {}), 422, "invalid_input")
@@ -352,7 +370,10 @@ def test_application_return_with_reason_then_resubmit(city, application) -> None
     assert application.state == "submitted"
 
     response = en(city.department_admin).api_post(f"{path}/reject", {"reason": "请补充荣誉证明"})
-    assert response.json()["state"] == "returned" and response.json()["last_reason"] == "请补充荣誉证明"
+    assert (
+        response.json()["state"] == "returned"
+        and response.json()["last_reason"] == "请补充荣誉证明"
+    )
     response = en(city.secretary).api_post(
         f"{path}/resubmit", {"statement": STATEMENT + "已补充。", "excellent_class": True}
     )
@@ -373,7 +394,9 @@ def test_application_outside_window_is_422_and_writes_nothing(city, programme) -
         closes_at=now - timedelta(days=1),
     )
     payload = {"call": closed.pk, "branch": city.branch.pk, "statement": STATEMENT}
-    body = assert_error(en(city.secretary).api_post("/applications", payload), 422, "outside_window")
+    body = assert_error(
+        en(city.secretary).api_post("/applications", payload), 422, "outside_window"
+    )
     assert "accepted from" in body["detail"]
     assert not BranchApplication.objects.exists()
 
@@ -388,8 +411,12 @@ def test_application_bad_input_and_duplicate(city, call, application) -> None:
     )
     assert body["field"] == "branch"
     short = {**payload, "branch": city.branch2.pk, "statement": "想参加"}
-    assert_error(en(city.department_admin).api_post("/applications", short), 422, "statement_too_short")
-    body = assert_error(client.api_post("/applications", {**payload, "call": 999999}), 404, "not_found")
+    assert_error(
+        en(city.department_admin).api_post("/applications", short), 422, "statement_too_short"
+    )
+    body = assert_error(
+        client.api_post("/applications", {**payload, "call": 999999}), 404, "not_found"
+    )
     assert body["field"] == "call"
     assert BranchApplication.objects.count() == 1
 
@@ -399,13 +426,19 @@ def test_application_outsiders(city, application, stranger) -> None:
     for outsider in (city.student2, city.other_staff, city.student, stranger):
         assert_error(en(outsider).api_get(path), 404, "not_found")
         assert_error(en(outsider).api_post(f"{path}/recommend"), 404, "not_found")
-        assert_error(en(outsider).api_post(f"{path}/reject", {"reason": "不合适"}), 404, "not_found")
+        assert_error(
+            en(outsider).api_post(f"{path}/reject", {"reason": "不合适"}), 404, "not_found"
+        )
         assert en(outsider).api_get("/applications").json()["count"] == 0
     # can see it, but it is not their step
     assert_error(en(city.university_admin).api_post(f"{path}/recommend"), 403, "forbidden")
     # the committee's step comes after the university's review
     assert_error(en(city.league_admin).api_post(f"{path}/approve"), 409, "invalid_state")
-    assert_error(en(city.secretary).api_post(f"{path}/resubmit", {"statement": STATEMENT}), 409, "invalid_state")
+    assert_error(
+        en(city.secretary).api_post(f"{path}/resubmit", {"statement": STATEMENT}),
+        409,
+        "invalid_state",
+    )
     application.refresh_from_db()
     assert application.state == "submitted" and application.last_reason == ""
 
@@ -414,8 +447,12 @@ def test_application_list_filters_pagination_and_queries(
     city, programme, call, django_assert_max_num_queries
 ) -> None:
     for i in range(12):
-        branch = OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
-        services.application_submit(actor=city.department_admin, call=call, branch=branch, statement=STATEMENT)
+        branch = OrganisationFactory(
+            kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department
+        )
+        services.application_submit(
+            actor=city.department_admin, call=call, branch=branch, statement=STATEMENT
+        )
     client = en(city.university_admin)
     with django_assert_max_num_queries(6):
         body = client.api_get("/applications", {"page_size": 5, "page": 3}).json()
@@ -430,21 +467,35 @@ def test_application_list_filters_pagination_and_queries(
 
 # --- pairings -----------------------------------------------------------------------------------
 def test_pairing_propose_by_committee_and_secretary(city, programme) -> None:
-    payload = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk, **TERM}
-    response = en(city.league_admin).api_post("/pairings", {**payload, "suggestion_reasons": ["距离近"]})
+    payload = {
+        "programme": programme.pk,
+        "unit": city.branch.pk,
+        "community": city.community.pk,
+        **TERM,
+    }
+    response = en(city.league_admin).api_post(
+        "/pairings", {**payload, "suggestion_reasons": ["距离近"]}
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["state"] == "proposed" and body["unit"]["id"] == city.branch.pk
     assert body["community"]["name"] == "白沙社区" and body["suggestion_reasons"] == ["距离近"]
     assert body["programme"]["id"] == programme.pk and body["agreement_confirmed"] is False
     # a secretary does not otherwise see communities, but may name one of the city
-    response = en(city.secretary).api_post("/pairings", {**payload, "community": city.community2.pk})
+    response = en(city.secretary).api_post(
+        "/pairings", {**payload, "community": city.community2.pk}
+    )
     assert response.status_code == 201, response.content
     assert Pairing.objects.count() == 2
 
 
 def test_duplicate_pairing_is_409_and_bad_term_is_422(city, programme, proposed) -> None:
-    payload = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk, **TERM}
+    payload = {
+        "programme": programme.pk,
+        "unit": city.branch.pk,
+        "community": city.community.pk,
+        **TERM,
+    }
     client = en(city.league_admin)
     body = assert_error(client.api_post("/pairings", payload), 409, "duplicate_pairing")
     assert body["detail"] == "These two already have a pairing in this programme."
@@ -452,13 +503,20 @@ def test_duplicate_pairing_is_409_and_bad_term_is_422(city, programme, proposed)
     body = assert_error(client.api_post("/pairings", bad_term), 422, "invalid_term")
     assert body["field"] == "term_end" and body["detail"] == "The term ends before it starts."
     assert_error(
-        client.api_post("/pairings", {**payload, "community": city.branch2.pk}), 422, "invalid_community"
+        client.api_post("/pairings", {**payload, "community": city.branch2.pk}),
+        422,
+        "invalid_community",
     )
     assert Pairing.objects.count() == 1
 
 
 def test_pairing_propose_outsiders(city, programme, stranger) -> None:
-    payload = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk, **TERM}
+    payload = {
+        "programme": programme.pk,
+        "unit": city.branch.pk,
+        "community": city.community.pk,
+        **TERM,
+    }
     body = assert_error(en(stranger).api_post("/pairings", payload), 404, "not_found")
     assert body["field"] == "programme"
     body = assert_error(en(city.other_staff).api_post("/pairings", payload), 404, "not_found")
@@ -469,7 +527,9 @@ def test_pairing_propose_outsiders(city, programme, stranger) -> None:
     far = OrganisationFactory(kind=OrgKind.STREET, name="远方街道", parent=far)
     foreign = OrganisationFactory(kind=OrgKind.COMMUNITY, name="远方社区", parent=far)
     body = assert_error(
-        en(city.league_admin).api_post("/pairings", {**payload, "community": foreign.pk}), 404, "not_found"
+        en(city.league_admin).api_post("/pairings", {**payload, "community": foreign.pk}),
+        404,
+        "not_found",
     )
     assert body["field"] == "community"
     assert not Pairing.objects.exists()
@@ -477,7 +537,8 @@ def test_pairing_propose_outsiders(city, programme, stranger) -> None:
 
 def test_pairing_list_filters_and_visibility(city, programme, proposed, stranger) -> None:
     other = services.pairing_approve(
-        actor=city.league_admin, pairing=_propose(city, programme, city.branch2, city.other_community)
+        actor=city.league_admin,
+        pairing=_propose(city, programme, city.branch2, city.other_community),
     )
     ids = lambda user, **q: [p["id"] for p in en(user).api_get("/pairings", q).json()["items"]]  # noqa: E731
     assert set(ids(city.league_admin)) == {proposed.pk, other.pk}
@@ -487,7 +548,9 @@ def test_pairing_list_filters_and_visibility(city, programme, proposed, stranger
     assert ids(city.other_staff) == [other.pk]
     assert ids(city.student2) == [other.pk]
     assert ids(stranger) == []
-    assert_error(en(city.league_admin).api_get("/pairings", {"state": "bogus"}), 422, "invalid_input")
+    assert_error(
+        en(city.league_admin).api_get("/pairings", {"state": "bogus"}), 422, "invalid_input"
+    )
 
 
 def test_pairing_list_query_count(city, programme, django_assert_max_num_queries) -> None:
@@ -496,7 +559,9 @@ def test_pairing_list_query_count(city, programme, django_assert_max_num_queries
     with django_assert_max_num_queries(6):
         assert client.api_get("/pairings").json()["count"] == 1
     for i in range(10):
-        branch = OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
+        branch = OrganisationFactory(
+            kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department
+        )
         _propose(city, programme, branch, city.community2)
     with django_assert_max_num_queries(6):
         body = client.api_get("/pairings", {"page_size": 100}).json()
@@ -505,13 +570,23 @@ def test_pairing_list_query_count(city, programme, django_assert_max_num_queries
 
 def test_pairing_detail_and_outsiders(city, proposed, stranger) -> None:
     path = f"/pairings/{proposed.pk}"
-    for insider in (city.league_admin, city.staff, city.secretary, city.student, city.district_admin):
+    for insider in (
+        city.league_admin,
+        city.staff,
+        city.secretary,
+        city.student,
+        city.district_admin,
+    ):
         assert en(insider).api_get(path).json()["id"] == proposed.pk
     for outsider in (city.other_staff, city.student2, stranger):
         assert_error(en(outsider).api_get(path), 404, "not_found")
         assert_error(en(outsider).api_post(f"{path}/approve"), 404, "not_found")
-        assert_error(en(outsider).api_post(f"{path}/reject", {"reason": "不合适"}), 404, "not_found")
-        assert_error(en(outsider).api_post(f"{path}/confirm", {"side": "community"}), 404, "not_found")
+        assert_error(
+            en(outsider).api_post(f"{path}/reject", {"reason": "不合适"}), 404, "not_found"
+        )
+        assert_error(
+            en(outsider).api_post(f"{path}/confirm", {"side": "community"}), 404, "not_found"
+        )
     assert_error(en(city.league_admin).api_get("/pairings/999999"), 404, "not_found")
     proposed.refresh_from_db()
     assert proposed.state == "proposed"
@@ -531,7 +606,9 @@ def test_pairing_approve_reject(city, programme, proposed) -> None:
 
     other = _propose(city, programme, city.branch2, city.community2)
     path = f"/pairings/{other.pk}"
-    body = assert_error(en(city.league_admin).api_post(f"{path}/reject", {"reason": ""}), 422, "reason_required")
+    body = assert_error(
+        en(city.league_admin).api_post(f"{path}/reject", {"reason": ""}), 422, "reason_required"
+    )
     assert body["field"] == "reason"
     other.refresh_from_db()
     assert other.state == "proposed"
@@ -552,30 +629,52 @@ def test_pairing_confirm_both_sides(city, approved) -> None:
 
 def test_service_record(city, proposed, active) -> None:
     path = f"/pairings/{active.pk}/services"
-    response = en(city.staff).api_post(path, {"held_on": "2026-10-08", "title": "入户走访", "participants": 6})
+    response = en(city.staff).api_post(
+        path, {"held_on": "2026-10-08", "title": "入户走访", "participants": 6}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["pairing_id"] == active.pk and response.json()["participants"] == 6
     tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
-    assert_error(en(city.staff).api_post(path, {"held_on": tomorrow, "title": "x"}), 422, "future_date")
-    assert_error(en(city.staff).api_post(path, {"held_on": "2026-08-01", "title": "x"}), 422, "outside_term")
-    assert_error(en(city.student).api_post(path, {"held_on": "2026-10-09", "title": "x"}), 403, "forbidden")
-    assert_error(en(city.other_staff).api_post(path, {"held_on": "2026-10-09", "title": "x"}), 404, "not_found")
+    assert_error(
+        en(city.staff).api_post(path, {"held_on": tomorrow, "title": "x"}), 422, "future_date"
+    )
+    assert_error(
+        en(city.staff).api_post(path, {"held_on": "2026-08-01", "title": "x"}), 422, "outside_term"
+    )
+    assert_error(
+        en(city.student).api_post(path, {"held_on": "2026-10-09", "title": "x"}), 403, "forbidden"
+    )
+    assert_error(
+        en(city.other_staff).api_post(path, {"held_on": "2026-10-09", "title": "x"}),
+        404,
+        "not_found",
+    )
     assert ServiceRecord.objects.count() == 1
 
 
 def test_service_record_needs_an_active_pairing(city, programme) -> None:
     pairing = _propose(city, programme, city.branch2, city.community)
     path = f"/pairings/{pairing.pk}/services"
-    assert_error(en(city.staff).api_post(path, {"held_on": "2026-10-08", "title": "走访"}), 409, "invalid_state")
+    assert_error(
+        en(city.staff).api_post(path, {"held_on": "2026-10-08", "title": "走访"}),
+        409,
+        "invalid_state",
+    )
     assert not ServiceRecord.objects.exists()
 
 
 def test_pairing_errors_in_chinese(city, programme) -> None:
     zh = api_client(city.league_admin, language="zh-hans")
     payload = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk}
-    body = assert_error(zh.api_post("/pairings", {**payload, "term_start": "明天", "term_end": "2027-01-01"}), 422, "invalid_input")
+    body = assert_error(
+        zh.api_post("/pairings", {**payload, "term_start": "明天", "term_end": "2027-01-01"}),
+        422,
+        "invalid_input",
+    )
     assert "须为日期" in body["detail"] and body["field"] == "term_start"
-    body = assert_error(zh.api_post(f"/programmes/{programme.pk}/compliance"), 405, "method_not_allowed")
+    body = assert_error(
+        zh.api_post(f"/programmes/{programme.pk}/compliance"), 405, "method_not_allowed"
+    )
     assert not Pairing.objects.exists()
 
 
@@ -624,14 +723,18 @@ def test_appointment_letter_without_a_secretary_is_409(city, programme) -> None:
     assert_error(response, 409, "no_secretary")
 
 
-def test_documents_before_approval_are_409_and_hidden_from_outsiders(city, proposed, approved) -> None:
+def test_documents_before_approval_are_409_and_hidden_from_outsiders(
+    city, proposed, approved
+) -> None:
     rejected = services.pairing_reject(
         actor=city.league_admin,
         pairing=_propose(city, proposed.programme, city.branch, city.community2),
         reason="重复",
     )
     for doc in ("agreement.pdf", "appointment.pdf"):
-        body = assert_error(en(city.secretary).api_get(f"/pairings/{rejected.pk}/{doc}"), 409, "not_approved")
+        body = assert_error(
+            en(city.secretary).api_get(f"/pairings/{rejected.pk}/{doc}"), 409, "not_approved"
+        )
         assert "Rejected" in body["detail"]
         zh = api_client(city.secretary, language="zh-hans")
         body = assert_error(zh.api_get(f"/pairings/{rejected.pk}/{doc}"), 409, "not_approved")
@@ -646,7 +749,13 @@ def test_suggestions_for_unpaired_branches(city, programme) -> None:
     body = client.api_get("/pairings/suggestions", {"programme": programme.pk}).json()
     assert set(body) == {"items", "count"}
     assert {b["branch"]["id"] for b in body["items"]} == {city.branch.pk, city.branch2.pk}
-    communities = {city.community.pk, city.community2.pk, city.other_community.pk, city.street.pk, city.other_street.pk}
+    communities = {
+        city.community.pk,
+        city.community2.pk,
+        city.other_community.pk,
+        city.street.pk,
+        city.other_street.pk,
+    }
     for item in body["items"]:
         assert item["suggestions"], item
         scores = [s["score"] for s in item["suggestions"]]
@@ -672,31 +781,91 @@ def test_suggestions_follow_who_looks_after_which_branch(city, programme) -> Non
     assert set(branches(city.department_admin)) == {city.branch.pk, city.branch2.pk}
     for nobody in (city.student, city.staff, city.other_staff):
         assert branches(nobody) == []
-    assert_error(en(city.league_admin).api_get("/pairings/suggestions", {"programme": 1, "limit": 0}), 422, "invalid_input")
+    assert_error(
+        en(city.league_admin).api_get("/pairings/suggestions", {"programme": 1, "limit": 0}),
+        422,
+        "invalid_input",
+    )
 
 
 def test_service_errors_in_both_languages(city, programme, call, proposed) -> None:
     now = timezone.now()
     closed = services.call_open(
-        actor=city.league_admin, programme=programme, title="已截止", criteria="",
-        opens_at=now - timedelta(days=30), closes_at=now - timedelta(days=1),
+        actor=city.league_admin,
+        programme=programme,
+        title="已截止",
+        criteria="",
+        opens_at=now - timedelta(days=30),
+        closes_at=now - timedelta(days=1),
     )
-    pairing = {"programme": programme.pk, "unit": city.branch.pk, "community": city.community.pk, **TERM}
+    pairing = {
+        "programme": programme.pk,
+        "unit": city.branch.pk,
+        "community": city.community.pk,
+        **TERM,
+    }
     cases = [
-        ("/applications", {"call": closed.pk, "branch": city.branch.pk, "statement": STATEMENT},
-         city.secretary, 422, "outside_window", "accepted from", "报名时间"),
-        ("/pairings", pairing, city.league_admin, 409, "duplicate_pairing", "already have a pairing", "已有结对"),
-        ("/pairings", {**pairing, "community": city.community2.pk, "term_end": "2026-01-01"},
-         city.league_admin, 422, "invalid_term", "ends before it starts", "早于"),
-        (f"/pairings/{proposed.pk}/reject", {"reason": " "}, city.league_admin, 422, "reason_required",
-         "give a reason", "理由"),
-        ("/applications/999999/recommend", None, city.department_admin, 404, "not_found", "No such application", "申请"),
-        ("/calls", None, city.league_admin, 422, "invalid_input", "Please check these fields", "请检查"),
+        (
+            "/applications",
+            {"call": closed.pk, "branch": city.branch.pk, "statement": STATEMENT},
+            city.secretary,
+            422,
+            "outside_window",
+            "accepted from",
+            "报名时间",
+        ),
+        (
+            "/pairings",
+            pairing,
+            city.league_admin,
+            409,
+            "duplicate_pairing",
+            "already have a pairing",
+            "已有结对",
+        ),
+        (
+            "/pairings",
+            {**pairing, "community": city.community2.pk, "term_end": "2026-01-01"},
+            city.league_admin,
+            422,
+            "invalid_term",
+            "ends before it starts",
+            "早于",
+        ),
+        (
+            f"/pairings/{proposed.pk}/reject",
+            {"reason": " "},
+            city.league_admin,
+            422,
+            "reason_required",
+            "give a reason",
+            "理由",
+        ),
+        (
+            "/applications/999999/recommend",
+            None,
+            city.department_admin,
+            404,
+            "not_found",
+            "No such application",
+            "申请",
+        ),
+        (
+            "/calls",
+            None,
+            city.league_admin,
+            422,
+            "invalid_input",
+            "Please check these fields",
+            "请检查",
+        ),
     ]
     for path, payload, user, status, code, english, chinese in cases:
         body = assert_error(api_client(user, language="en").api_post(path, payload), status, code)
         assert english in body["detail"], body
-        body = assert_error(api_client(user, language="zh-hans").api_post(path, payload), status, code)
+        body = assert_error(
+            api_client(user, language="zh-hans").api_post(path, payload), status, code
+        )
         assert chinese in body["detail"], body
     assert Pairing.objects.count() == 1 and not BranchApplication.objects.exists()
     proposed.refresh_from_db()
@@ -709,8 +878,12 @@ def test_compliance_query_count_is_bounded(city, programme, django_assert_max_nu
     with django_assert_max_num_queries(12):
         client.api_get(path)
     for i in range(8):
-        branch = OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
-        services.pairing_approve(actor=city.league_admin, pairing=_propose(city, programme, branch, city.community2))
+        branch = OrganisationFactory(
+            kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department
+        )
+        services.pairing_approve(
+            actor=city.league_admin, pairing=_propose(city, programme, branch, city.community2)
+        )
     with django_assert_max_num_queries(12):
         body = client.api_get(path).json()
     assert len(body["late_pairings"]) == 8 and body["departments"][0]["branches_total"] == 10
@@ -724,6 +897,8 @@ def test_suggestions_query_count_does_not_grow_with_branches(
     with django_assert_max_num_queries(15):
         assert client.api_get("/pairings/suggestions", query).json()["count"] == 2
     for i in range(10):
-        OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department)
+        OrganisationFactory(
+            kind=OrgKind.CLASS_BRANCH, name=f"2025级{i}班团支部", parent=city.department
+        )
     with django_assert_max_num_queries(15):
         assert client.api_get("/pairings/suggestions", query).json()["count"] == 12
