@@ -53,5 +53,7 @@ STEPS: list[DemoStep] = [
     DemoStep("staff", "qingshe.demo.city:build_staff"),
     DemoStep("residents", "qingshe.demo.city:build_residents"),
     DemoStep("posts", "qingshe.demo.city:build_posts"),
+    DemoStep("needs", "qingshe.needs.demo:build", "qingshe.needs.demo:reset"),
+    DemoStep("programmes", "qingshe.programmes.demo:build", "qingshe.programmes.demo:reset"),
     # Later issues: one line each, in the order they depend on one another.
 ]
