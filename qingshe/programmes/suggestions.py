@@ -16,10 +16,13 @@ The score of a (branch, community) pair is a weighted mean of three components, 
 
 ``fit`` (需求与专业、特长相符)
     Over the community's open needs (``Need.OPEN_STATES``): a need that asks for skills or majors
-    matches the branch by ``max(share of its skills that some student of the branch has,
-    1 if one of its majors is a major of the branch's students else 0)``; a need that asks for
-    neither matches anyone by ``UNREQUIRED_MATCH`` (0.25: anyone can help, but it is not the
-    substantive work students look for). Each match is weighted by the kind of work
+    matches the branch by ``max(skill part, major part)``. The skill part is the mean, over the
+    skills it wants, of the branch's strength in each: ``min(1, students who have it /
+    SKILL_FULL_HOLDERS)`` (3 students make a full match: one student's hobby is not a team's
+    capacity). The major part is 1 if one of the majors it wants is a major of the branch's
+    students. A need that asks for neither matches anyone by ``UNREQUIRED_MATCH`` (0.25: anyone
+    can help, but it is not the substantive work students look for). Each match is weighted by
+    the kind of work
     (``WORK_KIND_WEIGHT``: labour 1, skilled 2, professional 3), summed to ``raw``, and squashed
     to ``raw / (raw + FIT_HALF)`` so that more (and more substantive) matching needs score
     higher without bound: one fully matching professional need gives 0.5.
@@ -48,9 +51,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from qingshe.accounts.models import StudentProfile
 from qingshe.core import access
@@ -64,6 +67,9 @@ WEIGHTS: dict[str, float] = {"distance": 0.40, "fit": 0.35, "coverage": 0.25}
 DISTANCE_HALF_KM = 5.0
 UNKNOWN_DISTANCE_SCORE = 0.5
 FIT_HALF = 3.0
+SKILL_FULL_HOLDERS = 3
+# A need "fits" the branch (and is named in the reasons) from this match on.
+FITS_FROM = 0.5
 UNREQUIRED_MATCH = 0.25
 WORK_KIND_WEIGHT: dict[str, float] = {
     WorkKind.LABOUR: 1.0,
@@ -112,7 +118,7 @@ LatLng = tuple[float, float]
 
 @dataclass(frozen=True)
 class NeedProfile:
-    skills: frozenset[str]
+    skills: tuple[str, ...]  # sorted: the sums below always add in the same order
     majors: frozenset[str]
     work_kind: str = WorkKind.LABOUR
 
@@ -138,7 +144,8 @@ class BranchProfile:
     pk: int
     campus: LatLng | None
     majors: frozenset[str] = frozenset()
-    skills: frozenset[str] = frozenset()
+    # skill → strength, min(1, holders / SKILL_FULL_HOLDERS)
+    skills: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,11 +189,19 @@ def distance_component(distance_km: float | None) -> float:
     return 1.0 / (1.0 + max(0.0, distance_km) / DISTANCE_HALF_KM)
 
 
-def need_match(need: NeedProfile, majors: frozenset[str], skills: frozenset[str]) -> float:
-    """How well a branch with these majors and skills meets one need, 0–1."""
+def skill_strength(holders: int) -> float:
+    return min(1.0, max(0, holders) / SKILL_FULL_HOLDERS)
+
+
+def need_match(need: NeedProfile, majors: frozenset[str], skills: Mapping[str, float]) -> float:
+    """How well a branch with these majors and skill strengths meets one need, 0–1."""
     if not need.requires:
         return UNREQUIRED_MATCH
-    skill_part = len(need.skills & skills) / len(need.skills) if need.skills else 0.0
+    skill_part = (
+        sum(skills.get(name, 0.0) for name in need.skills) / len(need.skills)
+        if need.skills
+        else 0.0
+    )
     major_part = 0.0 if need.majors.isdisjoint(majors) else 1.0
     return max(skill_part, major_part)
 
@@ -274,7 +289,11 @@ def _rank_fast(
             if not need.requires:
                 raw += UNREQUIRED_MATCH * need.weight
                 continue
-            skill_part = len(need.skills & skills) / len(need.skills) if need.skills else 0.0
+            skill_part = (
+                sum(skills.get(name, 0.0) for name in need.skills) / len(need.skills)
+                if need.skills
+                else 0.0
+            )
             major_part = 0.0 if need.majors.isdisjoint(majors) else 1.0
             raw += max(skill_part, major_part) * need.weight
         f = raw / (raw + FIT_HALF) if raw > 0 else 0.0
@@ -292,8 +311,8 @@ def _rank_fast(
 # --- reasons ------------------------------------------------------------------------------------
 def _names(values: Iterable[str]) -> str:
     items = list(values)
-    shown = _(", ").join(items[:MAX_NAMES_IN_REASON])
-    return shown + (_("…") if len(items) > MAX_NAMES_IN_REASON else "")
+    shown = pgettext("list separator", ", ").join(items[:MAX_NAMES_IN_REASON])
+    return shown + (pgettext("list continues", "…") if len(items) > MAX_NAMES_IN_REASON else "")
 
 
 def explain(
@@ -310,7 +329,11 @@ def explain(
     matching = substantive = 0
     hits: dict[str, int] = defaultdict(int)
     for need in community.needs:
-        matched = (need.skills & branch.skills) | (need.majors & branch.majors)
+        if not need.requires or need_match(need, branch.majors, branch.skills) < FITS_FROM:
+            continue
+        matched = {n for n in need.skills if branch.skills.get(n, 0.0) > 0} | (
+            need.majors & branch.majors
+        )
         if matched:
             matching += 1
             substantive += need.work_kind in SUBSTANTIVE_KINDS
@@ -415,7 +438,7 @@ def _community_profiles(
                 location=_location(c.lat, c.lng),
                 needs=tuple(
                     NeedProfile(
-                        skills=frozenset(skills.get(pk, ())),
+                        skills=tuple(sorted(skills.get(pk, ()))),
                         majors=frozenset(str(m).strip() for m in majors if str(m).strip()),
                         work_kind=work_kind,
                     )
@@ -449,13 +472,14 @@ def _branch_profiles(
     ):
         if major and major.strip():
             majors[branch_id].add(major.strip())
-    skills: dict[int, set[str]] = defaultdict(set)
-    for branch_id, name in (
+    skills: dict[int, dict[str, float]] = defaultdict(dict)
+    for branch_id, name, holders in (
         StudentProfile.skills.through.objects.filter(studentprofile__branch_id__in=ids)
         .values_list("studentprofile__branch_id", "skill__name")
-        .distinct()
+        .annotate(holders=Count("studentprofile_id", distinct=True))
+        .order_by()
     ):
-        skills[branch_id].add(name)
+        skills[branch_id][name] = skill_strength(holders)
     profiles: list[BranchProfile] = []
     campus_of: dict[int, Organisation | None] = {}
     for b in branches:
@@ -466,7 +490,7 @@ def _branch_profiles(
                 pk=b.pk,
                 campus=located[campus_id] if campus_id is not None else None,
                 majors=frozenset(majors.get(b.pk, ())),
-                skills=frozenset(skills.get(b.pk, ())),
+                skills=skills.get(b.pk, {}),
             )
         )
     return profiles, campus_of
