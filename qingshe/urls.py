@@ -11,6 +11,7 @@ urlpatterns = [
     # accounts/… (login), people/…, me/…: see qingshe/accounts/urls.py
     path("", include("qingshe.accounts.urls")),
     path("orgs/", include("qingshe.orgs.urls")),
+    path("programmes/", include("qingshe.programmes.urls")),
     path("", include("qingshe.core.urls")),
 ]
 

@@ -65,9 +65,13 @@ def call_open_now(*, programme: Programme) -> RecruitmentCall | None:
 # --- applications -------------------------------------------------------------------------------
 def application_list_for_user(*, user: Any, state: str = "", programme_id: int | None = None) -> QuerySet[BranchApplication]:
     roles = {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN, Role.LEAGUE_ADMIN}
-    qs = BranchApplication.objects.filter(access.subtree_q(user, roles, prefix="branch__")).select_related(
-        "branch", "call__programme"
-    )
+    # The committee that owns the programme sees its applications even when a university in its
+    # scope sits outside its own subtree (a district programme with a city-level university).
+    owner_ids = [g.org_id for g in access.grants(user) if g.role == Role.LEAGUE_ADMIN]
+    q = access.subtree_q(user, roles, prefix="branch__")
+    if owner_ids:
+        q |= Q(call__programme__owner_id__in=owner_ids)
+    qs = BranchApplication.objects.filter(q).select_related("branch", "call__programme")
     if state:
         qs = qs.filter(state=state)
     if programme_id:
@@ -288,6 +292,7 @@ def compliance_for_user(
     ]
     return result
 
+
 # --- for the API (programmes/api.py) ------------------------------------------------------------
 def call_list_for_user(*, user: Any, programme_id: int | None = None) -> QuerySet[RecruitmentCall]:
     """Recruitment calls of the programmes `user` may see."""
@@ -328,3 +333,186 @@ def pairing_community_for(*, programme: Programme, community_id: int) -> Organis
         raise NotFound("not_found", _("No such organisation."), field="community")
     return community
 
+
+# --- Pages (issue 3, the programme pages): reads the pages need ----------------------------------
+# Added by the pages work. Each is a constant number of queries, whatever the size of the city.
+PAGE_UNIT_KINDS = (OrgKind.CLASS_BRANCH, OrgKind.DEPARTMENT_COMMITTEE, OrgKind.VOLUNTEER_TEAM)
+PAGE_COMMUNITY_KINDS = (OrgKind.COMMUNITY, OrgKind.STREET)
+PAGE_OWNER_KINDS = (OrgKind.CITY_COMMITTEE, OrgKind.DISTRICT_COMMITTEE)
+# What a programme's scope is made of (their subtrees count).
+PAGE_SCOPE_KINDS = (
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.UNIVERSITY_COMMITTEE,
+    OrgKind.DEPARTMENT_COMMITTEE,
+    OrgKind.STREET,
+)
+
+
+def _history(obj: Any) -> QuerySet[Any]:
+    from qingshe.core.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+def application_history(*, application: BranchApplication) -> QuerySet[Any]:
+    """The audit trail of one application, oldest first (who, when, what, reason)."""
+    return _history(application)
+
+
+def pairing_history(*, pairing: Pairing) -> QuerySet[Any]:
+    """The audit trail of one pairing, oldest first."""
+    return _history(pairing)
+
+
+def programme_owners_for_user(*, user: Any) -> QuerySet[Organisation]:
+    """The league committees for which `user` may open a programme (programme.manage)."""
+    return Organisation.objects.filter(
+        access.subtree_q(user, access.ORG_ACTIONS["programme.manage"]),
+        kind__in=PAGE_OWNER_KINDS,
+        is_active=True,
+    ).order_by("path")
+
+
+def programme_scope_choices_for_user(*, user: Any, owner: Organisation | None = None) -> QuerySet[Organisation]:
+    """Organisations a programme's scope can be made of: those the person can see, of the
+    kinds that take part, in the owner's city."""
+    qs = Organisation.objects.filter(access.orgs_visible_q(user), kind__in=PAGE_SCOPE_KINDS, is_active=True)
+    if owner is not None:
+        qs = qs.filter(path__startswith=f"/{owner.city_id}/")
+    return qs.order_by("path")
+
+
+def programme_can_manage(*, user: Any, programme: Programme) -> bool:
+    return access.can(user, "programme.manage", programme.owner)
+
+
+def programme_can_see_compliance(*, user: Any, programme: Programme) -> bool:
+    """The programme's committee and the league admins of universities and departments."""
+    return programme_can_manage(user=user, programme=programme) or access.has_role(user, access.ADMIN_ROLES)
+
+
+def _in_scope_q(programme: Programme, prefix: str = "") -> Q:
+    scope = list(programme.scope.all())
+    if not scope:
+        return Q(pk__in=[])
+    q = Q()
+    for org in scope:
+        q |= Q(**{f"{prefix}path__startswith": org.path})
+    return q
+
+
+def branches_to_apply_for(*, user: Any, call: RecruitmentCall) -> QuerySet[Organisation]:
+    """Class branches in the programme's scope for which `user` may apply (application.submit)."""
+    return Organisation.objects.filter(
+        _in_scope_q(call.programme),
+        access.subtree_q(user, access.ORG_ACTIONS["application.submit"]),
+        kind=OrgKind.CLASS_BRANCH,
+        is_active=True,
+    ).order_by("path")
+
+
+def pairing_units_for_user(*, user: Any, programme: Programme) -> QuerySet[Organisation]:
+    """University-side units in scope for which `user` may propose a pairing (the committee may
+    propose for every unit in scope)."""
+    qs = Organisation.objects.filter(_in_scope_q(programme), kind__in=PAGE_UNIT_KINDS, is_active=True)
+    if not programme_can_manage(user=user, programme=programme):
+        qs = qs.filter(access.subtree_q(user, access.ORG_ACTIONS["pairing.propose"]))
+    return qs.select_related("parent").order_by("path")
+
+
+def pairing_communities_for(*, programme: Programme) -> QuerySet[Organisation]:
+    """Communities and streets of the programme's city: the community side of a pairing."""
+    return (
+        Organisation.objects.filter(
+            path__startswith=f"/{programme.owner.city_id}/", kind__in=PAGE_COMMUNITY_KINDS, is_active=True
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+def pairings_waiting_for(*, user: Any) -> QuerySet[Pairing]:
+    """Pairings that wait for this person: approval by the committee, or the agreement's
+    confirmation by their side."""
+    State = Pairing.State
+    q = Q(pk__in=[])
+    if access.has_role(user, access.ORG_ACTIONS["programme.manage"]):
+        q |= Q(state=State.PROPOSED) & access.subtree_q(
+            user, access.ORG_ACTIONS["programme.manage"], prefix="programme__owner__"
+        )
+    unit_roles = access.ORG_ACTIONS["pairing.confirm_unit"]
+    if access.has_role(user, unit_roles):
+        q |= Q(state=State.APPROVED, unit_confirmed_at__isnull=True) & access.subtree_q(
+            user, unit_roles, prefix="unit__"
+        )
+    community_roles = access.ORG_ACTIONS["pairing.confirm_community"]
+    if access.has_role(user, community_roles):
+        q |= Q(state=State.APPROVED, community_confirmed_at__isnull=True) & access.subtree_q(
+            user, community_roles, prefix="community__"
+        )
+    return Pairing.objects.filter(q).select_related("unit", "community", "programme").order_by("created_at", "pk")
+
+
+def programmes_managed_by(*, user: Any) -> QuerySet[Programme]:
+    """Open programmes whose committee `user` is a league admin of (or above)."""
+    if not access.has_role(user, access.ORG_ACTIONS["programme.manage"]):
+        return Programme.objects.none()
+    return (
+        Programme.objects.filter(
+            access.subtree_q(user, access.ORG_ACTIONS["programme.manage"], prefix="owner__"),
+            state=Programme.State.OPEN,
+        )
+        .select_related("owner")
+        .order_by("-year", "name", "pk")
+    )
+
+
+@dataclass
+class BranchParticipation:
+    branch: Organisation
+    taking_part: bool
+    by_pairing: bool
+    by_application: bool
+    students: int
+
+
+def compliance_branches(*, programme: Programme, department: Organisation) -> list[BranchParticipation]:
+    """The class branches of one department and whether each takes part in the programme (by
+    the same rule as compliance_for_user). The caller checks that the department is visible."""
+    branches = list(
+        Organisation.objects.filter(kind=OrgKind.CLASS_BRANCH, parent=department, is_active=True).order_by("name")
+    )
+    ids = [b.pk for b in branches]
+    paired = set(
+        Pairing.objects.filter(programme=programme, unit_id__in=ids, state__in=COUNTED_PAIRING_STATES).values_list(
+            "unit_id", flat=True
+        )
+    )
+    confirmed = set(
+        BranchApplication.objects.filter(
+            call__programme=programme, branch_id__in=ids, state=BranchApplication.State.CONFIRMED
+        ).values_list("branch_id", flat=True)
+    )
+    students = dict(
+        Membership.objects.filter(org_id__in=ids, role=Role.STUDENT, is_active=True)
+        .values("org_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("org_id", "n")
+    )
+    return [
+        BranchParticipation(
+            branch=b,
+            taking_part=b.pk in paired or b.pk in confirmed,
+            by_pairing=b.pk in paired,
+            by_application=b.pk in confirmed,
+            students=students.get(b.pk, 0),
+        )
+        for b in branches
+    ]
+
+
+# --- end of the pages' block --------------------------------------------------------------------
