@@ -299,7 +299,7 @@ def _application_plan(
             if meets(dept):
                 states[candidates[0].pk] = A.RECOMMENDED
     for b in branches:
-        if b.pk not in states and ctx.rng.random() < 0.55:
+        if b.pk not in states and ctx.rng.random() < 0.4:
             states[b.pk] = ctx.rng.choice(OTHER_APPLICATION_STATES)
     return states
 
@@ -318,6 +318,10 @@ def build(ctx: DemoContext) -> None:
         pairing_deadline=today - timedelta(days=7),
         start_deadline=today + timedelta(days=3),
         case_deadline=today + timedelta(days=40),
+    )
+    # The scope read once: every application and proposal checks it (in_programme_scope).
+    programme = (
+        Programme.objects.select_related("owner").prefetch_related("scope").get(pk=programme.pk)
     )
     call = services.call_open(
         actor=league,

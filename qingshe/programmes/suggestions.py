@@ -193,21 +193,56 @@ def skill_strength(holders: int) -> float:
     return min(1.0, max(0, holders) / SKILL_FULL_HOLDERS)
 
 
+def signature_match(
+    wanted_skills: tuple[str, ...],
+    wanted_majors: frozenset[str],
+    majors: frozenset[str],
+    skills: Mapping[str, float],
+) -> float:
+    """How well a branch with these majors and skill strengths meets a need that wants these
+    skills and majors (at least one of them), 0–1."""
+    skill_part = (
+        sum(skills.get(name, 0.0) for name in wanted_skills) / len(wanted_skills)
+        if wanted_skills
+        else 0.0
+    )
+    major_part = 0.0 if wanted_majors.isdisjoint(majors) else 1.0
+    return max(skill_part, major_part)
+
+
 def need_match(need: NeedProfile, majors: frozenset[str], skills: Mapping[str, float]) -> float:
     """How well a branch with these majors and skill strengths meets one need, 0–1."""
     if not need.requires:
         return UNREQUIRED_MATCH
-    skill_part = (
-        sum(skills.get(name, 0.0) for name in need.skills) / len(need.skills)
-        if need.skills
-        else 0.0
-    )
-    major_part = 0.0 if need.majors.isdisjoint(majors) else 1.0
-    return max(skill_part, major_part)
+    return signature_match(need.skills, need.majors, majors, skills)
+
+
+Term = tuple[tuple[str, ...], frozenset[str], float]
+
+
+def fit_terms(needs: Iterable[NeedProfile]) -> tuple[float, list[Term]]:
+    """The fit's terms that do not depend on the branch: what needs that ask for nothing in
+    particular contribute to anyone, and the needs that ask for something grouped by what they
+    ask (wanted skills, wanted majors → total weight), in a fixed order. Communities post much
+    the same needs, so a branch's match with each kind is worked out once."""
+    base = 0.0
+    grouped: dict[tuple[tuple[str, ...], tuple[str, ...]], float] = {}
+    for need in needs:
+        if need.requires:
+            key = (need.skills, tuple(sorted(need.majors)))
+            grouped[key] = grouped.get(key, 0.0) + need.weight
+        else:
+            base += UNREQUIRED_MATCH * need.weight
+    return base, [(s, frozenset(m), w) for (s, m), w in sorted(grouped.items())]
 
 
 def fit_raw(branch: BranchProfile, community: CommunityProfile) -> float:
-    return sum(need_match(n, branch.majors, branch.skills) * n.weight for n in community.needs)
+    """Σ match × weight over the community's open needs (in the order of fit_terms, so that
+    every way of computing it adds the same numbers in the same order)."""
+    raw, terms = fit_terms(community.needs)
+    for skills, majors, weight in terms:
+        raw += signature_match(skills, majors, branch.majors, branch.skills) * weight
+    return raw
 
 
 def fit_component(raw: float) -> float:
@@ -221,7 +256,9 @@ def coverage_component(live_pairings: int) -> float:
 def combine(
     weights: tuple[float, float, float], distance: float, fit: float, coverage: float
 ) -> float:
-    score = weights[0] * distance + weights[1] * fit + weights[2] * coverage
+    # Distance and coverage first: they do not depend on the branch's students, and the fast
+    # path adds them once per campus and community.
+    score = (weights[0] * distance + weights[2] * coverage) + weights[1] * fit
     return min(1.0, max(0.0, score))
 
 
@@ -254,8 +291,8 @@ def rank(
     *,
     excluded: frozenset[int] = frozenset(),
 ) -> list[tuple[CommunityProfile, Components]]:
-    """The `limit` best communities for one branch, best first. Same input, same order,
-    whatever the order in which the communities come."""
+    """The `limit` best communities for one branch, best first, one pair at a time. Same
+    input, same order, whatever the order in which the communities come."""
     scored = (
         (sort_key(c.pk, comp), c, comp)
         for c in communities
@@ -265,47 +302,75 @@ def rank(
     return [(c, comp) for _key, c, comp in heapq.nsmallest(limit, scored, key=lambda t: t[0])]
 
 
-def _rank_fast(
-    branch: BranchProfile,
-    communities: Sequence[CommunityProfile],
-    weights: tuple[float, float, float],
-    limit: int,
-    distances: Sequence[float | None],
-    distance_scores: Sequence[float],
-    coverage_scores: Sequence[float],
-    excluded: frozenset[int],
-) -> list[tuple[CommunityProfile, Components]]:
-    """`rank` with what does not depend on the branch computed once per campus and community:
-    the same arithmetic in the same order, so the same scores to the last bit."""
-    wd, wf, wc = weights
-    majors, skills = branch.majors, branch.skills
-    keyed = []
-    for i, community in enumerate(communities):
-        if community.pk in excluded:
-            continue
-        raw = 0.0
-        # The same order of terms as fit_raw (needs in their stored order).
-        for need in community.needs:
-            if not need.requires:
-                raw += UNREQUIRED_MATCH * need.weight
+class Ranker:
+    """`rank` for many branches against the same communities: what does not depend on the
+    branch is computed once (the fit's terms per community, distance and coverage per campus
+    and community), and a branch's match with each kind of need once per branch. The same
+    arithmetic in the same order as `score_pair`, so the same scores to the last bit."""
+
+    def __init__(
+        self, communities: Sequence[CommunityProfile], weights: tuple[float, float, float]
+    ) -> None:
+        self.communities = list(communities)
+        self.weights = weights
+        self.pks = [c.pk for c in self.communities]
+        self.coverage = [coverage_component(c.live_pairings) for c in self.communities]
+        self.kinds: list[tuple[tuple[str, ...], frozenset[str]]] = []
+        kind_index: dict[tuple[tuple[str, ...], frozenset[str]], int] = {}
+        self.terms: list[tuple[float, tuple[tuple[int, float], ...]]] = []
+        for community in self.communities:
+            base, terms = fit_terms(community.needs)
+            indexed = []
+            for skills, majors, weight in terms:
+                key = (skills, majors)
+                if key not in kind_index:
+                    kind_index[key] = len(self.kinds)
+                    self.kinds.append(key)
+                indexed.append((kind_index[key], weight))
+            self.terms.append((base, tuple(indexed)))
+        self._campus: dict[LatLng | None, tuple[list[float | None], list[float], list[float]]] = {}
+
+    def _for_campus(
+        self, campus: LatLng | None
+    ) -> tuple[list[float | None], list[float], list[float]]:
+        """Per community: km (None if unknown), the distance component, and the part of the
+        score that does not depend on the students (distance and coverage)."""
+        if campus not in self._campus:
+            wd, _wf, wc = self.weights
+            kms = [
+                haversine_km(campus, c.location)
+                if campus is not None and c.location is not None
+                else None
+                for c in self.communities
+            ]
+            ds = [distance_component(km) for km in kms]
+            fixed = [wd * d + wc * c for d, c in zip(ds, self.coverage, strict=True)]
+            self._campus[campus] = (kms, ds, fixed)
+        return self._campus[campus]
+
+    def rank(
+        self, branch: BranchProfile, limit: int, excluded: frozenset[int] = frozenset()
+    ) -> list[tuple[CommunityProfile, Components]]:
+        kms, ds, fixed = self._for_campus(branch.campus)
+        wf = self.weights[1]
+        majors, skills = branch.majors, branch.skills
+        match = [signature_match(s, m, majors, skills) for s, m in self.kinds]
+        keyed = []
+        pks = self.pks
+        for i, (raw, terms) in enumerate(self.terms):
+            if pks[i] in excluded:
                 continue
-            skill_part = (
-                sum(skills.get(name, 0.0) for name in need.skills) / len(need.skills)
-                if need.skills
-                else 0.0
-            )
-            major_part = 0.0 if need.majors.isdisjoint(majors) else 1.0
-            raw += max(skill_part, major_part) * need.weight
-        f = raw / (raw + FIT_HALF) if raw > 0 else 0.0
-        d, c = distance_scores[i], coverage_scores[i]
-        score = min(1.0, max(0.0, wd * d + wf * f + wc * c))
-        km = distances[i]
-        keyed.append(((-score, math.inf if km is None else km, community.pk), i, d, f, c, score))
-    best = heapq.nsmallest(limit, keyed, key=lambda t: t[0])
-    return [
-        (communities[i], Components(score, distances[i], d, f, c))
-        for _key, i, d, f, c, score in best
-    ]
+            for k, weight in terms:
+                raw += match[k] * weight
+            f = raw / (raw + FIT_HALF) if raw > 0 else 0.0
+            score = min(1.0, max(0.0, fixed[i] + wf * f))
+            km = kms[i]
+            keyed.append((-score, math.inf if km is None else km, pks[i], i, f))
+        best = heapq.nsmallest(limit, keyed)
+        return [
+            (self.communities[i], Components(-neg, kms[i], ds[i], f, self.coverage[i]))
+            for neg, _km, _pk, i, f in best
+        ]
 
 
 # --- reasons ------------------------------------------------------------------------------------
@@ -561,30 +626,10 @@ def _suggest(
     branch_profiles, campus_of = _branch_profiles(branches)
     community_profiles = _community_profiles(communities, live_count)
     org_by_id = {c.pk: c for c in communities}
-    # What does not depend on the branch, once per community (and per campus for distances).
-    coverage_scores = [coverage_component(c.live_pairings) for c in community_profiles]
-    per_campus: dict[LatLng | None, tuple[list[float | None], list[float]]] = {}
+    ranker = Ranker(community_profiles, weights)
     result = []
     for branch, profile in zip(branches, branch_profiles, strict=True):
-        if profile.campus not in per_campus:
-            kms = [
-                haversine_km(profile.campus, c.location)
-                if profile.campus is not None and c.location is not None
-                else None
-                for c in community_profiles
-            ]
-            per_campus[profile.campus] = (kms, [distance_component(km) for km in kms])
-        kms, distance_scores = per_campus[profile.campus]
-        ranked = _rank_fast(
-            profile,
-            community_profiles,
-            weights,
-            limit,
-            kms,
-            distance_scores,
-            coverage_scores,
-            frozenset(rejected.get(branch.pk, ())),
-        )
+        ranked = ranker.rank(profile, limit, frozenset(rejected.get(branch.pk, ())))
         suggestions = []
         for community, comp in ranked:
             reasons, matching, names = explain(profile, community, comp)
