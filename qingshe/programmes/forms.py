@@ -43,7 +43,7 @@ class ProgrammeForm(NoSuffix, forms.Form):
     owner = forms.ModelChoiceField(
         label=_("League committee"), queryset=Organisation.objects.none(), empty_label=_("— choose —")
     )
-    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+    name = forms.CharField(label=_("Programme name"), max_length=120, required=False)
     year = forms.IntegerField(label=_("Year"), widget=_number_input())
     scope = ScopeChoiceField(
         label=_("Organisations in scope"),
