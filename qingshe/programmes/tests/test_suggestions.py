@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -222,7 +223,11 @@ def test_candidates_are_the_receiving_side_of_the_scope(city) -> None:
 def test_reasons_in_chinese_by_default_and_english_on_request(placed, programme) -> None:
     _students(placed, placed.branch, "新闻学", [["摄影"], ["摄影"], ["摄影", "书法"]])
     _need(placed.community, skills=["摄影"], work_kind="skilled")
-    top = _for(suggest_for_user(user=placed.league_admin, programme=programme), placed.branch)[0]
+    # The default language, stated: an earlier test may leave another one active in the thread.
+    with translation.override(django_settings.LANGUAGE_CODE):
+        top = _for(suggest_for_user(user=placed.league_admin, programme=programme), placed.branch)[
+            0
+        ]
     assert top.community == placed.community
     assert top.reasons == [
         "距校区约 1.0 公里",
@@ -243,7 +248,8 @@ def test_reasons_in_chinese_by_default_and_english_on_request(placed, programme)
 
 
 def test_unknown_locations_are_neutral_and_said(city, programme) -> None:
-    ranked = _for(suggest_for_user(user=city.league_admin, programme=programme), city.branch)
+    with translation.override(django_settings.LANGUAGE_CODE):
+        ranked = _for(suggest_for_user(user=city.league_admin, programme=programme), city.branch)
     assert all(
         s.distance_km is None and s.distance_score == sg.UNKNOWN_DISTANCE_SCORE for s in ranked
     )
