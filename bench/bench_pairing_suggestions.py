@@ -11,9 +11,10 @@ in-memory SQLite database, then times, on the same data in the same run:
   hundreds of thousands of queries, so it is timed on an evenly spaced sample of branches and
   extrapolated linearly ("baseline_extrapolated_from": the sample's size).
 
-A second reference, "in_memory_loop_seconds", loads the data in bulk like `suggest_for_user` but
-scores every pair on its own (`suggestions.rank`), without the per-campus and per-kind-of-need
-precomputation: it separates the gain of bulk loading from that of the precomputation.
+A second reference, "in_memory_loop_seconds", loads the data in bulk like `suggest_for_user` and
+writes the same reasons, but scores every pair on its own (`suggestions.rank`), without the
+per-campus and per-kind-of-need precomputation: it separates the gain of bulk loading from that
+of the precomputation.
 
 Both must rank the same communities first for every sampled branch (asserted; the in-memory loop
 for every branch). Everything is
@@ -147,15 +148,14 @@ def _in_memory_loop(
     profiles, _campus = sg._branch_profiles(branches)
     community_profiles = sg._community_profiles(communities, live)
     weights = sg.normalised_weights()
-    top = {
-        p.pk: [
-            c.pk
-            for c, _comp in sg.rank(
-                p, community_profiles, weights, LIMIT, excluded=frozenset(rejected.get(p.pk, ()))
-            )
-        ]
-        for p in profiles
-    }
+    top = {}
+    for p in profiles:
+        ranked = sg.rank(
+            p, community_profiles, weights, LIMIT, excluded=frozenset(rejected.get(p.pk, ()))
+        )
+        for c, comp in ranked:
+            sg.explain(p, c, comp)  # the same reasons as suggest_for_user gives
+        top[p.pk] = [c.pk for c, _comp in ranked]
     return time.perf_counter() - started, top
 
 
