@@ -211,3 +211,26 @@ def test_service_record_needs_active_pairing_and_past_date(city, programme) -> N
         services.service_record(actor=city.other_staff, pairing=pairing, held_on=date(2026, 11, 10), title="入户走访")
 
 
+
+
+def test_district_programme_committee_sees_and_confirms_city_university_applications(city) -> None:
+    """A district's programme may have a university (under the city) in scope: the district's
+    league admins must see and confirm its applications."""
+    from qingshe.programmes import selectors
+
+    programme = services.programme_create(
+        actor=city.district_admin, owner=city.district, name="东湖区社区青春行动", year=2026,
+        scope=[city.university], pairing_deadline=date(2026, 11, 15), start_deadline=date(2026, 11, 20),
+        case_deadline=date(2026, 12, 31),
+    )
+    now = timezone.now()
+    call = services.call_open(actor=city.district_admin, programme=programme, title="东湖区招募", criteria="",
+                              opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=5))
+    app = services.application_submit(actor=city.secretary, call=call, branch=city.branch, statement=STATEMENT)
+    services.application_recommend(actor=city.department_admin, application=app)
+    services.application_approve(actor=city.university_admin, application=app)
+    assert app in selectors.applications_waiting_for(user=city.district_admin)
+    found = selectors.application_get_for_user(user=city.district_admin, application_id=app.pk)
+    assert services.application_approve(actor=city.district_admin, application=found).state == BranchApplication.State.CONFIRMED
+    # another district's admin sees nothing of it
+    assert not selectors.application_list_for_user(user=city.other_staff).filter(pk=app.pk).exists()
