@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.programme_detail, name="detail"),
     path("<int:pk>/calls/new/", views.call_create, name="call_create"),
     path("<int:pk>/pairings/new/", views.pairing_create, name="pairing_create"),
+    path("<int:pk>/suggestions/", views.pairing_suggestions, name="suggestions"),
     path("<int:pk>/compliance/", views.compliance, name="compliance"),
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/<int:pk>/apply/", views.application_create, name="apply"),

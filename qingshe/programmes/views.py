@@ -520,6 +520,21 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "programmes/pairing_form.html", {"form": form, "programme": programme, "tab": "pairings"})
 
 
+@login_required
+def pairing_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
+    """Unpaired branches with the communities suggested for each (near, fitting, uncovered first)
+    and a button that opens the proposal form filled in."""
+    programme = _programme_or_404(request, pk)
+    if not selectors.pairing_units_for_user(user=request.user, programme=programme).exists():
+        raise Http404
+    # Imported here: the ranking module is built separately.
+    from qingshe.programmes.suggestions import suggest_for_user
+
+    rows = suggest_for_user(user=request.user, programme=programme, limit_per_branch=3)
+    context = {"programme": programme, "page": paginate(request, rows, per_page=10), "query": "", "tab": "pairings"}
+    return render_page(request, "programmes/suggestions.html", context, partial="results")
+
+
 def _pairing_or_404(request: HttpRequest, pk: int) -> Pairing:
     return get_or_404(selectors.pairing_get_for_user, user=request.user, pairing_id=pk)
 

@@ -568,6 +568,25 @@ def test_propose_form_is_prefilled_from_a_suggestion(client: Any, city: Any, pro
     assert f'value="{city.branch2.pk}" selected' in html and f'value="{city.community2.pk}" selected' in html
 
 
+def test_suggestions_page_links_to_a_filled_in_proposal(client: Any, city: Any, programme: Programme) -> None:
+    _proposed(city, programme)  # 2024级旅游管理班 has a live pairing: not suggested again
+    url = reverse("programmes:suggestions", args=[programme.pk])
+    client.force_login(city.league_admin)
+    html = _html(client.get(url))
+    assert "2024级会计学班团支部" in html and "2024级旅游管理班团支部" not in html
+    create = reverse("programmes:pairing_create", args=[programme.pk])
+    assert f"{create}?unit={city.branch2.pk}&amp;community=" in html
+    assert "距离未知" in html  # the reasons, in Chinese
+    partial = _html(client.get(url, headers=HX))
+    assert 'id="results"' in partial and "<html" not in partial
+    assert reverse("programmes:suggestions", args=[programme.pk]) in _html(client.get(f"/programmes/{programme.pk}/"))
+    client.force_login(city.secretary)
+    assert "每个班级团支部" not in _html(client.get(url)) and "您负责的班级团支部均已结对" in _html(client.get(url))
+    for user in (city.staff, city.student):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
 def test_pairing_page_for_both_sides_and_404_for_outsiders(
     client: Any, city: Any, programme: Programme, secretary2: Any, stranger: Any
 ) -> None:
