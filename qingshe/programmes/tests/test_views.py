@@ -820,7 +820,9 @@ def test_compliance_is_for_admins_only(
 def test_compliance_lists_late_not_started_and_low_frequency(client: Any, city: Any, programme: Programme) -> None:
     with mock.patch("django.utils.timezone.now", return_value=timezone.make_aware(timezone.datetime(2026, 11, 18, 10))):
         late = _approved(city, programme, unit=city.branch2, community=city.community2)
-    active = _active(city, programme)
+    # active since September: it owes October its two services
+    with mock.patch("django.utils.timezone.now", return_value=timezone.make_aware(timezone.datetime(2026, 9, 20, 10))):
+        active = _active(city, programme)
     ServiceRecord.objects.create(pairing=active, held_on=date(2026, 10, 8), title="入户走访", recorded_by=city.staff)
     url = f"/programmes/{programme.pk}/compliance/"
     client.force_login(city.league_admin)
@@ -833,7 +835,8 @@ def test_compliance_lists_late_not_started_and_low_frequency(client: Any, city: 
     # the month's part alone for htmx; a malformed month says so and shows last month
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 11, 25)):
         partial = _html(client.get(url, {"month": "2026-09"}, headers=HX))
-    assert 'id="low-frequency"' in partial and "<html" not in partial and "✗ 0 次服务" in partial
+    # (in September the pairing had not been active for the whole month: nothing owed)
+    assert 'id="low-frequency"' in partial and "<html" not in partial and "当月所有进行中的结对均达到最少服务次数" in partial
     with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 11, 25)):
         html = _html(client.get(url, {"month": "十月"}))
     assert "请按“年-月”格式填写月份" in html and 'value="2026-10"' in html
