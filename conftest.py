@@ -61,6 +61,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"SKIPPED BUT REQUIRED: {nodeid}")
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts and ends in the project's default language (zh-hans), whatever a
+    previous test activated in this thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # --- the small test city ------------------------------------------------------------------------
 @pytest.fixture
 def city(db: Any) -> SimpleNamespace:

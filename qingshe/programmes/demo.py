@@ -218,7 +218,8 @@ def _timeline(ctx: DemoContext, p: Planned) -> None:
     elif p.state == P.APPROVED:
         created = ctx.rng.randint(12, 30)
     else:
-        created = ctx.rng.randint(48, 58)
+        # started before the last complete month, so that month owes its minimum of services
+        created = ctx.rng.randint(62, 80)
     approved = created - (1 if p.late else ctx.rng.randint(1, 3))
     p.stamps["created_at"] = _at(ctx, created, 9)
     p.stamps["approved_at"] = _at(ctx, approved, 11)

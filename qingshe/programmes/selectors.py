@@ -278,7 +278,8 @@ def compliance_for_user(
     ]
     start, end = month_bounds(*month)
     first_day, last_day = timezone.localtime(start).date(), timezone.localtime(end).date()
-    active = [p for p in live if p.state == Pairing.State.ACTIVE]
+    # Only pairings that were active for the whole month owe it the minimum number of services.
+    active = [p for p in live if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < start]
     counts = dict(
         ServiceRecord.objects.filter(pairing__in=active, held_on__gte=first_day, held_on__lt=last_day)
         .values("pairing_id")

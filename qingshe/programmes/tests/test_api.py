@@ -204,16 +204,16 @@ def test_programme_detail_and_404_outside(city, programme, stranger) -> None:
 def test_compliance_rows_and_pairing_lists(city, programme) -> None:
     # made and started well before the deadlines (the programme's are in November 2026)
     with mock.patch(
-        "django.utils.timezone.now", return_value=datetime(2026, 10, 20, 2, tzinfo=UTC)
+        "django.utils.timezone.now", return_value=datetime(2026, 9, 20, 2, tzinfo=UTC)
     ):
         active = services.pairing_approve(
             actor=city.league_admin, pairing=_propose(city, programme)
         )
         services.pairing_confirm(actor=city.secretary, pairing=active, side="unit")
         active = services.pairing_confirm(actor=city.staff, pairing=active, side="community")
-        services.service_record(
-            actor=city.staff, pairing=active, held_on=date(2026, 10, 8), title="入户走访"
-        )
+    services.service_record(
+        actor=city.staff, pairing=active, held_on=date(2026, 10, 8), title="入户走访"
+    )
     response = en(city.league_admin).api_get(
         f"/programmes/{programme.pk}/compliance", {"month": "2026-10"}
     )

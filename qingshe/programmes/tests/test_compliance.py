@@ -89,7 +89,8 @@ def test_pairing_not_started_by_start_deadline(city, programme) -> None:
 
 def test_low_frequency_counts_services_in_the_month(city, programme) -> None:
     pairing = _active_pairing(city, programme, city.branch, city.community)
-    pairing = services.pairing_confirm(actor=city.staff, pairing=pairing, side="community")
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 9, 20, 2, tzinfo=UTC)):
+        pairing = services.pairing_confirm(actor=city.staff, pairing=pairing, side="community")
     assert pairing.state == Pairing.State.ACTIVE
     services.service_record(actor=city.staff, pairing=pairing, held_on=date(2026, 10, 8), title="入户走访")
     result = selectors.compliance_for_user(user=city.league_admin, programme=programme, month=(2026, 10))
@@ -98,6 +99,15 @@ def test_low_frequency_counts_services_in_the_month(city, programme) -> None:
     services.service_record(actor=city.staff, pairing=pairing, held_on=date(2026, 11, 1), title="环境整治")
     result = selectors.compliance_for_user(user=city.league_admin, programme=programme, month=(2026, 10))
     assert result.low_frequency == []
+
+
+def test_pairing_started_during_the_month_owes_nothing_for_it(city, programme) -> None:
+    pairing = _active_pairing(city, programme, city.branch, city.community)
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 10, 20, 2, tzinfo=UTC)):
+        services.pairing_confirm(actor=city.staff, pairing=pairing, side="community")
+    assert selectors.compliance_for_user(user=city.league_admin, programme=programme, month=(2026, 10)).low_frequency == []
+    flagged = selectors.compliance_for_user(user=city.league_admin, programme=programme, month=(2026, 11)).low_frequency
+    assert [i.pairing for i in flagged] == [pairing]
 
 
 def test_department_admin_sees_only_own_department(city, programme) -> None:
