@@ -3,7 +3,7 @@ whose messages the views attach to the fields they name."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -83,8 +83,8 @@ class ProgrammeForm(NoSuffix, forms.Form):
 
     def __init__(self, *args: Any, owners: Any, scope_choices: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-        self.fields["scope"].queryset = scope_choices
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
+        cast(forms.ModelMultipleChoiceField, self.fields["scope"]).queryset = scope_choices
 
 
 class CallForm(NoSuffix, forms.Form):
@@ -119,7 +119,7 @@ class ApplicationForm(HonoursForm):
 
     def __init__(self, *args: Any, branches: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches
+        cast(forms.ModelChoiceField, self.fields["branch"]).queryset = branches
 
 
 class ReasonForm(NoSuffix, forms.Form):
@@ -134,8 +134,8 @@ class PairingForm(NoSuffix, forms.Form):
 
     def __init__(self, *args: Any, units: Any, communities: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["community"].queryset = communities
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
+        cast(forms.ModelChoiceField, self.fields["community"]).queryset = communities
 
 
 class ServiceRecordForm(NoSuffix, forms.Form):

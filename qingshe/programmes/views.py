@@ -43,6 +43,7 @@ from qingshe.programmes.models import BranchApplication, Pairing, Programme, Rec
 AppState = BranchApplication.State
 PairState = Pairing.State
 DOCUMENT_STATES = (PairState.APPROVED, PairState.ACTIVE, PairState.ENDED)
+INBOX_LIMIT = 200
 
 # What each audited step is called in an object's history.
 HISTORY_LABELS = {
@@ -299,17 +300,19 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- applications -------------------------------------------------------------------------------
 @login_required
 def application_inbox(request: HttpRequest) -> HttpResponse:
-    waiting = list(selectors.applications_waiting_for(user=request.user).select_related("call__programme")[:200])
-    groups = [
-        {"state": AppState.SUBMITTED, "title": _("To recommend (department)"), "items": []},
-        {"state": AppState.RECOMMENDED, "title": _("To review (university)"), "items": []},
-        {"state": AppState.REVIEWED, "title": _("To confirm (league committee)"), "items": []},
-        {"state": AppState.RETURNED, "title": _("Returned to you for changes"), "items": []},
+    # Oldest first, at most INBOX_LIMIT: an inbox is worked through, not browsed.
+    waiting = list(selectors.applications_waiting_for(user=request.user).select_related("call__programme")[:INBOX_LIMIT])
+    titles = [
+        (AppState.SUBMITTED, _("To recommend (department)")),
+        (AppState.RECOMMENDED, _("To review (university)")),
+        (AppState.REVIEWED, _("To confirm (league committee)")),
+        (AppState.RETURNED, _("Returned to you for changes")),
     ]
-    by_state = {g["state"]: g for g in groups}
+    items: dict[str, list[BranchApplication]] = {state: [] for state, _title in titles}
     for a in waiting:
-        by_state[a.state]["items"].append(a)
-    context = {"groups": [g for g in groups if g["items"]], "total": len(waiting), "tab": "inbox"}
+        items[a.state].append(a)
+    groups = [{"state": state, "title": title, "items": items[state]} for state, title in titles if items[state]]
+    context = {"groups": groups, "total": len(waiting), "tab": "inbox"}
     return render_page(request, "programmes/application_inbox.html", context)
 
 
@@ -679,7 +682,7 @@ def _pairing_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
         data, name = appointment_letter_pdf(pairing), _("Appointment letter %(n)s.pdf") % {"n": pairing.pk}
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, name)
+    response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

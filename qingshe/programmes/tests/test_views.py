@@ -905,8 +905,25 @@ def test_home_queries_are_bounded(
         community = OrganisationFactory(kind=OrgKind.COMMUNITY, name=f"测试{i}社区", parent=city.street)
         _proposed(city, programme, unit=branch, community=community)
     client.force_login(city.league_admin)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(25):
         assert client.get("/").status_code == 200
+
+
+def test_pages_carry_no_inline_script_or_style(client: Any, city: Any, programme: Programme, call: RecruitmentCall) -> None:
+    application = _submitted(city, call)
+    pairing = _approved(city, programme)
+    client.force_login(city.league_admin)
+    for url in (
+        "/programmes/", "/programmes/new/", f"/programmes/{programme.pk}/", f"/programmes/{programme.pk}/calls/new/",
+        f"/programmes/calls/{call.pk}/", "/programmes/applications/", "/programmes/applications/inbox/",
+        f"/programmes/applications/{application.pk}/", "/programmes/pairings/", f"/programmes/pairings/{pairing.pk}/",
+        f"/programmes/{programme.pk}/pairings/new/", f"/programmes/{programme.pk}/compliance/",
+    ):
+        response = client.get(url)
+        html = _html(response)
+        assert response.status_code == 200, url
+        assert " style=" not in html and "<script>" not in html and " on" + "click=" not in html, url
+        assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
 def test_english_switch(client: Any, city: Any, programme: Programme) -> None:
