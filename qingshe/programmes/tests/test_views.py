@@ -507,6 +507,13 @@ def test_application_list_query_count_is_bounded(
     client.force_login(city.league_admin)
     with django_assert_max_num_queries(10):
         assert client.get("/programmes/applications/").status_code == 200
+    for i in range(10):
+        branch = OrganisationFactory(kind=OrgKind.CLASS_BRANCH, name=f"2026级{i}班团支部", parent=city.department)
+        services.application_submit(actor=city.department_admin, call=call, branch=branch, statement=STATEMENT)
+    html = _html(client.get("/programmes/applications/", {"state": "submitted", "programme": programme.pk}))
+    assert "第 1 页，共 2 页" in html and f"?state=submitted&amp;programme={programme.pk}&amp;page=2" in html
+    html = _html(client.get("/programmes/applications/", {"state": "submitted", "page": 2}, headers=HX))
+    assert "第 2 页，共 2 页" in html and "<html" not in html
     client.force_login(city.department_admin)
     with django_assert_max_num_queries(10):
         assert client.get("/programmes/applications/inbox/").status_code == 200
