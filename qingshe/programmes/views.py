@@ -673,14 +673,18 @@ def _pairing_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if pairing.state not in DOCUMENT_STATES:
         raise Http404(_("The documents exist once the pairing is approved."))
     # Imported here: the PDF module is built separately and loads WeasyPrint.
-    if kind == "agreement":
-        from qingshe.programmes.documents import agreement_pdf
+    try:
+        if kind == "agreement":
+            from qingshe.programmes.documents import agreement_pdf
 
-        data, name = agreement_pdf(pairing), _("Pairing agreement %(n)s.pdf") % {"n": pairing.pk}
-    else:
-        from qingshe.programmes.documents import appointment_letter_pdf
+            data, name = agreement_pdf(pairing), _("Pairing agreement %(n)s.pdf") % {"n": pairing.pk}
+        else:
+            from qingshe.programmes.documents import appointment_letter_pdf
 
-        data, name = appointment_letter_pdf(pairing), _("Appointment letter %(n)s.pdf") % {"n": pairing.pk}
+            data, name = appointment_letter_pdf(pairing), _("Appointment letter %(n)s.pdf") % {"n": pairing.pk}
+    except ServiceError as exc:
+        # e.g. no secretary recorded to appoint: say so on the pairing's page
+        return _render_pairing(request, pairing, error=str(exc.message), status=exc.status)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     response["X-Content-Type-Options"] = "nosniff"

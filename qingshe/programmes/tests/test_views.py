@@ -753,6 +753,35 @@ def test_documents_only_for_approved_pairings_and_their_people(
     assert fake_documents == [("agreement", pairing.pk), ("appointment", pairing.pk)]
 
 
+def test_the_real_agreement_names_both_sides_in_chinese(client: Any, city: Any, programme: Programme) -> None:
+    import io
+
+    import pypdf
+
+    pairing = _approved(city, programme)
+    client.force_login(city.secretary)
+    response = client.get(f"/programmes/pairings/{pairing.pk}/agreement.pdf")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages)
+    assert "2024级旅游管理班团支部" in text.replace(" ", "") and "白沙社区" in text.replace(" ", "")
+
+
+def test_a_document_that_cannot_be_made_says_why(client: Any, city: Any, programme: Programme, monkeypatch: Any) -> None:
+    from qingshe.core.errors import Conflict
+
+    module = types.ModuleType("qingshe.programmes.documents")
+
+    def appointment_letter_pdf(pairing: Pairing) -> bytes:
+        raise Conflict("no_secretary", "该团支部尚未登记团支部书记，无法出具聘书。")
+
+    module.appointment_letter_pdf = appointment_letter_pdf  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "qingshe.programmes.documents", module)
+    pairing = _approved(city, programme)
+    client.force_login(city.league_admin)
+    response = client.get(f"/programmes/pairings/{pairing.pk}/appointment.pdf")
+    assert response.status_code == 409 and "无法出具聘书" in _html(response) and "<html" in _html(response)
+
+
 def test_pairing_list_query_count_is_bounded(
     client: Any, city: Any, programme: Programme, django_assert_max_num_queries: Any
 ) -> None:
