@@ -46,9 +46,21 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "pairing.confirm_community": frozenset(
         {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
     ),  # on the community side
+    # duty: evaluated on the activity's organiser
+    "activity.manage": ADMIN_ROLES
+    | {Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY},
+    "attendance.confirm": frozenset(
+        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN}
+    ),
+    "attendance.confirm_overdue": frozenset({Role.LEAGUE_ADMIN}),
+    "training.manage": ADMIN_ROLES | {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.INSTRUCTOR},
     "pairing.record_service": frozenset(
         {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
     ),
+    # project groups: evaluated on the group's owner (a class branch or a department committee)
+    "project.manage": ADMIN_ROLES | {Role.BRANCH_SECRETARY},
+    "project.decide": ADMIN_ROLES | {Role.BRANCH_SECRETARY},  # also the group's leader and instructor
+    "project.join": frozenset({Role.STUDENT}),  # held at a branch in the owner's subtree
 }
 PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view": STEWARD_ROLES,
