@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "qingshe.orgs",
     "qingshe.programmes",
     "qingshe.needs",
+    "qingshe.duty",
     "qingshe.demo",
     "qingshe.api",
 ]
