@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("qingshe.accounts.urls")),
     path("orgs/", include("qingshe.orgs.urls")),
     path("programmes/", include("qingshe.programmes.urls")),
+    path("projects/", include("qingshe.needs.urls")),
     path("", include("qingshe.core.urls")),
 ]
 

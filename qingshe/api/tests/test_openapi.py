@@ -34,6 +34,10 @@ EXPECTED_PATHS = {
     "/api/v1/pairings/{pairing_id}/services",
     "/api/v1/pairings/{pairing_id}/agreement.pdf",
     "/api/v1/pairings/{pairing_id}/appointment.pdf",
+    "/api/v1/projects",
+    "/api/v1/projects/{project_id}",
+    "/api/v1/projects/{project_id}/members",
+    "/api/v1/projects/{project_id}/members/{member_id}/decide",
 }
 
 

@@ -25,6 +25,7 @@ ROUTERS = [
     "qingshe.accounts.api.router",
     "qingshe.orgs.api.router",
     "qingshe.programmes.api.router",
+    "qingshe.needs.api.router",
 ]
 
 
