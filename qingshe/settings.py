@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "qingshe.programmes",
     "qingshe.needs",
     "qingshe.duty",
+    "qingshe.reports",
     "qingshe.demo",
     "qingshe.api",
 ]

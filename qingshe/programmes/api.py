@@ -173,6 +173,7 @@ def programme_compliance(
         "late_pairings": result.late_pairings,
         "not_started": result.not_started,
         "low_frequency": result.low_frequency,
+        "missing_cases": result.missing_cases,
     }
 
 

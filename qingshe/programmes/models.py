@@ -48,6 +48,9 @@ class Programme(TimeStampedModel):
     min_concentrated_months = models.PositiveSmallIntegerField(_("minimum concentrated duty (months)"), default=1)
     min_services_per_month = models.PositiveSmallIntegerField(_("minimum services per pairing per month"), default=2)
     cases_per_department = models.PositiveSmallIntegerField(_("typical cases per department"), default=3)
+    case_min_chars = models.PositiveIntegerField(_("minimum characters of a typical case"), default=1000)
+    case_photos = models.PositiveSmallIntegerField(_("photos per typical case"), default=5)
+    case_photo_min_kb = models.PositiveIntegerField(_("minimum size of a case photo (KB)"), default=1024)
     reminder_days = models.PositiveSmallIntegerField(_("remind this many days before a deadline"), default=7)
 
     class Meta:

@@ -157,6 +157,11 @@ class DepartmentRowOut(Schema):
     students_pct: float = Field(..., description="students_taking_part / students_total, in %.")
     students_met: bool = Field(..., description="Whether the student quota is met.")
     met: bool = Field(..., description="Both quotas met.")
+    cases_submitted: int = Field(
+        ..., description="Typical cases submitted, accepted or featured for this programme."
+    )
+    cases_required: int = Field(..., description="Typical cases the programme asks of a department.")
+    cases_met: bool = Field(..., description="Whether enough typical cases were submitted.")
 
     @staticmethod
     def resolve_branches_pct(obj: Any) -> float:
@@ -226,6 +231,9 @@ class ComplianceOut(Schema):
     )
     low_frequency: list[LowFrequencyOut] = Field(
         ..., description="Active pairings with fewer services in the month than the minimum."
+    )
+    missing_cases: list[DepartmentRowOut] = Field(
+        ..., description="Departments that have submitted fewer typical cases than required."
     )
 
 

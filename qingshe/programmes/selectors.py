@@ -23,6 +23,7 @@ from qingshe.programmes.models import (
     RecruitmentCall,
     ServiceRecord,
 )
+from qingshe.reports.models import TypicalCase
 
 COUNTED_PAIRING_STATES = (Pairing.State.APPROVED, Pairing.State.ACTIVE, Pairing.State.ENDED)
 
@@ -144,6 +145,12 @@ class DepartmentCompliance:
     students_taking_part: int
     branch_quota_pct: Decimal
     student_quota_pct: Decimal
+    cases_submitted: int = 0
+    cases_required: int = 0
+
+    @property
+    def cases_met(self) -> bool:
+        return self.cases_submitted >= self.cases_required
 
     @property
     def branch_pct(self) -> Decimal:
@@ -180,6 +187,11 @@ class Compliance:
     late_pairings: list[Pairing] = field(default_factory=list)
     not_started: list[Pairing] = field(default_factory=list)
     low_frequency: list[PairingIssue] = field(default_factory=list)
+
+    @property
+    def missing_cases(self) -> list[DepartmentCompliance]:
+        """Departments that have submitted fewer typical cases than the programme asks for."""
+        return [d for d in self.departments if not d.cases_met]
 
 
 def _previous_month(today: date) -> tuple[int, int]:
@@ -245,6 +257,14 @@ def compliance_for_user(
     for branch_id, dept_id in branch_dept.items():
         branches_total[dept_id] += 1
         branches_in[dept_id] += branch_id in taking_part
+    cases = dict(
+        TypicalCase.objects.filter(
+            programme=programme, department_id__in=dept_by_id, state__in=TypicalCase.COUNTED_STATES
+        )
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
     for dept in departments:
         result.departments.append(
             DepartmentCompliance(
@@ -256,6 +276,8 @@ def compliance_for_user(
                 students_taking_part=len(students_in[dept.pk]),
                 branch_quota_pct=programme.branch_quota_pct,
                 student_quota_pct=programme.student_quota_pct,
+                cases_submitted=cases.get(dept.pk, 0),
+                cases_required=programme.cases_per_department,
             )
         )
 
