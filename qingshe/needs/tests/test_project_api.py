@@ -105,7 +105,8 @@ def test_errors_in_both_languages_and_nothing_written(city: SimpleNamespace, gro
     en = assert_error(api_client(city.student, language="en").api_post(url, {"statement": "想去"}), 422, "statement_too_short")
     assert "至少" in zh["detail"] and "at least" in en["detail"]
     assert zh["field"] == "statement"
-    assert_error(api_client(city.student2).api_post(url, {"statement": STATEMENT}), 403, "forbidden")
+    # A student of another branch does not even see the branch's group.
+    assert_error(api_client(city.student2).api_post(url, {"statement": STATEMENT}), 404, "not_found")
     assert_error(api_client(city.student).api_post(url, {}), 422, "invalid_input")
     services.project_group_close(actor=city.secretary, group=group)
     body = assert_error(api_client(city.student, language="en").api_post(url, {"statement": STATEMENT}), 409, "group_closed")
