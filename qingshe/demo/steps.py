@@ -54,6 +54,7 @@ STEPS: list[DemoStep] = [
     DemoStep("residents", "qingshe.demo.city:build_residents"),
     DemoStep("posts", "qingshe.demo.city:build_posts"),
     DemoStep("needs", "qingshe.needs.demo:build", "qingshe.needs.demo:reset"),
+    DemoStep("projects", "qingshe.needs.demo:build_projects", "qingshe.needs.demo:reset_projects"),
     DemoStep("programmes", "qingshe.programmes.demo:build", "qingshe.programmes.demo:reset"),
     # Later issues: one line each, in the order they depend on one another.
 ]

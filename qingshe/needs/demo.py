@@ -13,8 +13,16 @@ from typing import Any
 from django.utils import timezone
 
 from qingshe.demo.context import DemoContext
-from qingshe.needs.models import Need
-from qingshe.needs.services import need_submit
+from qingshe.needs.models import Need, ProjectGroup
+from qingshe.needs.services import (
+    need_submit,
+    project_group_close,
+    project_group_create,
+    project_join_apply,
+    project_join_decide,
+    project_member_leave,
+    project_member_set_role,
+)
 from qingshe.orgs.models import Membership, Organisation, OrgKind, Role
 
 # (title, project type, field, kind of work, skills wanted, majors that fit)
@@ -198,3 +206,149 @@ def reset() -> None:
     city = demo_city()
     if city is not None:
         Need.objects.filter(community__path__startswith=city.path).delete()
+
+
+# --- step "projects": project groups (项目组) and students' applications ------------------------
+# (name, goal, project type, field, responsibility list)
+GROUPS: list[tuple[str, str, str, str, list[str]]] = [
+    ("社区宣传项目组", "为结对社区运营公众号和短视频，每月推送不少于四篇。", "league_building", "policy",
+     ["拍摄社区活动照片", "撰写公众号推文", "剪辑短视频", "每月汇总阅读数据"]),
+    ("四点半课堂项目组", "为社区小学生提供放学后的作业辅导和阅读陪伴。", "after_school", "poverty_education",
+     ["制定辅导排班表", "作业辅导", "组织亲子阅读", "与家长沟通"]),
+    ("居民需求调查项目组", "开展居民需求问卷调查，形成调研报告交青年议事会。", "survey", "governance",
+     ["设计问卷", "入户走访", "录入与分析数据", "撰写调研报告"]),
+    ("银龄智能手机课堂", "教社区老年人使用智能手机：挂号、支付、防诈骗。", "governance", "technology",
+     ["编写图文教程", "每周开课一次", "一对一答疑"]),
+    ("邻里文艺汇演项目组", "策划并组织社区邻里文艺汇演。", "culture_sport", "heritage",
+     ["节目征集与排练", "场地与设备协调", "现场主持与摄影"]),
+    ("健康义诊宣讲项目组", "联合社区卫生服务站开展健康讲座和血压测量。", "governance", "health",
+     ["联系社区卫生服务站", "讲座准备", "测量登记"]),
+]
+STATEMENTS = [
+    "我有新媒体运营经验，课余时间充足，希望为社区做实事。",
+    "我是师范专业学生，擅长辅导小学数学和语文。",
+    "我学过社会调查方法，愿意参与入户走访和数据分析。",
+    "我家里有老人，很理解老年人用手机的难处，想帮帮他们。",
+    "我参加过学校文艺汇演的组织工作，会主持和摄影。",
+    "我周二、周四下午没课，可以固定参加项目组的活动。",
+]
+DECLINE_REASONS = ["本期名额已满，欢迎下学期再报名。", "项目时间与你的课表冲突较多，建议选择其他项目组。"]
+
+
+def _students_by_branch(city: Organisation) -> dict[int, list[Any]]:
+    from qingshe.accounts.models import User
+
+    rows = list(
+        Membership.objects.filter(
+            role=Role.STUDENT, is_active=True, org__kind=OrgKind.CLASS_BRANCH, org__path__startswith=city.path
+        )
+        .order_by("org_id", "user_id")
+        .values_list("org_id", "user_id")
+    )
+    users = User.objects.in_bulk([u for _o, u in rows])
+    by_branch: dict[int, list[Any]] = {}
+    for org_id, user_id in rows:
+        by_branch.setdefault(org_id, []).append(users[user_id])
+    return by_branch
+
+
+def _holders(city: Organisation, kind: str, role: str) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for m in (
+        Membership.objects.filter(role=role, is_active=True, org__kind=kind, org__path__startswith=city.path)
+        .select_related("user")
+        .order_by("org_id", "pk")
+    ):
+        out.setdefault(m.org_id, []).append(m.user)
+    return out
+
+
+def _fill(ctx: DemoContext, group: Any, deciders: list[Any], pool: list[Any], skip: set[int]) -> None:
+    """Applications in every state: accepted (one made leader), declined, left, waiting."""
+    candidates = [u for u in pool if u.pk not in skip]
+    chosen = ctx.rng.sample(candidates, min(len(candidates), ctx.rng.randint(4, 6)))
+    plan = ["accept", "accept", "decline", "wait", "accept", "leave"]
+    accepted = []
+    for user, fate in zip(chosen, plan, strict=False):
+        member = project_join_apply(actor=user, group=group, statement=ctx.rng.choice(STATEMENTS))
+        if fate == "wait":
+            continue
+        decider = ctx.rng.choice(deciders)
+        if fate == "decline":
+            project_join_decide(actor=decider, member=member, accept=False, reason=ctx.rng.choice(DECLINE_REASONS))
+            continue
+        project_join_decide(actor=decider, member=member, accept=True)
+        if fate == "leave":
+            project_member_leave(actor=user, member=member, reason="课程太忙")
+        else:
+            accepted.append(member)
+    if accepted:
+        project_member_set_role(actor=deciders[0], member=accepted[0], role="leader")
+
+
+def build_projects(ctx: DemoContext) -> None:
+    city = ctx.extra["city"]
+    students = _students_by_branch(city)
+    secretaries: dict[int, Any] = dict(ctx.extra["secretaries"])
+    admins = _holders(city, OrgKind.DEPARTMENT_COMMITTEE, Role.DEPARTMENT_ADMIN)
+    instructors = _holders(city, OrgKind.DEPARTMENT_COMMITTEE, Role.INSTRUCTOR)
+    login_branch = ctx.extra["login_branch"]
+    login_student, login_secretary = ctx.logins["student"], ctx.logins["branch_secretary"]
+    admins[login_branch.parent_id] = [ctx.logins["department_admin"]]
+    logins = {login_student.pk, login_secretary.pk}
+    created = 0
+    for department in ctx.orgs[OrgKind.DEPARTMENT_COMMITTEE]:
+        admin = (admins.get(department.pk) or [None])[0]
+        if admin is None:
+            continue
+        branches = [b for b in ctx.orgs[OrgKind.CLASS_BRANCH] if b.parent_id == department.pk]
+        teachers = instructors.get(department.pk, [])
+        picks = ctx.rng.sample(range(len(GROUPS)), 3)
+        dept_pool = [u for b in branches for u in students.get(b.pk, [])]
+        # A department group and two branch groups (the login branch's first, when it is here).
+        owners = [department, *sorted(branches, key=lambda b: b.pk != login_branch.pk)[:2]]
+        for owner, index in zip(owners, picks, strict=False):
+            name, goal, project_type, field, duties = GROUPS[index]
+            actor = admin if owner.kind == OrgKind.DEPARTMENT_COMMITTEE else secretaries.get(owner.pk)
+            if actor is None:
+                continue
+            group = project_group_create(
+                actor=actor, owner=owner, name=name, goal=goal, project_type=project_type,
+                service_field=field, instructor=ctx.rng.choice(teachers) if teachers else None,
+                responsibilities=duties,
+            )
+            created += 1
+            deciders = [actor, *([group.instructor] if group.instructor else [])]
+            pool = dept_pool if owner.kind == OrgKind.DEPARTMENT_COMMITTEE else students.get(owner.pk, [])
+            if owner.pk == login_branch.pk:
+                # The student login is accepted here; another student waits for the secretary.
+                mine = project_join_apply(actor=login_student, group=group, statement=STATEMENTS[0])
+                project_join_decide(actor=login_secretary, member=mine, accept=True)
+                _fill(ctx, group, deciders, pool, logins)
+                others = [u for u in pool if u.pk not in logins and not group.members.filter(user=u).exists()]
+                if others:
+                    project_join_apply(actor=others[0], group=group, statement=STATEMENTS[5])
+                continue
+            if owner.pk == login_branch.parent_id:
+                # The student login's application to the department's group is still waiting.
+                project_join_apply(actor=login_student, group=group, statement=STATEMENTS[2])
+            _fill(ctx, group, deciders, pool, logins)
+        if len(branches) > 2 and department.pk != login_branch.parent_id and ctx.rng.random() < 0.3:
+            # Now and then a group that has closed.
+            closed = project_group_create(
+                actor=admin, owner=department, name="往期志愿服务项目组", goal="上一学期的社区志愿服务。",
+                project_type="governance", service_field="governance",
+            )
+            project_group_close(actor=admin, group=closed, reason="学期结束")
+            created += 1
+    ctx.extra["project_groups"] = created
+    ctx.log(f"project groups: {created}")
+
+
+def reset_projects() -> None:
+    """Groups PROTECT their owner: remove the demo city's groups before the tree goes."""
+    from qingshe.demo.builder import demo_city
+
+    city = demo_city()
+    if city is not None:
+        ProjectGroup.objects.filter(owner__path__startswith=city.path).delete()
