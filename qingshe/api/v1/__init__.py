@@ -26,6 +26,7 @@ ROUTERS = [
     "qingshe.orgs.api.router",
     "qingshe.programmes.api.router",
     "qingshe.needs.api.router",
+    "qingshe.duty.api.router",
 ]
 
 
