@@ -13,6 +13,7 @@ urlpatterns = [
     path("orgs/", include("qingshe.orgs.urls")),
     path("programmes/", include("qingshe.programmes.urls")),
     path("projects/", include("qingshe.needs.urls")),
+    path("duty/", include("qingshe.duty.urls")),
     path("", include("qingshe.core.urls")),
 ]
 

@@ -741,3 +741,28 @@ def insurance_policy_add(
     policy.covered.set(people)
     audit(actor=actor, action="insurance.add", obj=policy, org=holder, data={"covered": len(people)})
     return policy
+
+
+# --- added for the duty pages (training admin) --------------------------------------------------
+@transaction.atomic
+def training_course_create(
+    *, actor: Any, org: Organisation, name: str, topic: str, description: str = "", valid_months: int | None = None
+) -> TrainingCourse:
+    """A course offered by `org` (first aid, door-to-door visits, mediation…)."""
+    from qingshe.duty.models import TrainingTopic
+
+    if not access.can(actor, "training.manage", org):
+        raise _deny(_("You may not offer training for this organisation."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("name_required", _("Please enter the course's name."), field="name")
+    if topic not in TrainingTopic.values:
+        raise ValidationFailed("invalid_topic", _("Choose a topic."), field="topic")
+    if valid_months is not None and not 1 <= int(valid_months) <= 120:
+        raise ValidationFailed("invalid_validity", _("A course is valid for 1 to 120 months."), field="valid_months")
+    course = TrainingCourse.objects.create(
+        org=org, name=name, topic=topic, description=(description or "").strip(), valid_months=valid_months
+    )
+    audit(actor=actor, action="training.course_create", obj=course, org=org)
+    return course
+# --- end of the block added for the duty pages --------------------------------------------------
