@@ -7,7 +7,7 @@ is rendered in the request's language (LocaleMiddleware, from Accept-Language; z
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 # --- errors -------------------------------------------------------------------------------------
 NOT_AUTHENTICATED = _("Please log in, or send a valid bearer token (Authorization: Bearer …).")
@@ -286,4 +286,16 @@ _DUTY_MSGIDS = (
     gettext_noop("No such course."),
     gettext_noop("No such sign-up."),
     gettext_noop("My shifts · Qingshe"),
+)
+# Messages of duty's tasks (qingshe/duty/tasks.py): reminders and the chase of confirmations.
+_DUTY_TASK_MSGIDS = (
+    gettext_noop("In an hour: %(title)s at %(time)s"),
+    gettext_noop("Tomorrow: %(title)s at %(time)s"),
+    gettext_noop("Check in with the code on the leader's screen; if you cannot come, cancel or tell the leader."),
+    gettext_noop(" (%(n)d overdue)"),
+    gettext_noop("%(title)s (%(time)s): %(n)d, overdue since %(due)s"),
+    gettext_noop("%(title)s (%(time)s): %(n)d, confirm by %(due)s"),
+)
+_DUTY_TASK_PLURALS = (
+    ngettext_lazy("%(org)s: %(n)d attendance awaits your confirmation", "%(org)s: %(n)d attendances await your confirmation", "n"),
 )
