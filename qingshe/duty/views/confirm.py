@@ -81,7 +81,7 @@ def attendance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _fail(request, exc)
     return _done(
         request,
-        _("Confirmed: %(name)s, %(hours)s hours.") % {"name": done.user.name, "hours": done.credited_hours},
+        _("Confirmed: %(name)s, %(hours)s hours.") % {"name": done.user.name, "hours": f"{done.credited_hours:.1f}"},
     )
 
 
