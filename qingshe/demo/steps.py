@@ -56,5 +56,6 @@ STEPS: list[DemoStep] = [
     DemoStep("needs", "qingshe.needs.demo:build", "qingshe.needs.demo:reset"),
     DemoStep("projects", "qingshe.needs.demo:build_projects", "qingshe.needs.demo:reset_projects"),
     DemoStep("programmes", "qingshe.programmes.demo:build", "qingshe.programmes.demo:reset"),
+    DemoStep("duty", "qingshe.duty.demo:build", "qingshe.duty.demo:reset"),
     # Later issues: one line each, in the order they depend on one another.
 ]

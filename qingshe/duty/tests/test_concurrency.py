@@ -49,7 +49,9 @@ def _world(tag: str, *, students: int, capacity: int) -> SimpleNamespace:
 
     w = SimpleNamespace()
     w.city = OrganisationFactory(kind=OrgKind.CITY_COMMITTEE, name=f"并发{tag}市团委")
-    district = OrganisationFactory(kind=OrgKind.DISTRICT_COMMITTEE, name=f"并发{tag}区团委", parent=w.city)
+    district = OrganisationFactory(
+        kind=OrgKind.DISTRICT_COMMITTEE, name=f"并发{tag}区团委", parent=w.city
+    )
     street = OrganisationFactory(kind=OrgKind.STREET, name=f"并发{tag}街道", parent=district)
     w.community = OrganisationFactory(kind=OrgKind.COMMUNITY, name=f"并发{tag}社区", parent=street)
 
@@ -64,14 +66,22 @@ def _world(tag: str, *, students: int, capacity: int) -> SimpleNamespace:
     w.students = [UserFactory(name=f"{tag}学生{i}") for i in range(students)]
     today = timezone.localdate()
     services.insurance_policy_add(
-        actor=w.admin, holder=w.city, insurer="青州人寿", policy_no=f"RACE-{tag}",
-        valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=300), covered=w.students,
+        actor=w.admin,
+        holder=w.city,
+        insurer="青州人寿",
+        policy_no=f"RACE-{tag}",
+        valid_from=today - timedelta(days=30),
+        valid_to=today + timedelta(days=300),
+        covered=w.students,
     )
     activity = services.activity_create(actor=w.staff, organiser=w.community, title=f"{tag}邻里节")
     day = today + timedelta(days=3)
     w.start = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=9)
     w.shift = services.shift_add(
-        actor=w.staff, activity=activity, starts_at=w.start, ends_at=w.start + timedelta(hours=2),
+        actor=w.staff,
+        activity=activity,
+        starts_at=w.start,
+        ends_at=w.start + timedelta(hours=2),
         capacity=capacity,
     )
     return w
@@ -118,7 +128,9 @@ def _signups(shift: Any) -> list[dict[str, Any]]:
 
 
 # --- the scenarios (each returns plain data) ----------------------------------------------------
-def scenario_signup(*, people: int = 200, places: int = 10, threads: int = 200, gate: int | None = None) -> dict:
+def scenario_signup(
+    *, people: int = 200, places: int = 10, threads: int = 200, gate: int | None = None
+) -> dict:
     """`people` students sign up at once for a shift with `places` places."""
     from qingshe.duty import services
 
@@ -171,7 +183,9 @@ def scenario_double_checkin(*, threads: int = 20, gate: int | None = None) -> di
     outcomes = _race(threads, work, gate=gate)
     return {
         "outcomes": outcomes,
-        "attendances": list(Attendance.objects.filter(shift=w.shift, user=student).values_list("pk", flat=True)),
+        "attendances": list(
+            Attendance.objects.filter(shift=w.shift, user=student).values_list("pk", flat=True)
+        ),
         "audited": AuditEvent.objects.filter(action="attendance.checkin", actor=student).count(),
     }
 
@@ -194,7 +208,9 @@ def scenario_double_confirm(*, gate: int | None = None) -> dict:
     services.shift_sign_up(actor=student, shift=w.shift)
 
     def token(at: datetime) -> str:
-        return qr.make_token(shift_id=w.shift.pk, shift_secret=w.shift.qr_secret, now=at.timestamp())
+        return qr.make_token(
+            shift_id=w.shift.pk, shift_secret=w.shift.qr_secret, now=at.timestamp()
+        )
 
     t_in, t_out = w.start + timedelta(minutes=3), w.start + timedelta(minutes=110)
     services.checkin(actor=student, token=token(t_in), now=t_in)
@@ -202,7 +218,9 @@ def scenario_double_confirm(*, gate: int | None = None) -> dict:
     staff = [w.staff, w.staff2]
 
     def work(i: int) -> str:
-        services.attendance_confirm(actor=staff[i], attendance=Attendance.objects.get(pk=attendance.pk))
+        services.attendance_confirm(
+            actor=staff[i], attendance=Attendance.objects.get(pk=attendance.pk)
+        )
         return "ok"
 
     outcomes = _race(2, work, gate=gate)
@@ -214,7 +232,9 @@ def scenario_double_confirm(*, gate: int | None = None) -> dict:
         "expected_hours": str(credited_hours(t_in, t_out)),
         "confirmed_by": attendance.confirmed_by_id,
         "staff": [w.staff.pk, w.staff2.pk],
-        "audited": AuditEvent.objects.filter(action="attendance.confirm", object_id=str(attendance.pk)).count(),
+        "audited": AuditEvent.objects.filter(
+            action="attendance.confirm", object_id=str(attendance.pk)
+        ).count(),
         "credited_total": str(
             sum((a.credited_hours for a in Attendance.objects.filter(user=student)), Decimal("0"))
         ),
@@ -222,7 +242,9 @@ def scenario_double_confirm(*, gate: int | None = None) -> dict:
 
 
 def check_double_confirm(r: dict) -> None:
-    assert sorted(r["outcomes"], key=str) == sorted(["ok", {"error": "already_confirmed"}], key=str), r["outcomes"]
+    assert sorted(r["outcomes"], key=str) == sorted(
+        ["ok", {"error": "already_confirmed"}], key=str
+    ), r["outcomes"]
     assert r["state"] == "confirmed" and r["confirmed_by"] in r["staff"]
     hours = {Decimal(r[k]) for k in ("hours", "expected_hours", "credited_total")}
     assert hours == {Decimal("2.0")}  # 1 h 47 min → 2.0, credited once
@@ -242,7 +264,9 @@ def scenario_cancel_and_promote(
     new = w.students[places + waiting :]
     for s in first:
         services.shift_sign_up(actor=s, shift=w.shift)
-    cancelling = list(SignUp.objects.filter(shift=w.shift, state=SignUp.State.CONFIRMED).order_by("queue_no"))
+    cancelling = list(
+        SignUp.objects.filter(shift=w.shift, state=SignUp.State.CONFIRMED).order_by("queue_no")
+    )
     assert len(cancelling) == places
     seen: list[int] = []
     done = threading.Event()
@@ -250,7 +274,9 @@ def scenario_cancel_and_promote(
     def watch() -> None:
         try:
             while not done.is_set():
-                seen.append(SignUp.objects.filter(shift=w.shift, state=SignUp.State.CONFIRMED).count())
+                seen.append(
+                    SignUp.objects.filter(shift=w.shift, state=SignUp.State.CONFIRMED).count()
+                )
                 time.sleep(0.002)
         finally:
             connections.close_all()
@@ -342,10 +368,17 @@ sys.stdout.write("RESULT " + json.dumps(out, default=str) + "\\n")
 @pytest.fixture(scope="module")
 def sqlite_races(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path = tmp_path_factory.mktemp("races") / "races.sqlite3"
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", DJANGO_SETTINGS_MODULE="qingshe.test_settings")
+    env = dict(
+        os.environ, DATABASE_URL=f"sqlite:///{path}", DJANGO_SETTINGS_MODULE="qingshe.test_settings"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stderr[-4000:]
