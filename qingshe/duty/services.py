@@ -296,6 +296,9 @@ def shift_cancel(*, actor: Any, signup: SignUp, now: datetime | None = None) -> 
     """Cancel one's own sign-up (or a steward cancels it) up to the shift's cut-off; the first
     person on the waitlist takes the place."""
     now = now or timezone.now()
+    # Same lock order as shift_sign_up (person, then shift): a person cancelling while signing
+    # up again cannot deadlock against themself.
+    _lock_user(signup.user)
     shift = _lock_shift(signup.shift)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
     steward = access.can(actor, "activity.manage", shift.activity.organiser)
