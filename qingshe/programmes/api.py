@@ -161,7 +161,7 @@ def programme_compliance(
         under = _named(
             "under", lambda: org_selectors.org_get_for_user(user=user, org_id=query.under)
         )
-    result = selectors.compliance_for_user(user=user, programme=programme, under=under, month=month)
+    result = selectors.compliance_for_user(user=user, programme=programme, under=under, month=month, include_districts=True)
     return {
         "programme": programme,
         "month": f"{result.month[0]:04d}-{result.month[1]:02d}",
@@ -174,6 +174,7 @@ def programme_compliance(
         "not_started": result.not_started,
         "low_frequency": result.low_frequency,
         "missing_cases": result.missing_cases,
+        "districts": result.districts,
     }
 
 

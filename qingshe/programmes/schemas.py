@@ -213,6 +213,17 @@ class LowFrequencyOut(PairingFlagOut):
         return obj.pairing.started_at
 
 
+class DistrictCoverageOut(Schema):
+    district: OrgRefOut = Field(..., description="The district league committee.")
+    communities_total: int = Field(..., description="Communities in the district.")
+    communities_paired: int = Field(..., description="Communities with an approved or active pairing.")
+    pct: float = Field(..., description="Share of communities served (%).")
+
+    @staticmethod
+    def resolve_pct(obj: Any) -> float:
+        return float(obj.pct)
+
+
 class ComplianceOut(Schema):
     programme: ProgrammeRefOut = Field(..., description="The programme year.")
     month: str = Field(..., description="The month whose services were counted, `YYYY-MM`.")
@@ -234,6 +245,9 @@ class ComplianceOut(Schema):
     )
     missing_cases: list[DepartmentRowOut] = Field(
         ..., description="Departments that have submitted fewer typical cases than required."
+    )
+    districts: list[DistrictCoverageOut] = Field(
+        ..., description="Communities served per district (the drill-down from the city)."
     )
 
 

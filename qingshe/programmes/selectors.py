@@ -174,6 +174,19 @@ class DepartmentCompliance:
 
 
 @dataclass
+class DistrictCoverage:
+    """The receiving side: how many of a district's communities the programme's pairings serve."""
+
+    district: Organisation
+    communities_total: int
+    communities_paired: int
+
+    @property
+    def pct(self) -> Decimal:
+        return _pct(self.communities_paired, self.communities_total)
+
+
+@dataclass
 class PairingIssue:
     pairing: Pairing
     services_in_month: int = 0
@@ -187,6 +200,7 @@ class Compliance:
     late_pairings: list[Pairing] = field(default_factory=list)
     not_started: list[Pairing] = field(default_factory=list)
     low_frequency: list[PairingIssue] = field(default_factory=list)
+    districts: list[DistrictCoverage] = field(default_factory=list)
 
     @property
     def missing_cases(self) -> list[DepartmentCompliance]:
@@ -199,7 +213,12 @@ def _previous_month(today: date) -> tuple[int, int]:
 
 
 def compliance_for_user(
-    *, user: Any, programme: Programme, under: Organisation | None = None, month: tuple[int, int] | None = None
+    *,
+    user: Any,
+    programme: Programme,
+    under: Organisation | None = None,
+    month: tuple[int, int] | None = None,
+    include_districts: bool = False,
 ) -> Compliance:
     """Quota coverage per department and the pairings that miss a deadline or the minimum
     frequency, restricted to what `user` may see (and to the subtree of `under`, for drill-down).
@@ -313,7 +332,43 @@ def compliance_for_user(
         for p in active
         if counts.get(p.pk, 0) < programme.min_services_per_month
     ]
+    if include_districts:
+        result.districts = _district_coverage(user=user, programme=programme, under=under, visible=visible)
     return result
+
+
+def _district_coverage(
+    *, user: Any, programme: Programme, under: Organisation | None, visible: Q
+) -> list[DistrictCoverage]:
+    """Communities served per district of the programme's city (drill-down from the city)."""
+    city_path = f"/{programme.owner.city_id}/"
+    districts = Organisation.objects.filter(visible, kind=OrgKind.DISTRICT_COMMITTEE, path__startswith=city_path)
+    if under is not None:
+        districts = districts.filter(Q(path__startswith=under.path) | Q(pk__in=under.ancestor_ids()))
+    districts = list(districts.order_by("path"))
+    if not districts:
+        return []
+    communities = list(
+        Organisation.objects.filter(kind=OrgKind.COMMUNITY, path__startswith=city_path, is_active=True).values_list(
+            "pk", "path"
+        )
+    )
+    paired = set(
+        Pairing.objects.filter(
+            programme=programme, community__kind=OrgKind.COMMUNITY, state__in=(Pairing.State.APPROVED, Pairing.State.ACTIVE)
+        ).values_list("community_id", flat=True)
+    )
+    rows = []
+    for district in districts:
+        mine = [pk for pk, path in communities if path.startswith(district.path)]
+        rows.append(
+            DistrictCoverage(
+                district=district,
+                communities_total=len(mine),
+                communities_paired=sum(1 for pk in mine if pk in paired),
+            )
+        )
+    return rows
 
 
 # --- for the API (programmes/api.py) ------------------------------------------------------------

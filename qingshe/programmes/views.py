@@ -746,7 +746,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     month = _parse_month(month_text) if month_text else None
     month_invalid = bool(month_text) and month is None
     month = month or _previous_month(timezone.localdate())
-    result = selectors.compliance_for_user(user=request.user, programme=programme, under=under, month=month)
+    result = selectors.compliance_for_user(user=request.user, programme=programme, under=under, month=month, include_districts=True)
     branches = None
     if under is not None and under.kind == OrgKind.DEPARTMENT_COMMITTEE and any(
         r.department.pk == under.pk for r in result.departments

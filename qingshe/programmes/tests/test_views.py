@@ -887,9 +887,9 @@ def test_compliance_query_count_is_bounded(
         _active_for(city, programme, b, community)
     url = f"/programmes/{programme.pk}/compliance/"
     client.force_login(city.league_admin)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(19):
         assert client.get(url).status_code == 200
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(21):
         assert client.get(url, {"under": law.pk}).status_code == 200
 
 
