@@ -31,7 +31,7 @@ ROUTERS = [
 
 
 class Utf8JSONRenderer(JSONRenderer):
-    """Chinese text as UTF-8, not \\uXXXX escapes: a third of the size, readable in logs."""
+    """Chinese text as UTF-8, not \\u-escaped code points: a third of the size, readable in logs."""
 
     json_dumps_params = {"ensure_ascii": False}
 
