@@ -33,6 +33,7 @@ from qingshe.demo.context import (
     DemoContext,
 )
 from qingshe.demo.logins import DEMO_LOGINS
+from qingshe.lib.geo import haversine_km
 from qingshe.lib.ids import age_on
 from qingshe.orgs.models import Organisation, OrgKind, PostKind, Role
 from qingshe.orgs.services import membership_grant, memberships_bulk_grant, org_create, post_appoint
@@ -69,11 +70,7 @@ def _near(ctx: DemoContext, lat: float, lng: float, spread: float) -> tuple[floa
 
 
 def _distance_km(a: Organisation, b: Organisation) -> float:
-    """Equirectangular distance: accurate to a few metres at city scale."""
-    lat1, lng1, lat2, lng2 = (float(v) for v in (a.lat, a.lng, b.lat, b.lng))  # type: ignore[arg-type]
-    x = math.radians(lng2 - lng1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6371.0 * math.hypot(x, y)
+    return haversine_km((float(a.lat), float(a.lng)), (float(b.lat), float(b.lng)))  # type: ignore[arg-type]
 
 
 def _split(total: int, parts: int, ctx: DemoContext, jitter: float = 0.25) -> list[int]:

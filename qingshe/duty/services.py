@@ -9,7 +9,6 @@ constraint keeps one live sign-up per person and shift, and one attendance per p
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from qingshe.duty.models import (
     TrainingCourse,
     TrainingRecord,
 )
+from qingshe.lib.geo import haversine_m
 from qingshe.orgs.models import Organisation
 
 MAX_SHIFT = timedelta(hours=24)
@@ -322,20 +322,12 @@ def shift_cancel(*, actor: Any, signup: SignUp, now: datetime | None = None) -> 
 
 
 # --- check-in and check-out ---------------------------------------------------------------------
-def _haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    r = 6_371_000.0
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def _check_location(activity: Activity, lat: float | None, lng: float | None) -> None:
     if not activity.checkin_radius_m or activity.lat is None:
         return
     if lat is None or lng is None:
         raise ValidationFailed("location_required", _("Allow location access: this activity checks where you are."))
-    distance = _haversine_m(float(activity.lat), float(activity.lng), float(lat), float(lng))  # type: ignore[arg-type]
+    distance = haversine_m((float(activity.lat), float(activity.lng)), (float(lat), float(lng)))  # type: ignore[arg-type]
     if distance > activity.checkin_radius_m:
         raise ValidationFailed(
             "too_far",

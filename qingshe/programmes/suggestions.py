@@ -58,6 +58,7 @@ from django.utils.translation import ngettext, pgettext
 from qingshe.accounts.models import StudentProfile
 from qingshe.core import access
 from qingshe.core.errors import ValidationFailed
+from qingshe.lib.geo import LatLng, haversine_km
 from qingshe.needs.models import Need, WorkKind
 from qingshe.orgs.models import Organisation, OrgKind, Role
 from qingshe.programmes.models import Pairing, Programme
@@ -86,7 +87,6 @@ RECEIVING_KINDS = frozenset(
 SUBTREE_ROLES = frozenset(
     {Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN, Role.BRANCH_SECRETARY}
 )
-EARTH_RADIUS_KM = 6371.0088
 MAX_NAMES_IN_REASON = 5
 
 
@@ -113,7 +113,6 @@ class BranchSuggestions:
 
 
 # --- the pure part: profiles and the score ------------------------------------------------------
-LatLng = tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -174,13 +173,6 @@ def normalised_weights(weights: Mapping[str, float] | None = None) -> tuple[floa
     return values[0] / total, values[1] / total, values[2] / total
 
 
-def haversine_km(a: LatLng, b: LatLng) -> float:
-    lat1, lng1, lat2, lng2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def distance_component(distance_km: float | None) -> float:
