@@ -26,6 +26,7 @@ from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from qingshe.core.notify import notify
+from qingshe.core.timeutil import local_text
 from qingshe.duty import qr
 from qingshe.duty.hours import confirmation_due, credited_hours
 from qingshe.duty.models import (
@@ -51,9 +52,6 @@ CHECKOUT_GRACE = timedelta(hours=2)
 def _deny(message: str) -> AccessDenied:
     return AccessDenied("forbidden", message)
 
-
-def _local(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _lock_user(user: Any) -> None:
@@ -256,7 +254,7 @@ def shift_sign_up(*, actor: Any, shift: Shift, now: datetime | None = None) -> S
         raise Conflict(
             "overlapping_shift",
             _("You are already signed up for %(title)s at %(time)s, which overlaps this shift.")
-            % {"title": clash.shift.activity.title, "time": _local(clash.shift.starts_at)},
+            % {"title": clash.shift.activity.title, "time": local_text(clash.shift.starts_at)},
         )
     confirmed = SignUp.objects.filter(shift=shift, state=SignUp.State.CONFIRMED).count()
     last = SignUp.objects.filter(shift=shift).aggregate(n=Max("queue_no"))["n"] or 0
@@ -285,7 +283,7 @@ def _promote_next(shift: Shift) -> SignUp | None:
         users=[nxt.user],
         kind="signup.promoted",
         title=lambda: _("A place freed up: you are now signed up for %(title)s at %(time)s")
-        % {"title": shift.activity.title, "time": _local(shift.starts_at)},
+        % {"title": shift.activity.title, "time": local_text(shift.starts_at)},
         url=f"/duty/shifts/{shift.pk}/",
     )
     return nxt
@@ -310,7 +308,7 @@ def shift_cancel(*, actor: Any, signup: SignUp, now: datetime | None = None) -> 
     if not steward and signup.state == SignUp.State.CONFIRMED and now > cutoff:
         raise Conflict(
             "past_cutoff",
-            _("Sign-ups can be cancelled until %(time)s; please tell the shift leader instead.") % {"time": _local(cutoff)},
+            _("Sign-ups can be cancelled until %(time)s; please tell the shift leader instead.") % {"time": local_text(cutoff)},
         )
     was_confirmed = signup.state == SignUp.State.CONFIRMED
     signup.state, signup.cancelled_at = SignUp.State.CANCELLED, now
@@ -369,7 +367,7 @@ def shift_qr_token(*, actor: Any, shift: Shift, now: datetime | None = None) -> 
 def _check_window(shift: Shift, now: datetime) -> None:
     if now < shift.starts_at - CHECKIN_OPENS_BEFORE:
         raise ValidationFailed(
-            "too_early", _("Check-in opens 30 minutes before the shift (%(time)s).") % {"time": _local(shift.starts_at)}
+            "too_early", _("Check-in opens 30 minutes before the shift (%(time)s).") % {"time": local_text(shift.starts_at)}
         )
     if now > shift.ends_at + CHECKOUT_GRACE:
         raise ValidationFailed("shift_over", _("This shift is over."))
@@ -528,7 +526,7 @@ def _validate_period(attendance: Attendance, start: datetime, end: datetime) -> 
         raise Conflict(
             "overlapping_credit",
             _("This period overlaps hours already credited for %(title)s (%(time)s).")
-            % {"title": clash.shift.activity.title, "time": _local(clash.confirmed_start)},  # type: ignore[arg-type]
+            % {"title": clash.shift.activity.title, "time": local_text(clash.confirmed_start)},  # type: ignore[arg-type]
         )
 
 

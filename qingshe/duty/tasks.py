@@ -29,7 +29,7 @@ from django_tasks import task
 from qingshe.core import access
 from qingshe.core.models import Notification
 from qingshe.core.notify import notify
-from qingshe.core.timeutil import day_start
+from qingshe.core.timeutil import day_start, local_text
 from qingshe.duty import services
 from qingshe.duty.hours import add_working_days, confirmation_due
 from qingshe.duty.models import Activity, Attendance, SignUp
@@ -46,9 +46,6 @@ def shift_url(shift_id: int) -> str:
     return f"/duty/shifts/{shift_id}/"
 
 
-def _local(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
-
 
 def _parse_now(now_iso: str | None) -> datetime:
     if not now_iso:
@@ -60,7 +57,7 @@ def _parse_now(now_iso: str | None) -> datetime:
 # --- reminders ----------------------------------------------------------------------------------
 def _reminder_title(kind: str, title: str, starts_at: datetime) -> Callable[[], str]:
     def render() -> str:
-        values = {"title": title, "time": _local(starts_at)}
+        values = {"title": title, "time": local_text(starts_at)}
         if kind == REMIND_HOUR:
             return _("In an hour: %(title)s at %(time)s") % values
         return _("Tomorrow: %(title)s at %(time)s") % values
@@ -149,7 +146,7 @@ def _chase_body(rows: list[tuple[str, datetime, int, date]], today: date) -> Cal
     def render() -> str:
         lines = []
         for title, starts_at, n, due in rows:
-            values = {"title": title, "time": _local(starts_at), "n": n, "due": due.isoformat()}
+            values = {"title": title, "time": local_text(starts_at), "n": n, "due": due.isoformat()}
             if due < today:
                 lines.append(_("%(title)s (%(time)s): %(n)d, overdue since %(due)s") % values)
             else:

@@ -8,7 +8,6 @@ the client as it is, with its status and field.
 """
 
 # No `from __future__ import annotations` here: ninja resolves `Query[...]` at runtime.
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,6 +19,7 @@ from qingshe.api.errors import ApiError
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.core.errors import NotFound
+from qingshe.core.timeutil import parse_month
 from qingshe.orgs import selectors as org_selectors
 from qingshe.orgs.models import Organisation
 from qingshe.programmes import selectors, services
@@ -51,7 +51,6 @@ from qingshe.programmes.schemas import (
 router = Router(tags=["programmes"])
 
 T = TypeVar("T")
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 PDF_RESPONSE = {
     "responses": {
         200: {
@@ -86,10 +85,10 @@ def _visible_orgs(user: Any, ids: list[int], *, field: str) -> list[Organisation
 def _month(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
-    match = MONTH_RE.match(value.strip())
-    if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
+    month = parse_month(value)
+    if month is None:
         raise ApiError(422, "invalid_month", m.INVALID_MONTH, field="month")
-    return int(match[1]), int(match[2])
+    return month
 
 
 def _pdf(content: bytes, filename: str) -> HttpResponse:

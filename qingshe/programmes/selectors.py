@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from qingshe.core import access
 from qingshe.core.errors import NotFound
-from qingshe.core.timeutil import after_day, month_bounds
+from qingshe.core.timeutil import after_day, month_bounds, previous_month
 from qingshe.orgs.models import Membership, Organisation, OrgKind, Role
 from qingshe.programmes.models import (
     BranchApplication,
@@ -208,10 +207,6 @@ class Compliance:
         return [d for d in self.departments if not d.cases_met]
 
 
-def _previous_month(today: date) -> tuple[int, int]:
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-
-
 def compliance_for_user(
     *,
     user: Any,
@@ -230,7 +225,7 @@ def compliance_for_user(
     complete local month).
     """
     today = timezone.localdate()
-    month = month or _previous_month(today)
+    month = month or previous_month(today)
     result = Compliance(programme=programme, month=month)
     steward_roles = access.STEWARD_ROLES
     scope = list(programme.scope.all())

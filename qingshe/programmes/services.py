@@ -15,6 +15,7 @@ from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, ValidationFailed
 from qingshe.core.notify import notify
+from qingshe.core.timeutil import local_text
 from qingshe.orgs.models import Organisation, OrgKind, Role
 from qingshe.programmes.models import (
     BranchApplication,
@@ -140,8 +141,8 @@ def _check_window(call: RecruitmentCall, now: datetime) -> None:
             "outside_window",
             _("Applications to this call are accepted from %(start)s to %(end)s.")
             % {
-                "start": timezone.localtime(call.opens_at).strftime("%Y-%m-%d %H:%M"),
-                "end": timezone.localtime(call.closes_at).strftime("%Y-%m-%d %H:%M"),
+                "start": local_text(call.opens_at),
+                "end": local_text(call.closes_at),
             },
         )
 

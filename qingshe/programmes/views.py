@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.timeutil import parse_month, previous_month
 from qingshe.orgs.models import Organisation, OrgKind
 from qingshe.orgs.selectors import org_ancestors, org_get_for_user
 from qingshe.programmes import selectors, services
@@ -702,18 +703,6 @@ def pairing_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- compliance ---------------------------------------------------------------------------------
-def _previous_month(today: date) -> tuple[int, int]:
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-
-
-def _parse_month(value: str) -> tuple[int, int] | None:
-    try:
-        year, month = (int(p) for p in value.split("-"))
-    except (AttributeError, ValueError):
-        return None
-    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
-
-
 def _group_by_university(rows: list[Any]) -> list[dict[str, Any]]:
     groups: dict[int | None, dict[str, Any]] = {}
     for r in rows:
@@ -743,9 +732,9 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         under = get_or_404(org_get_for_user, user=request.user, org_id=under_id)
     month_text = request.GET.get("month", "")
-    month = _parse_month(month_text) if month_text else None
+    month = parse_month(month_text) if month_text else None
     month_invalid = bool(month_text) and month is None
-    month = month or _previous_month(timezone.localdate())
+    month = month or previous_month(timezone.localdate())
     result = selectors.compliance_for_user(user=request.user, programme=programme, under=under, month=month, include_districts=True)
     branches = None
     if under is not None and under.kind == OrgKind.DEPARTMENT_COMMITTEE and any(

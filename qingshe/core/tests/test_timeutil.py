@@ -22,3 +22,15 @@ def test_after_day_counts_the_whole_local_day() -> None:
     deadline = date(2026, 11, 15)
     assert not timeutil.after_day(datetime(2026, 11, 15, 15, 59, tzinfo=UTC), deadline)  # 23:59 local
     assert timeutil.after_day(datetime(2026, 11, 15, 16, 0, tzinfo=UTC), deadline)  # 00:00 next day
+
+
+def test_previous_and_parsed_months() -> None:
+    assert timeutil.previous_month(date(2027, 1, 5)) == (2026, 12)
+    assert timeutil.previous_month(date(2026, 11, 22)) == (2026, 10)
+    assert timeutil.parse_month(" 2026-10 ") == (2026, 10)
+    for bad in ("2026-13", "2026-1", "十月", "2026", "1999-01", ""):
+        assert timeutil.parse_month(bad) is None
+
+
+def test_local_text_is_shanghai_time() -> None:
+    assert timeutil.local_text(datetime(2026, 11, 15, 16, 1, tzinfo=UTC)) == "2026-11-16 00:01"
