@@ -15,7 +15,7 @@ from typing import Any
 
 import segno
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -27,7 +27,6 @@ from ninja.security import APIKeyQuery
 from qingshe.api.auth import bearer_auth, session_auth
 from qingshe.api.pagination import PagePagination, paginate
 from qingshe.api.schemas import error_responses
-from qingshe.core import access
 from qingshe.core.errors import Conflict, NotFound
 from qingshe.duty import api_selectors, ics, qr, selectors, services
 from qingshe.duty.models import Shift, SignUp
@@ -162,16 +161,7 @@ def shift_add(request: HttpRequest, activity_id: int, payload: ShiftIn) -> Any:
     activity = selectors.activity_get_for_user(user=user, activity_id=activity_id)
     leader = None
     if payload.leader is not None:
-        leader = (
-            get_user_model()
-            .objects.filter(pk=payload.leader, is_active=True)
-            .filter(
-                access.people_q(user, "person.view")
-                | Q(signups__shift__activity=activity, signups__state__in=SignUp.LIVE_STATES)
-            )
-            .distinct()
-            .first()
-        )
+        leader = selectors.leader_candidates(user=user, activity=activity).filter(pk=payload.leader).first()
         if leader is None:
             raise NotFound("not_found", _("No such person."), field="leader")
     shift = services.shift_add(
@@ -282,11 +272,11 @@ def roll_call(request: HttpRequest, shift_id: int, payload: RollCallIn) -> Any:
     `not_signed_up`; 422 `outside_shift`, `checkout_before_checkin`."""
     user = _user(request)
     shift = selectors.shift_get_for_leader(user=user, shift_id=shift_id)
-    signup = SignUp.objects.filter(shift=shift, user_id=payload.user).select_related("user").first()
-    if signup is None:
+    person = selectors.roll_call_people(shift=shift).filter(pk=payload.user).first()
+    if person is None:
         raise Conflict("not_signed_up", _("This person is not signed up for this shift."), field="user")
     return services.roll_call(
-        actor=user, shift=shift, user=signup.user, checkin_at=payload.checkin_at, checkout_at=payload.checkout_at
+        actor=user, shift=shift, user=person, checkin_at=payload.checkin_at, checkout_at=payload.checkout_at
     )
 
 

@@ -33,6 +33,7 @@ from qingshe.duty.models import (
     Shift,
     SignUp,
     TrainingCourse,
+    TrainingRecord,
 )
 from qingshe.orgs.models import Organisation
 
@@ -361,30 +362,59 @@ def pairings_for_organiser_user(*, user: Any) -> QuerySet[Any]:
     )
 
 
-def leader_candidate(*, user: Any, organiser: Organisation, identifier: str) -> Any:
-    """A shift leader by volunteer number or mobile: someone `user` looks after, or a member of a
-    university unit paired (approved or active) with the organiser — typically the paired
-    branch's secretary."""
+def leader_candidates(*, user: Any, activity: Any) -> QuerySet[Any]:
+    """Who may lead a shift of `activity`: someone `user` looks after, a member of a university
+    unit paired (approved or active) with the organiser — typically the paired branch's
+    secretary — or someone already signed up for the activity. One rule for pages and API."""
     from qingshe.orgs.models import Membership
     from qingshe.programmes.models import Pairing
 
-    person = person_in_scope(user=user, identifier=identifier)
-    if person is not None:
-        return person
+    allowed = access.people_q(user, "person.view") | Q(
+        pk__in=SignUp.objects.filter(shift__activity=activity, state__in=SignUp.LIVE_STATES).values("user_id")
+    )
+    paths = list(
+        Pairing.objects.filter(community=activity.organiser, state__in=PAIRING_STATES).values_list("unit__path", flat=True)
+    )
+    if paths:
+        in_units = Q()
+        for path in paths:
+            in_units |= Q(org__path__startswith=path)
+        allowed |= Q(pk__in=Membership.objects.filter(in_units, is_active=True).values("user_id"))
+    return get_user_model().objects.filter(allowed, is_active=True)
+
+
+def leader_candidate(*, user: Any, activity: Any, identifier: str) -> Any:
+    """A shift leader typed as a volunteer number or a mobile number (with or without +86)."""
     identifier = (identifier or "").strip().replace(" ", "")
     if not identifier:
         return None
-    units = Pairing.objects.filter(community=organiser, state__in=PAIRING_STATES).values_list("unit__path", flat=True)
-    paths = list(units)
-    if not paths:
-        return None
-    in_units = Q()
-    for path in paths:
-        in_units |= Q(org__path__startswith=path)
-    members = Membership.objects.filter(in_units, is_active=True).values("user_id")
     return (
-        get_user_model()
-        .objects.filter(pk__in=members, is_active=True)
+        leader_candidates(user=user, activity=activity)
         .filter(Q(volunteer_no=identifier) | Q(phone=identifier) | Q(phone=identifier.removeprefix("+86")))
         .first()
     )
+
+
+def roll_call_people(*, shift: Any) -> QuerySet[Any]:
+    """Whom the leader may check in: the people with a place on the shift."""
+    return (
+        get_user_model()
+        .objects.filter(signups__shift=shift, signups__state=SignUp.State.CONFIRMED)
+        .order_by("name")
+    )
+
+
+def courses_for_organisers(*, organisers: QuerySet[Organisation]) -> QuerySet[TrainingCourse]:
+    """Courses an activity of these organisers may require: theirs and their ancestors'."""
+    ancestors: set[int] = set()
+    for org in organisers:
+        ancestors.update(org.ancestor_ids())
+    return (
+        TrainingCourse.objects.filter(Q(org__in=organisers) | Q(org_id__in=ancestors))
+        .select_related("org")
+        .order_by("name")
+    )
+
+
+def course_records(*, course: TrainingCourse, limit: int = 200) -> list[TrainingRecord]:
+    return list(TrainingRecord.objects.filter(course=course).select_related("user").order_by("-completed_on")[:limit])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -16,7 +15,6 @@ from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.htmx import add_service_error, get_or_404, render_page
 from qingshe.duty import selectors, services
 from qingshe.duty.forms import ActivityForm, CourseForm, PolicyForm, ShiftForm, TrainingRecordForm
-from qingshe.duty.models import TrainingCourse, TrainingRecord
 
 
 @login_required
@@ -25,10 +23,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     first = organisers.first()
     if first is None:
         raise PermissionDenied(_("Only an organisation's staff can organise activities."))
-    ancestors: set[int] = set()
-    for org in organisers:
-        ancestors.update(org.ancestor_ids())
-    courses = TrainingCourse.objects.filter(Q(org__in=organisers) | Q(org_id__in=ancestors)).select_related("org").order_by("name")
+    courses = selectors.courses_for_organisers(organisers=organisers)
     form = ActivityForm(
         request.POST if request.method == "POST" else None,
         organisers=organisers,
@@ -86,7 +81,7 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             leader = None
             if d["leader"]:
-                leader = selectors.leader_candidate(user=request.user, organiser=activity.organiser, identifier=d["leader"])
+                leader = selectors.leader_candidate(user=request.user, activity=activity, identifier=d["leader"])
                 if leader is None:
                     form.add_error("leader", _("Nobody you look after has this volunteer number or mobile."))
             if not form.errors:
@@ -162,8 +157,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Training recorded for %(name)s.") % {"name": person.name})
                     return redirect("duty:course", course.pk)
-    records = TrainingRecord.objects.filter(course=course).select_related("user").order_by("-completed_on")[:200]
-    context = {"course": course, "records": list(records), "form": form, "tab": "training"}
+    context = {"course": course, "records": selectors.course_records(course=course), "form": form, "tab": "training"}
     return render_page(request, "duty/course_detail.html", context, status=status)
 
 

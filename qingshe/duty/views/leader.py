@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import segno
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -56,16 +55,10 @@ def _live_context(request: HttpRequest, shift: Shift) -> dict[str, Any]:
     }
 
 
-def _roll_call_people(shift: Shift) -> Any:
-    return get_user_model().objects.filter(
-        signups__shift=shift, signups__state=SignUp.State.CONFIRMED
-    ).order_by("name")
-
-
 def _lead_context(request: HttpRequest, shift: Shift, **extra: Any) -> dict[str, Any]:
     local_start = timezone.localtime(shift.starts_at)
     form = extra.pop("form", None) or RollCallForm(
-        people=_roll_call_people(shift), initial={"checkin_at": local_start, "checkout_at": timezone.localtime(shift.ends_at)}
+        people=selectors.roll_call_people(shift=shift), initial={"checkin_at": local_start, "checkout_at": timezone.localtime(shift.ends_at)}
     )
     return {**_live_context(request, shift), "form": form, "tab": "lead", **extra}
 
@@ -89,7 +82,7 @@ def shift_live(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def shift_roll_call(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_or_404(selectors.shift_get_for_leader, user=request.user, shift_id=pk)
-    form = RollCallForm(request.POST, people=_roll_call_people(shift))
+    form = RollCallForm(request.POST, people=selectors.roll_call_people(shift=shift))
     status = 422
     if form.is_valid():
         d = form.cleaned_data
