@@ -39,6 +39,16 @@ QINGSHE_FIELD_KEY: str = env.str(
 )
 # The version of the personal-information notice (个人信息处理告知书) users consent to.
 QINGSHE_NOTICE_VERSION: str = env.str("QINGSHE_NOTICE_VERSION", default="2026-09")
+# Ed25519 keys that sign certificates of volunteer service (qingshe/credit/signing.py):
+# "key-id=base64 seed" pairs, comma-separated, the signing key first, retired keys kept (as
+# "key-id=pub:base64") so that old certificates still verify. DEBUG (the demo) and the test
+# settings may go without, on a key derived from SECRET_KEY; production refuses to start.
+QINGSHE_SIGNING_KEYS: str = env.str(
+    "QINGSHE_SIGNING_KEYS",
+    default=""
+    if DEBUG or env.str("DJANGO_SETTINGS_MODULE", default="") == "qingshe.test_settings"
+    else environ.Env.NOTSET,
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,7 +71,9 @@ INSTALLED_APPS = [
     "qingshe.programmes",
     "qingshe.needs",
     "qingshe.duty",
+    "qingshe.credit",
     "qingshe.reports",
+    "qingshe.imports",
     "qingshe.demo",
     "qingshe.api",
 ]
@@ -121,6 +133,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Kept open between requests like PostgreSQL's: opening a file database (and its pragmas)
+    # and closing it (a WAL checkpoint when it is the last) cost more than a whole API request.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -159,6 +174,24 @@ AXES_VERBOSE = False
 
 # API bearer tokens live this long.
 QINGSHE_TOKEN_TTL = timedelta(days=env.int("QINGSHE_TOKEN_TTL_DAYS", default=30))
+
+# Dispatch (派单): the engine's defaults. Score weights are also chosen per plan by the dispatcher.
+QINGSHE_DISPATCH = {
+    # A volunteer is not planned for more than this many hours in one week (Monday to Sunday).
+    "weekly_cap_hours": env.int("QINGSHE_DISPATCH_WEEKLY_CAP_HOURS", default=8),
+    # Volunteers are planned within this distance of their base (campus in term, home in vacation).
+    "max_km": env.float("QINGSHE_DISPATCH_MAX_KM", default=15.0),
+    # Communities receive volunteers in these hours unless they set their own (closed at weekends).
+    "office_hours": [
+        {"weekday": d, "start": start, "end": end}
+        for d in range(5)
+        for start, end in (("08:30", "12:00"), ("14:00", "17:30"))
+    ],
+    # Intake: open needs of the same category this close are shown as possible duplicates.
+    "duplicate_radius_m": 250,
+}
+# Photos of needs: checked by content (Pillow), at most this size.
+QINGSHE_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from qingshe.api.v1 import api
+from qingshe.credit import urls as credit_urls
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -13,7 +14,14 @@ urlpatterns = [
     path("orgs/", include("qingshe.orgs.urls")),
     path("programmes/", include("qingshe.programmes.urls")),
     path("projects/", include("qingshe.needs.urls")),
+    path("needs/", include("qingshe.needs.urls_needs")),
+    path("dispatch/", include("qingshe.needs.urls_dispatch")),
+    path("resources/", include("qingshe.needs.urls_resources")),
     path("duty/", include("qingshe.duty.urls")),
+    path("cases/", include("qingshe.reports.urls")),
+    path("imports/", include("qingshe.imports.urls")),
+    path("credit/", include("qingshe.credit.urls")),
+    path("", include(credit_urls.public_urlpatterns)),
     path("", include("qingshe.core.urls")),
 ]
 

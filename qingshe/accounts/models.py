@@ -147,6 +147,9 @@ class StudentProfile(TimeStampedModel):
     skills = models.ManyToManyField(Skill, verbose_name=_("skills"), blank=True, related_name="students")
     busy_slots = models.JSONField(_("weekly timetable"), default=list, blank=True)
     home_region = models.CharField(_("home region"), max_length=60, blank=True)
+    # Where the student lives in vacations: dispatch uses it for vacation duty near home (返家乡).
+    home_lat = models.DecimalField(_("home latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    home_lng = models.DecimalField(_("home longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
 
     class Meta:
         verbose_name = _("student profile")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import itertools
+import operator
+import os
 import re
 import secrets
+import sqlite3
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +69,21 @@ def id_number_digest(number: str) -> str:
 def generate_volunteer_no() -> str:
     """QS + year + 7 random digits. Random, not sequential, so the number leaks no head count."""
     return f"QS{timezone.localdate().year}{secrets.randbelow(10**7):07d}"
+
+
+def generate_volunteer_nos(count: int) -> list[str]:
+    """`count` numbers as generate_volunteer_no draws them (uniform over the 7 digits; not
+    checked for clashes), from one read of the system's random source per few thousand."""
+    prefix = f"QS{timezone.localdate().year}"
+    # 4-byte draws below the largest multiple of 10**7 under 2**32, so that % 10**7 is uniform.
+    limit = (2**32 // 10**7) * 10**7
+    numbers: list[str] = []
+    while len(numbers) < count:
+        wanted = count - len(numbers)
+        raw = os.urandom(4 * (wanted + wanted // 8 + 8))
+        draws = (int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4))
+        numbers.extend(f"{prefix}{d % 10**7:07d}" for d in draws if d < limit)
+    return numbers[:count]
 
 
 @dataclass(frozen=True)
@@ -484,14 +507,221 @@ def token_authenticate(raw: str) -> User | None:
 
 
 # === Bulk creation =============================================================================
-# Added for the demo city (qingshe/demo) and usable by imports: thousands of people in a few
+# Added for the demo city (qingshe/demo) and used by imports: thousands of people in a few
 # queries, with the same invariants as user_create / student_profile_save (phone format and
 # uniqueness, unique volunteer numbers, ID checksum and encryption, guardian consent for minors,
 # consent records with the notice version, university/department derived from the branch) and
 # one AuditEvent per batch instead of one per row.
+#
+# The rows go to the database through insert_rows (one multi-row INSERT … RETURNING per
+# statement-full of rows) rather than QuerySet.bulk_create: Django compiles bulk inserts value
+# by value, and on SQLite in statements of 999 parameters, which for 100,000 students cost more
+# than everything else the import does (make bench, key "import").
+_TEXT_FIELDS = frozenset({models.CharField, models.EmailField, models.SlugField, models.TextField})
+_INTEGER_FIELDS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.SmallAutoField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveSmallIntegerField,
+    }
+)
+# Rows per INSERT statement at most, whatever the database's parameter limit allows.
+_ROWS_PER_STATEMENT = 2000
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _sent_as_is(field: models.Field[Any, Any]) -> type | None:
+    """The Python type whose values Django sends to the database unchanged for this field
+    (get_db_prep_save is the identity for a str in a CharField, an int in an IntegerField or a
+    foreign key to an integer key, a bool in a BooleanField), or None: always prepare."""
+    target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    kind = type(target)
+    if kind in _TEXT_FIELDS:
+        return str
+    if kind in _INTEGER_FIELDS:
+        return int
+    if kind is models.BooleanField:
+        return bool
+    return None
+
+
+def _placeholder(db: BaseDatabaseWrapper) -> str:
+    """The parameter mark for statements of thousands of values. Django's SQLite cursor turns
+    each %s into SQLite's ? with a regular expression that costs ~0.6 µs a mark, more than
+    SQLite takes to insert the row's value: on SQLite the statement is written with ? at once.
+    Not while queries are logged (DEBUG, assertNumQueries): the debug cursor %-formats the
+    statement with its parameters to log it."""
+    return "?" if db.vendor == "sqlite" and not db.queries_logged else "%s"
+
+
+def _max_parameters(db: BaseDatabaseWrapper) -> int:
+    if db.vendor == "sqlite":
+        db.ensure_connection()
+        # SQLite's own limit (32,766 since 3.32), not Django's conservative 999.
+        return int(db.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return int(db.features.max_query_params or 65_535)
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+    instances: bool = False,
+) -> list[Any]:
+    """INSERT `rows` into `model`'s table and return their new primary keys in row order, or
+    with `instances` the saved model instances (as QuerySet.bulk_create returns them).
+
+    `columns` are attnames ("user_id" for a foreign key) of the values each row gives, in
+    order; `same` gives one value for every row. Any other field gets what bulk_create would
+    give it, computed once per call: the current time for auto_now(_add), else its default.
+    Values are prepared for the database by the fields (get_db_prep_save), except the plain ones
+    that field would pass through unchanged (_sent_as_is). Model.save, pre_save and signals are
+    not involved: the callers are bulk services, which check and audit the rows themselves.
+    Callers hold a transaction (the bulk services are atomic)."""
+    # The connection itself, not django.db.connection (a proxy looked up on every use).
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise NotImplementedError("insert_rows needs INSERT … RETURNING (SQLite 3.35+, PostgreSQL)")
+    opts = model._meta
+    same = dict(same or {})
+    fields = {f.attname: f for f in opts.concrete_fields}
+    given = [fields[name] for name in columns]
+    now = timezone.now()
+    fixed: dict[str, Any] = {}
+    for field in opts.concrete_fields:
+        name = field.attname
+        if name in columns or (field.primary_key and name not in same):
+            continue
+        if name in same:
+            fixed[name] = same.pop(name)
+        elif field.has_db_default():  # type: ignore[attr-defined]  # Django 5, not in the stubs
+            raise NotImplementedError(f"{opts.label}.{name}: a database default is not supported")
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            fixed[name] = now
+        else:
+            fixed[name] = field.get_default()
+    if same:
+        raise ValueError(f"{opts.label} has no field {', '.join(same)}")
+    fixed_prepared = tuple(fields[n].get_db_prep_save(v, connection) for n, v in fixed.items())
+    adapt = [(_sent_as_is(f), f.get_db_prep_save) for f in given]
+    quote = connection.ops.quote_name
+    names = [quote(f.column) for f in given] + [quote(fields[n].column) for n in fixed]
+    placeholder = "(" + ", ".join([_placeholder(connection)] * len(names)) + ")"
+    returning, returning_params = connection.ops.return_insert_columns([opts.pk])
+    per_statement = max(1, min(_ROWS_PER_STATEMENT, _max_parameters(connection) // len(names)))
+    # Quoted table and column names from the model, values only as parameters.
+    head = f"INSERT INTO {quote(opts.db_table)} ({', '.join(names)}) VALUES "  # noqa: S608
+    if any(len(row) != len(given) for row in rows):
+        raise ValueError(f"{opts.label}: every row gives {len(given)} values")
+
+    def prepared(values: tuple[Any, ...], plain: type | None, prepare: Any) -> Sequence[Any]:
+        if all(v is None or type(v) is plain for v in values):
+            return values
+        return [v if v is None or type(v) is plain else prepare(v, connection) for v in values]
+
+    keys: list[Any] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            # Column by column, then row by row: [row 1's values, fixed values, row 2's …].
+            columns_ = [
+                prepared(values, plain, prepare)
+                for values, (plain, prepare) in zip(zip(*chunk, strict=True), adapt, strict=True)
+            ]
+            params = list(
+                itertools.chain.from_iterable(
+                    zip(
+                        *columns_,
+                        *(itertools.repeat(v, len(chunk)) for v in fixed_prepared),
+                        strict=True,
+                    )
+                )
+            )
+            sql = head + ", ".join([placeholder] * len(chunk)) + " " + returning
+            cursor.execute(sql, (*params, *returning_params))
+            keys.extend(r[0] for r in cursor.fetchall())
+    if len(keys) != len(rows):
+        raise RuntimeError(f"{opts.label}: {len(rows)} rows inserted, {len(keys)} keys returned")
+    if not instances:
+        return keys
+    # Model instances as from_db builds them: values in concrete-field order.
+    order = [f.attname for f in opts.concrete_fields]
+    source = {opts.pk.attname: 0} | {n: 1 + i for i, n in enumerate(columns)}
+    source |= {n: 1 + len(columns) + i for i, n in enumerate(fixed)}
+    pick = operator.itemgetter(*(source[n] for n in order))
+    fixed_values = tuple(fixed.values())
+    alias = connection.alias
+    from_db = model.from_db
+    return [
+        from_db(alias, None, pick((key, *row, *fixed_values)))  # type: ignore[arg-type]
+        for key, row in zip(keys, rows, strict=True)
+    ]
+
+
+# Values per `column IN (…)` look-up: few queries, well under every database's limit.
+_LOOKUP_CHUNK = 2000
+
+
+def rows_where_in(
+    model: type[models.Model],
+    columns: Sequence[str],
+    attname: str,
+    values: Iterable[Any],
+    *,
+    among: Mapping[str, Collection[Any]] | None = None,
+) -> list[tuple[Any, ...]]:
+    """`columns` (attnames) of `model`'s rows whose `attname` is one of `values`, and for each
+    `among` item whose attname is one of its (few) values: the bulk services' "is any of these
+    already there?" look-ups, in chunks, without compiling one ORM lookup per value (an IN of
+    2,000 values cost Django 4–8 ms to compile, the database well under 1 ms). Text, integer and
+    foreign-key columns only, whose values need no conversion either way (_sent_as_is)."""
+    opts = model._meta
+    connection = connections[router.db_for_write(model)]  # the checks belong to the writes
+    fields = {f.attname: f for f in opts.concrete_fields}
+    wanted = [fields[name] for name in (*columns, attname, *(among or {}))]
+    if any(_sent_as_is(f) not in (str, int) for f in wanted):
+        raise ValueError(f"rows_where_in: {opts.label}: text and integer columns only")
+    quote = connection.ops.quote_name
+    select = ", ".join(quote(fields[c].column) for c in columns)
+    mark = _placeholder(connection)
+    fixed_sql = ""
+    fixed_params: list[Any] = []
+    for name, allowed in (among or {}).items():
+        allowed = list(allowed)
+        if not allowed:
+            return []
+        fixed_sql += f" AND {quote(fields[name].column)} IN ({', '.join([mark] * len(allowed))})"
+        fixed_params.extend(allowed)
+    where = quote(fields[attname].column)
+    found: list[tuple[Any, ...]] = []
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    with connection.cursor() as cursor:
+        for chunk in _chunks(distinct, _LOOKUP_CHUNK):
+            marks = ", ".join([mark] * len(chunk))
+            # Quoted names from the model, values only as parameters.
+            sql = f"SELECT {select} FROM {quote(opts.db_table)} WHERE {where} IN ({marks}){fixed_sql}"  # noqa: S608
+            cursor.execute(sql, (*chunk, *fixed_params))
+            found.extend(tuple(row) for row in cursor.fetchall())
+    return found
+
+
 @dataclass
 class NewPerson:
-    """One row for users_bulk_create. `birth_date`/`sex` are taken from `id_number` when given."""
+    """One row for users_bulk_create. `birth_date`/`sex` are taken from the ID number when
+    there is one: `id_number` as written, or `resident_id`, an ID number that the caller has
+    already checked with ids.parse_resident_id (an import does, row by row), which is then not
+    parsed again (still encrypted, hashed and checked for minors). Give one or the other."""
 
     name: str
     volunteer_no: str
@@ -501,17 +731,35 @@ class NewPerson:
     birth_date: date | None = None
     id_number: str | None = None
     guardian: GuardianConsent | None = None
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    resident_id: ids.ResidentId | None = None
 
 
 def _existing(field: str, values: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks([v for v in values if v], 500):
-        found.update(User.objects.filter(**{f"{field}__in": chunk}).values_list(field, flat=True))
-    return found
+    return {row[0] for row in rows_where_in(User, (field,), field, (v for v in values if v))}
+
+
+def _unusable_passwords(count: int) -> list[str]:
+    """What make_password(None) gives, `count` times: the unusable-password mark and 40 random
+    characters, so that no two accounts share a password hash (password-reset tokens hash it).
+    From one read of the system's random source, not make_password's 40 SystemRandom calls
+    each: is_password_usable and check_password look only at the mark."""
+    text = base64.urlsafe_b64encode(os.urandom(30 * count)).decode()  # 30 bytes: 40 characters
+    return [UNUSABLE_PASSWORD_PREFIX + text[40 * i : 40 * i + 40] for i in range(count)]
+
+
+# The users' columns that users_bulk_create writes row by row (everything else is a default).
+_USER_COLUMNS = (
+    "name",
+    "phone",
+    "username",
+    "volunteer_no",
+    "sex",
+    "birth_date",
+    "id_number_cipher",
+    "id_number_digest",
+    "id_number_masked",
+    "password",
+)
 
 
 @transaction.atomic
@@ -530,13 +778,21 @@ def users_bulk_create(
     Every person gets a consent record per purpose under the current notice version; a person
     under 18 needs a guardian for it, and a child under 14 is refused without one.
     """
-    from django.contrib.auth.hashers import identify_hasher, make_password
+    from django.contrib.auth.hashers import identify_hasher
 
     if password_hash is not None:
         identify_hasher(password_hash)  # raises ValueError for anything that is not an encoded hash
     today = timezone.localdate()
-    users: list[User] = []
+    secret = _secret()
+    passwords = iter(_unusable_passwords(len(people)) if password_hash is None else ())
+    rows: list[tuple[Any, ...]] = []
     seen: dict[str, set[str]] = {"phone": set(), "username": set(), "volunteer_no": set(), "digest": set()}
+    seen_phone, seen_username = seen["phone"], seen["username"]
+    seen_volunteer_no, seen_digest = seen["volunteer_no"], seen["digest"]
+
+    def twice(field: str) -> Conflict:
+        return Conflict(f"{field}_taken", _("Two rows share the same %(field)s.") % {"field": field}, field=field)
+
     for row in people:
         name = (row.name or "").strip()
         if not name:
@@ -552,20 +808,37 @@ def users_bulk_create(
             raise ValidationFailed("invalid_username", _("This username is not allowed."), field="username")
         if not phone and not username:
             raise ValidationFailed("login_required", _("A mobile number or a username is required."), field="phone")
-        user = User(name=name, phone=phone, username=username, volunteer_no=row.volunteer_no, sex=row.sex, birth_date=row.birth_date)
-        if row.id_number:
+        rid = row.resident_id
+        if rid is not None and row.id_number:
+            raise ValueError("NewPerson: give id_number or resident_id, not both")
+        if rid is None and row.id_number:
             try:
                 rid = ids.parse_resident_id(row.id_number, today=today)
             except ids.IdentifierError as exc:
                 raise identifier_error(exc, "id_number") from exc
-            _apply_id_number(user, rid)
-        for field, value in (("phone", phone), ("username", (username or "").lower() or None), ("volunteer_no", row.volunteer_no), ("digest", user.id_number_digest)):
-            if value is None:
-                continue
-            if value in seen[field]:
-                raise Conflict(f"{field}_taken", _("Two rows share the same %(field)s.") % {"field": field}, field=field)
-            seen[field].add(value)
-        age = ids.age_on(user.birth_date, today) if user.birth_date else None
+        sex, birth_date = row.sex, row.birth_date
+        cipher = digest = None
+        masked = ""
+        if rid is not None:
+            cipher = crypto.encrypt(rid.number, secret=secret, context=ID_CONTEXT)
+            digest = id_number_digest(rid.number)
+            masked, birth_date, sex = rid.masked, rid.birth_date, rid.sex
+        if phone is not None:
+            if phone in seen_phone:
+                raise twice("phone")
+            seen_phone.add(phone)
+        if username is not None:
+            if username.lower() in seen_username:
+                raise twice("username")
+            seen_username.add(username.lower())
+        if row.volunteer_no in seen_volunteer_no:
+            raise twice("volunteer_no")
+        seen_volunteer_no.add(row.volunteer_no)
+        if digest is not None:
+            if digest in seen_digest:
+                raise twice("digest")
+            seen_digest.add(digest)
+        age = ids.age_on(birth_date, today) if birth_date else None
         if age is not None and age < GUARDIAN_RECORD_AGE and row.guardian is None:
             raise ValidationFailed(
                 "guardian_consent_required",
@@ -578,41 +851,55 @@ def users_bulk_create(
                 _("For a person under 18 the guardian gives consent; enter the guardian's name and relation."),
                 field="guardian_name",
             )
-        user.password = password_hash if password_hash is not None else make_password(None)
-        users.append(user)
+        rows.append(
+            (
+                name,
+                phone,
+                username,
+                row.volunteer_no,
+                sex,
+                birth_date,
+                cipher,
+                digest,
+                masked,
+                password_hash if password_hash is not None else next(passwords),
+            )
+        )
     for field, values in (("phone", seen["phone"]), ("volunteer_no", seen["volunteer_no"]), ("id_number_digest", seen["digest"])):
         if _existing(field, sorted(values)):
             code = {"id_number_digest": "id_number_taken"}.get(field, f"{field}_taken")
             raise Conflict(code, _("Some of these people are already registered (%(field)s).") % {"field": field}, field=field)
     if seen["username"]:
-        for chunk in _chunks(sorted(seen["username"]), 500):
+        for chunk in _chunks(sorted(seen["username"]), _LOOKUP_CHUNK):
             if User.objects.annotate(lower_username=Lower("username")).filter(lower_username__in=chunk).exists():
                 raise Conflict("username_taken", _("This username is already taken."), field="username")
-    notice = settings.QINGSHE_NOTICE_VERSION
-    now = timezone.now()
-    recorder = actor if getattr(actor, "pk", None) else None
+    consent_same = {
+        "notice_version": settings.QINGSHE_NOTICE_VERSION,
+        "given_at": timezone.now(),
+        "recorded_by_id": actor.pk if getattr(actor, "pk", None) else None,  # type: ignore[union-attr]
+    }
     created: list[User] = []
-    rows_by_user = list(zip(users, people, strict=True))
-    for batch in _chunks(rows_by_user, batch_size):
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start : start + batch_size]
         try:
             with transaction.atomic():
-                saved = User.objects.bulk_create([u for u, _row in batch])
+                saved: list[User] = insert_rows(User, _USER_COLUMNS, batch, instances=True)
         except IntegrityError as exc:
             raise _integrity_conflict(exc) from exc
-        consents = [
-            ConsentRecord(
-                user=u,
-                purpose=purpose,
-                notice_version=notice,
-                given_at=now,
-                recorded_by=recorder,
-                guardian_name=row.guardian.guardian_name.strip() if row.guardian else "",
-                guardian_relation=row.guardian.guardian_relation.strip() if row.guardian else "",
+        consents: list[tuple[Any, ...]] = []
+        for user, row in zip(saved, people[start : start + batch_size], strict=True):
+            guardian_name = row.guardian.guardian_name.strip() if row.guardian else ""
+            guardian_relation = row.guardian.guardian_relation.strip() if row.guardian else ""
+            consents.extend(
+                (user.pk, purpose, guardian_name, guardian_relation) for purpose in consent_purposes
             )
-            for u, row in zip(saved, [r for _u, r in batch], strict=True)
-            for purpose in consent_purposes
-        ]
-        ConsentRecord.objects.bulk_create(consents, batch_size=batch_size)
+        if consents:
+            insert_rows(
+                ConsentRecord,
+                ("user_id", "purpose", "guardian_name", "guardian_relation"),
+                consents,
+                same=consent_same,
+            )
         audit(
             actor=actor,
             action="user.bulk_create",
@@ -641,12 +928,32 @@ class NewStudentProfile:
     home_region: str = ""
 
 
+_PROFILE_COLUMNS = (
+    "user_id",
+    "university_id",
+    "department_id",
+    "branch_id",
+    "major",
+    "grade",
+    "student_no",
+    "busy_slots",
+    "home_region",
+)
+
+
 @transaction.atomic
 def student_profiles_bulk_create(
-    *, actor: User | None, rows: list[NewStudentProfile], batch_size: int = 1000, source: str = ""
+    *,
+    actor: User | None,
+    rows: list[NewStudentProfile],
+    batch_size: int = 1000,
+    source: str = "",
+    returning: bool = True,
 ) -> list[StudentProfile]:
     """Create many student profiles (for people who have none yet); university and department
-    follow from each branch, exactly as in student_profile_save."""
+    follow from each branch, exactly as in student_profile_save. Returns them, or with
+    `returning=False` nothing (an empty list), for callers that do not use the objects: building
+    them costs more than inserting their rows."""
     if actor is not None and not access.is_platform_staff(actor):
         branches = {r.branch.pk: r.branch for r in rows}
         if not all(access.holds_over(actor, b, access.ADMIN_ROLES) for b in branches.values()):
@@ -663,53 +970,68 @@ def student_profiles_bulk_create(
         if dep is None or uni is None:
             raise ValidationFailed("invalid_branch", _("This branch is not under a university department."), field="branch")
         chain[pk] = (uni, dep)
+    chain_ids = {pk: (uni.pk, dep.pk) for pk, (uni, dep) in chain.items()}
     this_year = timezone.localdate().year
-    if StudentProfile.objects.filter(user_id__in=[r.user.pk for r in rows]).exists():
+    if rows_where_in(StudentProfile, ("user_id",), "user_id", (r.user.pk for r in rows)):
         raise Conflict("profile_exists", _("Some of these people already have a student profile."))
-    profiles: list[StudentProfile] = []
+    values: list[tuple[Any, ...]] = []
+    skills_of: list[list[str]] = []
     skill_names: set[str] = set()
     for r in rows:
         major = (r.major or "").strip()
         if not major:
             raise ValidationFailed("major_required", _("Please enter the major."), field="major")
-        if not 1990 <= int(r.grade) <= this_year:
+        grade = int(r.grade)
+        if not 1990 <= grade <= this_year:
             raise ValidationFailed(
                 "invalid_grade", _("The grade is the year of entry, between 1990 and this year."), field="grade"
             )
-        uni, dep = chain[r.branch.pk]
-        names = sorted({s.strip() for s in (r.skills or []) if s and s.strip()})
+        branch_id = r.branch.pk
+        university_id, department_id = chain_ids[branch_id]
+        names = sorted({s.strip() for s in r.skills if s and s.strip()}) if r.skills else []
         if any(len(n) > 40 for n in names):
             raise ValidationFailed("invalid_skill", _("A skill name has at most 40 characters."), field="skills")
         skill_names.update(names)
-        profiles.append(
-            StudentProfile(
-                user=r.user,
-                university=uni,
-                department=dep,
-                branch=r.branch,
-                major=major,
-                grade=int(r.grade),
-                student_no=r.student_no.strip(),
-                busy_slots=clean_busy_slots(r.busy_slots),
-                home_region=r.home_region.strip(),
+        skills_of.append(names)
+        values.append(
+            (
+                r.user.pk,
+                university_id,
+                department_id,
+                branch_id,
+                major,
+                grade,
+                r.student_no.strip(),
+                clean_busy_slots(r.busy_slots),
+                r.home_region.strip(),
             )
         )
     Skill.objects.bulk_create([Skill(name=n) for n in sorted(skill_names)], ignore_conflicts=True)
     skill_ids = dict(Skill.objects.filter(name__in=skill_names).values_list("name", "pk"))
     through = StudentProfile.skills.through
+    cache = [StudentProfile._meta.get_field(n) for n in ("user", "university", "department", "branch")]
     created: list[StudentProfile] = []
-    for batch in _chunks(list(zip(profiles, rows, strict=True)), batch_size):
-        saved = StudentProfile.objects.bulk_create([p for p, _r in batch])
+    for start in range(0, len(values), batch_size):
+        batch = values[start : start + batch_size]
+        saved = insert_rows(StudentProfile, _PROFILE_COLUMNS, batch, instances=returning)
+        keys = [p.pk for p in saved] if returning else saved
         links = [
-            through(studentprofile_id=p.pk, skill_id=skill_ids[n])
-            for p, (_p, r) in zip(saved, batch, strict=True)
-            for n in sorted({s.strip() for s in (r.skills or []) if s and s.strip()})
+            (pk, skill_ids[n])
+            for pk, names in zip(keys, skills_of[start : start + batch_size], strict=True)
+            for n in names
         ]
-        through.objects.bulk_create(links, batch_size=batch_size)
+        if links:
+            insert_rows(through, ("studentprofile_id", "skill_id"), links)
+        if returning:
+            # They know their person and organisations, as those given to bulk_create did.
+            for p, r in zip(saved, rows[start : start + batch_size], strict=True):
+                uni, dep = chain[r.branch.pk]
+                for field, related in zip(cache, (r.user, uni, dep, r.branch), strict=True):
+                    field.set_cached_value(p, related)  # type: ignore[union-attr]
+            created.extend(saved)
         audit(
             actor=actor,
             action="student_profile.bulk_create",
-            data={"count": len(saved), "first_id": saved[0].pk, "last_id": saved[-1].pk, "source": source},
+            data={"count": len(keys), "first_id": keys[0], "last_id": keys[-1], "source": source},
         )
-        created.extend(saved)
     return created

@@ -61,6 +61,27 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "project.manage": ADMIN_ROLES | {Role.BRANCH_SECRETARY},
     "project.decide": ADMIN_ROLES | {Role.BRANCH_SECRETARY},  # also the group's leader and instructor
     "project.join": frozenset({Role.STUDENT}),  # held at a branch in the owner's subtree
+    # needs: evaluated on the need's community
+    "need.view": frozenset(
+        {
+            Role.LEAGUE_ADMIN,
+            Role.COMMUNITY_STAFF,
+            Role.COMMUNITY_SECRETARY,
+            Role.PANEL_MEMBER,
+            Role.COUNCIL_MEMBER,
+        }
+    ),
+    "need.triage": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),
+    "need.enter_for_resident": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),
+    "need.post_bounty": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),
+    # 团团派单: the league dispatches — the community's league secretary and the committees above.
+    "need.dispatch": frozenset({Role.LEAGUE_ADMIN, Role.COMMUNITY_SECRETARY}),
+    # 青年评议团 and the community verify what volunteers report done.
+    "need.verify": frozenset({Role.PANEL_MEMBER, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),
+    # 揭榜: evaluated on the claiming organisation (a university or one of its departments)
+    "bounty.claim": frozenset({Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN}),
+    # the resource list: evaluated on the offering organisation
+    "resource.manage": ADMIN_ROLES | {Role.PARTNER_CONTACT},
 }
 PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view": STEWARD_ROLES,

@@ -11,3 +11,5 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each app's `home.py` registers its home-page panels (see qingshe.core.home).
         autodiscover_modules("home")
+        # Each app's `nav.py` registers its entries in the main navigation (see qingshe.core.nav).
+        autodiscover_modules("nav")

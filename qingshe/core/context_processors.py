@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from qingshe.core import access
+from qingshe.core import access, nav
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +16,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_is_admin": access.can(user, "admin.access", None),
         "nav_roles": sorted({g.role for g in access.grants(user)}),
+        "nav_items": nav.items_for(user, request.path),
     }

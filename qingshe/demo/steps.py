@@ -55,7 +55,12 @@ STEPS: list[DemoStep] = [
     DemoStep("posts", "qingshe.demo.city:build_posts"),
     DemoStep("needs", "qingshe.needs.demo:build", "qingshe.needs.demo:reset"),
     DemoStep("projects", "qingshe.needs.demo:build_projects", "qingshe.needs.demo:reset_projects"),
+    DemoStep("resources", "qingshe.needs.demo_resources:build", "qingshe.needs.demo_resources:reset"),
     DemoStep("programmes", "qingshe.programmes.demo:build", "qingshe.programmes.demo:reset"),
+    DemoStep("cases", "qingshe.reports.demo:build", "qingshe.reports.demo:reset"),
     DemoStep("duty", "qingshe.duty.demo:build", "qingshe.duty.demo:reset"),
+    DemoStep("dispatch", "qingshe.needs.demo_dispatch:build", "qingshe.needs.demo_dispatch:reset"),
+    DemoStep("credit", "qingshe.credit.demo:build", "qingshe.credit.demo:reset"),
+    DemoStep("points", "qingshe.credit.demo_points:build", "qingshe.credit.demo_points:reset"),
     # Later issues: one line each, in the order they depend on one another.
 ]

@@ -10,7 +10,10 @@ constraint keeps one live sign-up per person and shift, and one attendance per p
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,9 +28,12 @@ from qingshe.accounts.services import has_guardian_consent, is_minor
 from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, NotFound, ValidationFailed
+from qingshe.core.models import AuditEvent
 from qingshe.core.notify import notify
 from qingshe.core.timeutil import local_text
+from qingshe.credit import services as credit_services
 from qingshe.duty import qr
+from qingshe.duty.groupcommit import GroupCommitter
 from qingshe.duty.hours import confirmation_due, credited_hours
 from qingshe.duty.models import (
     Activity,
@@ -373,26 +379,205 @@ def _check_window(shift: Shift, now: datetime) -> None:
         raise ValidationFailed("shift_over", _("This shift is over."))
 
 
-@transaction.atomic
+def _check_time_and_place(shift: Shift, now: datetime, lat: float | None, lng: float | None) -> None:
+    _check_window(shift, now)
+    if now > shift.ends_at:
+        raise ValidationFailed("shift_over", _("This shift is over."))
+    _check_location(shift.activity, lat, lng)
+
+
 def checkin(
     *, actor: Any, token: str, lat: float | None = None, lng: float | None = None, now: datetime | None = None
 ) -> Attendance:
-    """Scan the leader's code. Scanning again returns the same attendance (idempotent)."""
+    """Scan the leader's code. Scanning again returns the same attendance (idempotent).
+
+    The rule, in its order: the code must be genuine, for this shift and current; an attendance
+    already recorded is returned as it is; the person must have a place; the shift must be open
+    (from 30 minutes before its start to its end); the venue's radius, when set.
+
+    A festival burst is mostly first scans that pass everything, so those take a short way: the
+    shift comes from this process's cache (`_CHECKIN_SHIFTS`), the code, time and place are
+    checked on it, and the write (`_write_scans`: attendance already there? place? new row and
+    its audit event) is committed together with other concurrent scans (`_CHECKINS`, group
+    commit), after checking that the shift has not changed since it was cached. Anything else
+    (no cached shift, a check failing, a shift that changed) is decided by the rule as written
+    above on the shift read from the database, so every refusal and every repeated scan answers
+    exactly as the rule says.
+    """
     now = now or timezone.now()
+    try:
+        shift = _CHECKIN_SHIFTS.get(qr.shift_id_of(token))
+    except qr.QrError:
+        shift = None
+    if shift is not None:
+        try:
+            _verify(token, shift, now)
+            _check_time_and_place(shift, now, lat, lng)
+        except ValidationFailed:
+            pass
+        else:
+            result = _CHECKINS.submit_or_run(_Scan(shift=shift, user=actor, at=now, lat=lat, lng=lng))
+            if result is not _STALE:
+                return _scan_answer(result, shift, actor)
     shift = shift_for_token(token)
+    _CHECKIN_SHIFTS.put(shift)
     _verify(token, shift, now)
     existing = Attendance.objects.filter(shift=shift, user=actor).first()
     if existing is not None:
         return existing
     if not SignUp.objects.filter(shift=shift, user=actor, state=SignUp.State.CONFIRMED).exists():
         raise Conflict("not_signed_up", _("You are not signed up for this shift."))
-    _check_window(shift, now)
-    if now > shift.ends_at:
-        raise ValidationFailed("shift_over", _("This shift is over."))
-    _check_location(shift.activity, lat, lng)
-    return _create_attendance(
-        shift=shift, user=actor, at=now, method=CheckMethod.QR, lat=lat, lng=lng, recorded_by=actor
+    _check_time_and_place(shift, now, lat, lng)
+    scan = _Scan(shift=shift, user=actor, at=now, lat=lat, lng=lng, read_now=True)
+    return _scan_answer(_CHECKINS.submit_or_run(scan), shift, actor)
+
+
+# --- the write of a check-in, committed in groups --------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class _Scan:
+    shift: Shift  # as the request checked it
+    user: Any
+    at: datetime
+    lat: float | None
+    lng: float | None
+    read_now: bool = False  # the shift was read from the database by this request, not cached
+
+
+class _Outcome:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_STALE = _Outcome("STALE")  # the shift is no longer as the request checked it
+_NOT_SIGNED_UP = _Outcome("NOT_SIGNED_UP")
+
+# What a check-in relies on about its shift: if any of it differs in the database when the scan
+# is written, the request decides again on the shift as it is now.
+_CHECKED_FIELDS = (
+    "qr_secret", "starts_at", "ends_at",
+    "activity__lat", "activity__lng", "activity__checkin_radius_m", "activity__organiser_id",
+)
+
+
+def _as_checked(shift: Shift) -> tuple[Any, ...]:
+    a = shift.activity
+    return (shift.qr_secret, shift.starts_at, shift.ends_at, a.lat, a.lng, a.checkin_radius_m, a.organiser_id)
+
+
+def _write_scans(scans: Sequence[_Scan]) -> list[Any]:
+    """Inside the caller's transaction, for each scan: the attendance already recorded, or a new
+    one with its audit event when the person has a place, or _NOT_SIGNED_UP, or _STALE. A few
+    queries for the whole group, whatever its size. The unique constraint on (shift, person)
+    has the last word: a scan racing another process's fails the group, which the committer
+    then writes one scan at a time, and a lone scan that loses the race returns the winner's row."""
+    shift_ids = {s.shift.pk for s in scans}
+    user_ids = {s.user.pk for s in scans}
+    now_in_db = {
+        row[0]: tuple(row[1:])
+        for row in Shift.objects.filter(pk__in=shift_ids).order_by().values_list("pk", *_CHECKED_FIELDS)
+    }
+    existing = {
+        (a.shift_id, a.user_id): a
+        for a in Attendance.objects.filter(shift_id__in=shift_ids, user_id__in=user_ids).order_by()
+    }
+    placed = set(
+        SignUp.objects.filter(shift_id__in=shift_ids, user_id__in=user_ids, state=SignUp.State.CONFIRMED)
+        .order_by()
+        .values_list("shift_id", "user_id")
     )
+    results: list[Any] = []
+    new: dict[tuple[int, int], Attendance] = {}
+    for scan in scans:
+        key = (scan.shift.pk, scan.user.pk)
+        if not scan.read_now and now_in_db.get(scan.shift.pk) != _as_checked(scan.shift):
+            results.append(_STALE)
+        elif key in existing:
+            results.append(existing[key])
+        elif key in new:  # the same person twice in one group
+            results.append(new[key])
+        elif key not in placed:
+            results.append(_NOT_SIGNED_UP)
+        else:
+            new[key] = Attendance(
+                shift=scan.shift,
+                user=scan.user,
+                checkin_at=scan.at,
+                checkin_method=CheckMethod.QR,
+                checkin_lat=_coordinate(scan.lat),
+                checkin_lng=_coordinate(scan.lng),
+                recorded_by=scan.user,
+            )
+            results.append(new[key])
+    if not new:
+        return results
+    try:
+        with transaction.atomic():
+            Attendance.objects.bulk_create(list(new.values()))
+    except IntegrityError:
+        if len(new) > 1:
+            raise
+        # A second scan raced the first: both end with the one attendance.
+        (key,) = new
+        winner = Attendance.objects.get(shift_id=key[0], user_id=key[1])
+        return [winner if r is new[key] else r for r in results]
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=a.user, action="attendance.checkin", object_type=Attendance._meta.label_lower,
+                object_id=str(a.pk), org_id=a.shift.activity.organiser_id, data={"method": CheckMethod.QR},
+            )
+            for a in new.values()
+        ]
+    )
+    return results
+
+
+def _coordinate(value: float | None) -> Decimal | None:
+    return Decimal(str(round(float(value), 6))) if value is not None else None
+
+
+def _scan_answer(result: Any, shift: Shift, actor: Any) -> Attendance:
+    if result is _NOT_SIGNED_UP:
+        raise Conflict("not_signed_up", _("You are not signed up for this shift."))
+    # The answer shows the shift's times and the person: no query for them.
+    result.shift, result.user = shift, actor
+    return result
+
+
+class _ShiftCache:
+    """The shifts that check-ins last read, per process (a bounded LRU). Only a hint: every
+    write checks the fields it relied on against the database (`_CHECKED_FIELDS`), so an edit
+    made by any process, a rotated secret or a shift deleted and its id reused is never missed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._shifts: OrderedDict[int, Shift] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, shift_id: int) -> Shift | None:
+        with self._lock:
+            shift = self._shifts.get(shift_id)
+            if shift is not None:
+                self._shifts.move_to_end(shift_id)
+            return shift
+
+    def put(self, shift: Shift) -> None:
+        with self._lock:
+            self._shifts[shift.pk] = shift
+            self._shifts.move_to_end(shift.pk)
+            while len(self._shifts) > self._size:
+                self._shifts.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._shifts.clear()
+
+
+_CHECKIN_SHIFTS = _ShiftCache()
+_CHECKINS: GroupCommitter[_Scan] = GroupCommitter(_write_scans, name="checkin")
 
 
 def _create_attendance(**kwargs: Any) -> Attendance:
@@ -530,13 +715,27 @@ def _validate_period(attendance: Attendance, start: datetime, end: datetime) -> 
         )
 
 
+def may_confirm(*, actor: Any, shift: Shift, today: date) -> bool:
+    """Whether `actor` may confirm or reject attendance of `shift` on `today`: the rule the
+    confirmation services enforce, for pages deciding which buttons to show."""
+    try:
+        _require_shift_confirmer(actor, shift, today)
+    except (NotFound, Conflict, AccessDenied):
+        return False
+    return True
+
+
 def _require_confirmer(actor: Any, attendance: Attendance, today: date) -> None:
-    organiser = attendance.shift.activity.organiser
+    _require_shift_confirmer(actor, attendance.shift, today)
+
+
+def _require_shift_confirmer(actor: Any, shift: Shift, today: date) -> None:
+    organiser = shift.activity.organiser
     if not access.can(actor, "attendance.confirm", organiser) and not access.can(
         actor, "attendance.confirm_overdue", organiser
     ):
         raise NotFound("not_found", _("No such attendance."))
-    due = confirmation_due(timezone.localtime(attendance.shift.starts_at).date())
+    due = confirmation_due(timezone.localtime(shift.starts_at).date())
     if today > due and not access.can(actor, "attendance.confirm_overdue", organiser):
         raise Conflict(
             "confirmation_overdue",
@@ -580,6 +779,7 @@ def attendance_confirm(
     attendance.adjust_reason = reason[:200]
     attendance.state = Attendance.State.CONFIRMED
     attendance.save()
+    credit_services.ledger_post_attendance(attendance=attendance, actor=actor)  # the hours ledger
     audit(
         actor=actor,
         action="attendance.confirm",
@@ -677,6 +877,8 @@ def correction_decide(*, actor: Any, correction: Correction, approve: bool, note
     correction.state = Correction.State.APPROVED if approve else Correction.State.REJECTED
     correction.decided_by, correction.decided_at, correction.decision_note = actor, timezone.now(), note.strip()[:200]
     correction.save()
+    if approve:  # the hours ledger: a reversing entry and the corrected one
+        credit_services.ledger_post_correction(correction=correction, actor=actor)
     audit(actor=actor, action=f"correction.{correction.state}", obj=correction, org=attendance.shift.activity.organiser,
           data={"hours": str(attendance.credited_hours)})
     notify(

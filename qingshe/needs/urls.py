@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingshe.needs import views
+from qingshe.needs.views import projects as views
 
 app_name = "projects"
 # Mounted at /projects/. The services link to /projects/<id>/ in their notifications.
@@ -15,4 +15,12 @@ urlpatterns = [
     path("<int:pk>/members/<int:member_id>/decide/", views.member_decide, name="decide"),
     path("<int:pk>/members/<int:member_id>/leader/", views.member_make_leader, name="leader"),
     path("<int:pk>/members/<int:member_id>/leave/", views.member_leave, name="leave"),
+    path("<int:pk>/tasks/", views.task_create, name="task_create"),
+    path("<int:pk>/tasks/<int:task_id>/", views.task_update, name="task_update"),
+    path("<int:pk>/resources/", views.resource_link, name="resource_link"),
+    path(
+        "<int:pk>/resources/<int:resource_id>/unlink/",
+        views.resource_unlink,
+        name="resource_unlink",
+    ),
 ]

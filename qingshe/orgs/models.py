@@ -68,6 +68,9 @@ class Organisation(TimeStampedModel):
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # When a community receives volunteers: [{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}];
+    # empty means the platform default (settings.QINGSHE_DISPATCH["office_hours"]).
+    office_hours = models.JSONField(_("office hours"), default=list, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=40, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     description = models.TextField(_("description"), blank=True)

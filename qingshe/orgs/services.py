@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
+from qingshe.accounts.services import insert_rows, rows_where_in
 from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, Conflict, ValidationFailed
+from qingshe.core.models import AuditEvent
 from qingshe.lib import ids
 from qingshe.orgs.models import (
     ALLOWED_PARENTS,
@@ -251,10 +256,12 @@ def post_appoint(
 
 
 # === Bulk creation =============================================================================
-# Added for the demo city (qingshe/demo) and usable by imports: many memberships in a few
-# queries, with the same rules as membership_grant (role valid for the kind of organisation, term
-# ordered, no duplicate) and one AuditEvent per batch, filed under the organisations' nearest
-# common ancestor so that the auditors of that subtree see it.
+# Added for the demo city (qingshe/demo) and used by imports: many organisations or memberships
+# in a few queries, with the same rules as org_create and membership_grant (kind allowed under
+# the parent, unique name under a parent, role valid for the kind of organisation, term ordered,
+# no duplicate). Organisations get one org.create AuditEvent each, as from org_create;
+# memberships one per batch, filed under the organisations' nearest common ancestor so that the
+# auditors of that subtree see it.
 def _common_ancestor_id(paths: list[str]) -> int | None:
     parts = [p.strip("/").split("/") for p in paths]
     common: list[str] = []
@@ -263,6 +270,108 @@ def _common_ancestor_id(paths: list[str]) -> int | None:
             break
         common.append(segment[0])
     return int(common[-1]) if common else None
+
+
+@dataclass(eq=False)
+class NewOrg:
+    """One row for orgs_bulk_create: under an organisation in the database, or under an
+    earlier row of the same call."""
+
+    kind: str
+    name: str
+    parent: Organisation | NewOrg
+    short_name: str = ""
+
+
+@transaction.atomic
+def orgs_bulk_create(*, actor: Any, rows: list[NewOrg]) -> list[Organisation]:
+    """Create organisations as org_create would one by one (kind, placement, name, the actor's
+    right to manage the parent, the tree path), level by level of the new rows' tree: a few
+    queries per level instead of five per organisation. Returns them in the order of `rows`."""
+    created: dict[int, Organisation] = {}  # id(NewOrg) → its organisation
+    level_of: dict[int, int] = {}
+    for row in rows:
+        if isinstance(row.parent, NewOrg):
+            if id(row.parent) not in level_of:
+                raise ValueError("orgs_bulk_create: a row's parent must come before it")
+            level_of[id(row)] = level_of[id(row.parent)] + 1
+        else:
+            level_of[id(row)] = 0
+    levels: dict[int, list[NewOrg]] = {}
+    for row in rows:
+        levels.setdefault(level_of[id(row)], []).append(row)
+    kinds = set(OrgKind.values)
+    recorder = actor if getattr(actor, "pk", None) else None
+    may_manage: set[int] = set()
+    for level in sorted(levels):
+        batch = levels[level]
+        parents = [
+            created[id(r.parent)] if isinstance(r.parent, NewOrg) else r.parent for r in batch
+        ]
+        names: list[str] = []
+        for row, parent in zip(batch, parents, strict=True):
+            if row.kind not in kinds:
+                raise ValidationFailed("invalid_kind", _("Unknown kind of organisation."), field="kind")
+            if actor is not None and parent.pk not in may_manage:
+                _require_manage(actor, parent)
+                may_manage.add(parent.pk)
+            if parent.kind not in ALLOWED_PARENTS[OrgKind(row.kind)]:
+                raise ValidationFailed(
+                    "invalid_parent",
+                    _("A %(kind)s cannot be placed under %(parent)s.")
+                    % {"kind": OrgKind(row.kind).label, "parent": OrgKind(parent.kind).label},
+                    field="parent",
+                )
+            name = (row.name or "").strip()
+            if not name:
+                raise ValidationFailed("name_required", _("Please enter the organisation's name."), field="name")
+            names.append(name)
+        wanted = {(p.pk, n) for p, n in zip(parents, names, strict=True)}
+        taken = Organisation.objects.filter(
+            parent_id__in={p.pk for p in parents}, name__in=set(names)
+        ).values_list("parent_id", "name")
+        if len(wanted) < len(batch) or any(pair in wanted for pair in taken):
+            raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name")
+        orgs = [
+            Organisation(
+                kind=row.kind,
+                name=name,
+                short_name=(row.short_name or "").strip(),
+                parent=parent,
+                path="/",
+                depth=parent.depth + 1,
+            )
+            for row, name, parent in zip(batch, names, parents, strict=True)
+        ]
+        try:
+            with transaction.atomic():
+                Organisation.objects.bulk_create(orgs)
+        except IntegrityError as exc:
+            raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name") from exc
+        # Each path is its parent's path and its own id, as org_create writes it: one UPDATE
+        # for the level (bulk_update would compile a CASE branch per organisation).
+        parent_path = Organisation.objects.filter(pk=OuterRef("parent_id")).values("path")[:1]
+        Organisation.objects.filter(pk__in=[o.pk for o in orgs]).update(
+            path=Concat(Subquery(parent_path), Cast("pk", models.CharField()), Value("/"))
+        )
+        for org, parent in zip(orgs, parents, strict=True):
+            org.path = f"{parent.path}{org.pk}/"
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                actor=recorder,
+                action="org.create",
+                object_type=Organisation._meta.label_lower,
+                object_id=str(org.pk),
+                org=org,
+                data={},
+            )
+            for org in orgs
+        )
+        created.update((id(row), org) for row, org in zip(batch, orgs, strict=True))
+    return [created[id(row)] for row in rows]
+
+
+_MEMBERSHIP_COLUMNS = ("user_id", "org_id", "role")
 
 
 @transaction.atomic
@@ -274,52 +383,71 @@ def memberships_bulk_grant(
     end_date: date | None = None,
     batch_size: int = 1000,
     source: str = "",
+    returning: bool = True,
 ) -> list[Membership]:
-    """Grant (user, org, role) triples that do not exist yet; refuses duplicates."""
+    """Grant (user, org, role) triples that do not exist yet; refuses duplicates. Returns the
+    memberships, or with `returning=False` nothing (an empty list), for callers that do not use
+    the objects: building them costs more than inserting their rows."""
     if start_date and end_date and end_date < start_date:
         raise ValidationFailed("invalid_term", _("The term ends before it starts."), field="end_date")
     if actor is not None:
         for org in {o.pk: o for _u, o, _r in grants}.values():
             _require_grant_right(actor, org)
+    roles = set(Role.values)
+    fits: set[tuple[str, str]] = set()  # (role, kind of organisation) already found valid
     seen: set[tuple[int, int, str]] = set()
-    rows: list[Membership] = []
+    rows: list[tuple[int, int, str]] = []
     for user, org, role in grants:
-        if role not in Role.values:
-            raise ValidationFailed("invalid_role", _("Unknown role."), field="role")
-        if org.kind not in ROLE_KINDS[Role(role)]:
-            raise ValidationFailed(
-                "invalid_role",
-                _("The role %(role)s does not exist in a %(kind)s.")
-                % {"role": Role(role).label, "kind": OrgKind(org.kind).label},
-                field="role",
-            )
+        if (role, org.kind) not in fits:
+            if role not in roles:
+                raise ValidationFailed("invalid_role", _("Unknown role."), field="role")
+            if org.kind not in ROLE_KINDS[Role(role)]:
+                raise ValidationFailed(
+                    "invalid_role",
+                    _("The role %(role)s does not exist in a %(kind)s.")
+                    % {"role": Role(role).label, "kind": OrgKind(org.kind).label},
+                    field="role",
+                )
+            fits.add((role, org.kind))
         key = (user.pk, org.pk, role)
         if key in seen:
             raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
         seen.add(key)
-        rows.append(Membership(user=user, org=org, role=role, start_date=start_date, end_date=end_date))
-    user_ids = sorted({k[0] for k in seen})
-    for i in range(0, len(user_ids), 500):
-        existing = Membership.objects.filter(user_id__in=user_ids[i : i + 500]).values_list("user_id", "org_id", "role")
-        if any(tuple(e) in seen for e in existing):
-            raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+        rows.append(key)
+    existing = rows_where_in(Membership, _MEMBERSHIP_COLUMNS, "user_id", sorted({k[0] for k in seen}))
+    if any(e in seen for e in existing):
+        raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+    user_field, org_field = Membership._meta.get_field("user"), Membership._meta.get_field("org")
     created: list[Membership] = []
     for i in range(0, len(rows), batch_size):
-        batch = Membership.objects.bulk_create(rows[i : i + batch_size])
-        ancestor_id = _common_ancestor_id([m.org.path for m in batch])
+        chunk = grants[i : i + batch_size]
+        saved = insert_rows(
+            Membership,
+            _MEMBERSHIP_COLUMNS,
+            rows[i : i + batch_size],
+            same={"start_date": start_date, "end_date": end_date},
+            instances=returning,
+        )
+        if returning:
+            # They know their person and organisation, as those given to bulk_create did.
+            for membership, (user, org, _role) in zip(saved, chunk, strict=True):
+                user_field.set_cached_value(membership, user)  # type: ignore[union-attr]
+                org_field.set_cached_value(membership, org)  # type: ignore[union-attr]
+            created.extend(saved)
+        keys = [m.pk for m in saved] if returning else saved
+        ancestor_id = _common_ancestor_id(list({org.path for _u, org, _r in chunk}))
         audit(
             actor=actor,
             action="membership.bulk_grant",
             org=Organisation(pk=ancestor_id) if ancestor_id else None,
             data={
-                "count": len(batch),
-                "roles": sorted({m.role for m in batch}),
-                "first_id": batch[0].pk,
-                "last_id": batch[-1].pk,
+                "count": len(keys),
+                "roles": sorted({role for _u, _o, role in chunk}),
+                "first_id": keys[0],
+                "last_id": keys[-1],
                 "source": source,
             },
         )
-        created.extend(batch)
     for user, _org, _role in grants:
         access.forget(user)
     return created

@@ -27,6 +27,9 @@ ROUTERS = [
     "qingshe.programmes.api.router",
     "qingshe.needs.api.router",
     "qingshe.duty.api.router",
+    "qingshe.imports.api.router",
+    "qingshe.credit.api.router",
+    "qingshe.reports.api.router",
 ]
 
 

@@ -43,7 +43,8 @@ def test_consent_panel_goes_once_agreed(client: Any, city: Any) -> None:
     client.force_login(city.resident)
     html = client.get(HOME).content.decode()
     assert "阅读告知书" not in html
-    assert "目前没有需要处理的事项" in html
+    # What is left is the resident's own: their orders (none yet) and the way to place one.
+    assert "我的点单" in html and "还没有点过单。" in html
 
 
 def test_secretary_home_lists_students_to_follow_up(client: Any, city: Any) -> None:

@@ -8,6 +8,16 @@ from qingshe.duty import services
 from qingshe.duty.models import TrainingCourse
 
 
+@pytest.fixture(autouse=True)
+def _checkin_state():  # type: ignore[no-untyped-def]
+    """Each test starts without cached shifts and leaves no group-commit writer (and so no open
+    database connection) behind."""
+    services._CHECKIN_SHIFTS.clear()
+    yield
+    services._CHECKINS.stop()
+    services._CHECKIN_SHIFTS.clear()
+
+
 @pytest.fixture
 def duty(city: SimpleNamespace) -> SimpleNamespace:  # type: ignore[no-untyped-def]
     """An activity of city.community with one shift in three days, 09:00–11:00 (local), 2 places; the

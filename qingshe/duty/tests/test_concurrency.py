@@ -1,4 +1,5 @@
-"""Races on duty: sign-up for the last places, double check-in, double confirmation, and cancel
+"""Races on duty: sign-up for the last places, double check-in, a festival burst of check-ins
+through group commit (and a failing write in a group), double confirmation, and cancel
 with promotion racing new sign-ups. Each invariant is checked on both databases:
 
 - PostgreSQL (`@pytest.mark.postgres`, CI's second pass): the scenarios run in this process
@@ -196,6 +197,105 @@ def check_double_checkin(r: dict) -> None:
     assert r["audited"] == 1
 
 
+def scenario_festival_burst(*, people: int = 60, threads: int = 30, gate: int | None = None) -> dict:
+    """A festival burst through group commit: `people` signed-up students scan the same code
+    on `threads` threads at once (each scans twice: the repeat must answer the same
+    attendance), and three strangers without a place scan too."""
+    from qingshe.core.models import AuditEvent
+    from qingshe.duty import qr, services
+    from qingshe.duty.models import Attendance
+
+    w = _world("高峰", students=people + 3, capacity=people)
+    signed, strangers = w.students[:people], w.students[people:]
+    for student in signed:
+        services.shift_sign_up(actor=student, shift=w.shift)
+    now = w.start + timedelta(minutes=5)
+    token = qr.make_token(shift_id=w.shift.pk, shift_secret=w.shift.qr_secret, now=now.timestamp())
+    scanners = [*signed, *strangers]
+    per_thread = -(-len(scanners) // threads)
+    before = (services._CHECKINS.batches, services._CHECKINS.items)
+
+    def work(i: int) -> list[Any]:
+        told = []
+        for person in scanners[i * per_thread : (i + 1) * per_thread]:
+            try:
+                first = services.checkin(actor=person, token=token, now=now)
+                again = services.checkin(actor=person, token=token, now=now)
+                told.append([person.pk, first.pk, again.pk])
+            except ServiceError as exc:
+                told.append([person.pk, exc.code])
+        return told
+
+    outcomes = _race(threads, work, gate=gate)
+    rows = list(Attendance.objects.filter(shift=w.shift).values_list("user_id", "pk"))
+    return {
+        "outcomes": outcomes,
+        "signed": [u.pk for u in signed],
+        "strangers": [u.pk for u in strangers],
+        "attendances": rows,
+        "audited": AuditEvent.objects.filter(action="attendance.checkin", object_id__in=[str(pk) for _, pk in rows]).count(),
+        "batches": services._CHECKINS.batches - before[0],
+        "items": services._CHECKINS.items - before[1],
+    }
+
+
+def check_festival_burst(r: dict) -> None:
+    crashes = [o for o in r["outcomes"] if not isinstance(o, list)]
+    assert crashes == [], crashes[:5]
+    told = {row[0]: row[1:] for o in r["outcomes"] for row in o}
+    stored = dict(r["attendances"])
+    # One attendance per person with a place, none for the strangers, none doubled.
+    assert len(r["attendances"]) == len(stored) == len(r["signed"])
+    assert sorted(stored) == sorted(r["signed"])
+    # Each person was told their own stored attendance, twice (the repeat is idempotent).
+    assert all(told[u] == [stored[u], stored[u]] for u in r["signed"])
+    assert all(told[u] == ["not_signed_up"] for u in r["strangers"])
+    assert r["audited"] == len(r["signed"])
+    # The writes went through the group committer, several scans per commit.
+    assert r["items"] >= len(r["signed"]) and r["batches"] < r["items"]
+
+
+def scenario_group_commit_failure(*, threads: int = 30, gate: int | None = None) -> dict:
+    """30 writes handed to one group committer at once, one of which fails: the others are all
+    committed, and each caller sees its row committed as soon as it is answered."""
+    from qingshe.core.models import AuditEvent
+    from qingshe.duty.groupcommit import GroupCommitter
+
+    def write_batch(items: Any) -> list[Any]:
+        if "poison" in items:
+            raise ValueError("poison")
+        AuditEvent.objects.bulk_create([AuditEvent(action="groupcommit.test", object_id=i) for i in items])
+        return [f"ok-{i}" for i in items]
+
+    committer = GroupCommitter(write_batch, name="test")
+    names = [f"w{i}" for i in range(threads)]
+    names[threads // 2] = "poison"
+
+    def work(i: int) -> list[Any]:
+        answer = committer.submit(names[i])
+        answer = repr(answer) if isinstance(answer, Exception) else answer
+        visible = AuditEvent.objects.filter(action="groupcommit.test", object_id=names[i]).exists()
+        return [answer, visible]
+
+    try:
+        outcomes = _race(threads, work, gate=gate)
+    finally:
+        committer.stop()
+    return {
+        "names": names,
+        "outcomes": outcomes,
+        "stored": sorted(AuditEvent.objects.filter(action="groupcommit.test").values_list("object_id", flat=True)),
+        "batches": committer.batches,
+    }
+
+
+def check_group_commit_failure(r: dict) -> None:
+    by_name = dict(zip(r["names"], r["outcomes"], strict=True))
+    assert by_name.pop("poison") == ["ValueError('poison')", False]
+    assert all(o == [f"ok-{n}", True] for n, o in by_name.items()), by_name
+    assert r["stored"] == sorted(by_name)
+
+
 def scenario_double_confirm(*, gate: int | None = None) -> dict:
     """Two community staff confirm the same pending attendance at the same moment."""
     from qingshe.core.models import AuditEvent
@@ -332,6 +432,16 @@ def test_pg_double_checkin(transactional_db) -> None:
 
 
 @pytest.mark.postgres
+def test_pg_festival_burst_through_group_commit(transactional_db) -> None:
+    check_festival_burst(scenario_festival_burst(gate=PG_CONNECTIONS))
+
+
+@pytest.mark.postgres
+def test_pg_group_commit_failure_loses_no_other_write(transactional_db) -> None:
+    check_group_commit_failure(scenario_group_commit_failure(gate=PG_CONNECTIONS))
+
+
+@pytest.mark.postgres
 def test_pg_double_confirmation(transactional_db) -> None:
     check_double_confirm(scenario_double_confirm())
 
@@ -358,6 +468,8 @@ out = {
     "journal_mode": mode,
     "signup": t.scenario_signup(threads=20),
     "double_checkin": t.scenario_double_checkin(),
+    "festival_burst": t.scenario_festival_burst(),
+    "group_commit_failure": t.scenario_group_commit_failure(),
     "double_confirm": t.scenario_double_confirm(),
     "cancel_and_promote": t.scenario_cancel_and_promote(),
 }
@@ -393,6 +505,14 @@ def test_sqlite_200_sign_ups_for_10_places(sqlite_races: dict) -> None:
 
 def test_sqlite_double_checkin(sqlite_races: dict) -> None:
     check_double_checkin(sqlite_races["double_checkin"])
+
+
+def test_sqlite_festival_burst_through_group_commit(sqlite_races: dict) -> None:
+    check_festival_burst(sqlite_races["festival_burst"])
+
+
+def test_sqlite_group_commit_failure_loses_no_other_write(sqlite_races: dict) -> None:
+    check_group_commit_failure(sqlite_races["group_commit_failure"])
 
 
 def test_sqlite_double_confirmation(sqlite_races: dict) -> None:

@@ -155,6 +155,50 @@ def test_forged_and_foreign_codes_are_refused(city, duty) -> None:
     assert not Attendance.objects.exists()
 
 
+def test_checkin_writes_one_attendance_and_its_audit_event(city, duty) -> None:
+    from qingshe.core.models import AuditEvent
+
+    services.shift_sign_up(actor=city.student, shift=duty.shift)
+    attendance = services.checkin(actor=city.student, token=_token(duty, 2), now=at(duty, 2), **VENUE)
+    services.checkin(actor=city.student, token=_token(duty, 3), now=at(duty, 3), **VENUE)
+    stored = Attendance.objects.get()
+    assert (stored.pk, stored.checkin_at, stored.checkin_method) == (attendance.pk, at(duty, 2), "qr")
+    assert (stored.checkin_lat, stored.recorded_by) == (Decimal("26.265500"), city.student)
+    event = AuditEvent.objects.get(action="attendance.checkin")
+    assert (event.actor, event.org, event.object_id, event.data) == (
+        city.student, city.community, str(attendance.pk), {"method": "qr"}
+    )
+
+
+def test_checkin_sees_a_shift_changed_elsewhere(city, duty) -> None:
+    """The shift a process cached for check-ins is checked against the database at each write:
+    a secret rotated, times moved or the venue's radius changed by another process (here by
+    updates that bypass this process) are never missed."""
+    from qingshe.duty.models import Activity, Shift
+
+    for person in (city.student, city.student2):
+        services.shift_sign_up(actor=person, shift=duty.shift)
+    services.checkin(actor=city.student, token=_token(duty, 0), now=at(duty, 0), **VENUE)  # cached now
+    old_code = _token(duty, 1)
+    Shift.objects.filter(pk=duty.shift.pk).update(qr_secret="rotated-elsewhere")
+    with pytest.raises(ValidationFailed) as err:
+        services.checkin(actor=city.student2, token=old_code, now=at(duty, 1), **VENUE)
+    assert err.value.code == "invalid_token"
+    duty.shift.refresh_from_db()
+    Shift.objects.filter(pk=duty.shift.pk).update(starts_at=at(duty, 120), ends_at=at(duty, 240))
+    with pytest.raises(ValidationFailed) as err:
+        services.checkin(actor=city.student2, token=_token(duty, 2), now=at(duty, 2), **VENUE)
+    assert err.value.code == "too_early"
+    Activity.objects.filter(pk=duty.activity.pk).update(lat=Decimal("26.300000"))
+    with pytest.raises(ValidationFailed) as err:
+        services.checkin(actor=city.student2, token=_token(duty, 100), now=at(duty, 100), **VENUE)
+    assert err.value.code == "too_far"
+    assert Attendance.objects.filter(user=city.student2).count() == 0
+    # The person who checked in before the changes still gets their attendance back.
+    again = services.checkin(actor=city.student, token=_token(duty, 100), now=at(duty, 100), **VENUE)
+    assert again.checkin_at == at(duty, 0)
+
+
 def test_checkin_far_from_the_venue_is_refused(city, duty) -> None:
     services.shift_sign_up(actor=city.student, shift=duty.shift)
     with pytest.raises(ValidationFailed) as err:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -241,6 +242,26 @@ def test_confirmation_inbox_and_confirm_one(client: Any, city: Any, duty: Any) -
     assert answer.status_code == 200 and "<html" not in answer.content.decode()
     attendance.refresh_from_db()
     assert attendance.state == Attendance.State.CONFIRMED and attendance.credited_hours == 2
+
+
+def test_overdue_attendance_shows_no_confirm_button_to_the_staff(client: Any, city: Any, duty: Any) -> None:
+    """Past the 10-working-day deadline only the league committee may confirm: the community's
+    staff see the row and where it went, without a button (or a bulk tick box) that would only
+    fail; in time they have them; an outsider sees neither the row nor a button."""
+    attendance = _pending(city, duty)
+    confirm_url = reverse("duty:attendance_confirm", args=[attendance.pk])
+    overdue = mock.patch("django.utils.timezone.localdate", return_value=duty.day + timedelta(days=20))
+    with overdue:
+        staff_page = _login(client, city.staff).get(reverse("duty:confirm")).content.decode()
+    assert city.student.name in staff_page and "已转交团委" in staff_page
+    assert confirm_url not in staff_page and f'id="pick-{attendance.pk}"' not in staff_page
+    assert reverse("duty:confirm_bulk") not in staff_page
+    with overdue:
+        outsider_page = _login(client, city.other_staff).get(reverse("duty:confirm")).content.decode()
+    assert city.student.name not in outsider_page and confirm_url not in outsider_page
+    # In time, the staff have their buttons.
+    in_time = _login(client, city.staff).get(reverse("duty:confirm")).content.decode()
+    assert confirm_url in in_time and "已转交团委" not in in_time
 
 
 def test_adjusted_confirmation_needs_a_reason(client: Any, city: Any, duty: Any) -> None:

@@ -34,10 +34,15 @@ def _inbox_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         items = list(items)
         shift = items[0].shift
         due = confirmation_due(timezone.localtime(shift.starts_at).date())
-        groups.append({"shift": shift, "items": items, "due": due, "overdue": due < today, "days_left": (due - today).days})
+        groups.append({
+            "shift": shift, "items": items, "due": due, "overdue": due < today, "days_left": (due - today).days,
+            # Past the deadline only the league committee confirms: the staff get no buttons.
+            "can_confirm": services.may_confirm(actor=request.user, shift=shift, today=today),
+        })
     corrections = list(selectors.corrections_to_decide(user=request.user)[:INBOX_LIMIT])
     return {
         "groups": groups,
+        "can_confirm_any": any(g["can_confirm"] for g in groups),
         "total": len(rows),
         "corrections": corrections,
         "today": today,

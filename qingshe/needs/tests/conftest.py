@@ -48,3 +48,27 @@ def dept_group(city: SimpleNamespace) -> ProjectGroup:
 @pytest.fixture
 def application(city: SimpleNamespace, group: ProjectGroup) -> ProjectMember:
     return services.project_join_apply(actor=city.student, group=group, statement=STATEMENT)
+
+
+# --- needs (test_need_*.py) -------------------------------------------------------------------
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded photos go to a temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def panel(city: SimpleNamespace) -> Any:
+    """A member of the community's evaluation panel (青年评议团)."""
+    user = UserFactory(name="评议团成员")
+    MembershipFactory(user=user, org=city.community, role=Role.PANEL_MEMBER)
+    return user
+
+
+@pytest.fixture
+def neighbour(city: SimpleNamespace) -> Any:
+    """A resident of the other community of the same street."""
+    user = UserFactory(name="富华居民")
+    MembershipFactory(user=user, org=city.community2, role=Role.RESIDENT)
+    return user

@@ -941,7 +941,10 @@ def test_home_queries_are_bounded(
         community = OrganisationFactory(kind=OrgKind.COMMUNITY, name=f"测试{i}社区", parent=city.street)
         _proposed(city, programme, unit=branch, community=community)
     client.force_login(city.league_admin)
-    with django_assert_max_num_queries(25):
+    # A constant bound whatever the number of applications and pairings: every app's panels for
+    # a league admin (programmes, needs, dispatch, bounties, cases, points, imports…) read a fixed
+    # number of rows each.
+    with django_assert_max_num_queries(32):
         assert client.get("/").status_code == 200
 
 

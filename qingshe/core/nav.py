@@ -1,0 +1,64 @@
+"""The main navigation, contributed by every app like the home panels (see qingshe.core.home).
+
+An app registers its entries in its `nav.py` (imported at start-up by CoreConfig.ready):
+
+    nav.register("duty:list", gettext_lazy("Duty"), order=40, roles={Role.STUDENT, ...})
+
+`roles=None` shows the entry to everyone signed in; otherwise to holders of any of the roles
+(anywhere). Entries whose URL name does not resolve are a programming error and raise.
+A person sees only what concerns them, so a phone's two rows of links hold their whole menu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+from qingshe.core import access
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    order: int
+    roles: frozenset[str] | None
+    staff: bool  # platform staff see it whatever their roles
+
+
+_registry: dict[str, NavItem] = {}
+
+
+def register(
+    url_name: str,
+    label: str | Promise,
+    *,
+    order: int = 100,
+    roles: Iterable[str] | None = None,
+    staff: bool = True,
+) -> None:
+    _registry[url_name] = NavItem(
+        url_name=url_name,
+        label=label,
+        order=order,
+        roles=frozenset(roles) if roles is not None else None,
+        staff=staff,
+    )
+
+
+def items_for(user: Any, path: str) -> list[dict[str, Any]]:
+    """The entries `user` sees, in order, each with its URL and whether it is the current section."""
+    held = {g.role for g in access.grants(user)}
+    staff = access.is_platform_staff(user)
+    out = []
+    for item in sorted(_registry.values(), key=lambda i: (i.order, i.url_name)):
+        if item.roles is not None and not (held & item.roles) and not (staff and item.staff):
+            continue
+        url = reverse(item.url_name)
+        current = path == url if url == "/" else path.startswith(url)
+        out.append({"url": url, "label": item.label, "current": current})
+    return out

@@ -1,0 +1,53 @@
+from typing import Any
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from qingshe.core import nav
+
+
+def _nav(client: Any) -> str:
+    html = client.get("/").content.decode()
+    return html[html.index('class="site-nav"') : html.index("</nav>")]
+
+
+def test_each_person_sees_the_entries_of_their_roles(client: Any, city: Any) -> None:
+    client.force_login(city.resident)
+    menu = _nav(client)
+    assert 'href="/"' in menu and 'href="/me/"' in menu
+    assert 'href="/duty/"' not in menu and 'href="/programmes/"' not in menu and 'href="/orgs/"' not in menu
+    client.force_login(city.student)
+    menu = _nav(client)
+    assert 'href="/duty/"' in menu and 'href="/programmes/"' in menu and 'href="/projects/"' in menu
+    assert "报到服务" in menu
+
+
+def test_the_current_section_is_marked(client: Any, city: Any) -> None:
+    client.force_login(city.student)
+    html = client.get("/duty/").content.decode()
+    assert 'href="/duty/" aria-current="page"' in html
+    assert 'href="/" aria-current="page"' not in html
+
+
+def test_an_entry_with_a_wrong_url_name_fails_loudly(city: Any) -> None:
+    nav.register("nowhere:list", "x", order=999)
+    try:
+        with pytest.raises(NoReverseMatch):
+            nav.items_for(city.student, "/")
+    finally:
+        nav._registry.pop("nowhere:list")
+
+
+def test_anonymous_pages_have_no_menu(client: Any, db: Any) -> None:
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert 'class="site-nav"' not in html
+
+
+def test_dispatch_offers_and_resources_in_the_menu(client: Any, city: Any) -> None:
+    client.force_login(city.student)
+    menu = _nav(client)
+    assert 'href="/dispatch/offers/"' in menu and "接单" in menu
+    assert 'href="/dispatch/"' not in menu and 'href="/resources/"' not in menu
+    client.force_login(city.league_admin)
+    menu = _nav(client)
+    assert 'href="/dispatch/"' in menu and "派单" in menu and 'href="/resources/"' in menu

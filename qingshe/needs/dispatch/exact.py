@@ -1,0 +1,574 @@
+"""References for the dispatch engine (Django-free): the exact optimum with CP-SAT, an upper
+bound from the flow relaxation over every feasible pair, and the greedy first-come baseline.
+Used by bench/bench_matching.py and the tests; not by the application.
+
+All three read the same candidates as the engine (every feasible (need, volunteer) pair with its
+feasible time, engine.Options(per_need_base=None)) and score with the same integer scores, so
+objectives compare exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from qingshe.needs.dispatch import engine
+from qingshe.needs.dispatch.engine import (
+    SCALE,
+    Assignment,
+    NeedSpec,
+    Options,
+    Plan,
+    PlanStats,
+    VolunteerSpec,
+    Weights,
+)
+
+COMPLETE = Options(per_need_base=None)
+TRACE = 0
+LP_SOLVER = "GLOP"
+
+
+@dataclass(frozen=True)
+class Exact:
+    objective: float  # of the best plan found
+    bound: float  # CP-SAT's proven upper bound (equal to objective when optimal)
+    optimal: bool
+    status: str
+    seconds: float
+    candidates: int
+    plan: Plan
+
+
+def candidates(
+    needs: Sequence[NeedSpec], volunteers: Sequence[VolunteerSpec], weights: Weights
+) -> tuple[engine._Data, engine._Candidates]:
+    """Every feasible pair, with its score and feasible time."""
+    d = engine._Data(needs, volunteers, weights, COMPLETE)
+    lists = engine._Lists(d)
+    c = engine._generate(d, lists, np.flatnonzero(d.n_heads > 0), None)
+    return d, c
+
+
+def flow_bound(
+    needs: Sequence[NeedSpec],
+    volunteers: Sequence[VolunteerSpec],
+    weights: Weights = Weights(),  # noqa: B008
+) -> tuple[float, int]:
+    """An upper bound on the optimum: the flow relaxation (engine._flow: overlaps and minute
+    caps relaxed to counts) over every feasible pair. Returns (bound, candidate pairs)."""
+    d, c = candidates(needs, volunteers, weights)
+    _chosen, value = engine._flow(d, c)
+    return value / SCALE, len(c.n)
+
+
+def conflicts(d: engine._Data, c: engine._Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of candidates (p, q) of one volunteer that cannot both be served: each has one
+    feasible range, in the same block of the volunteer's time, and neither order fits
+    (earliest start first). Redundant with no-overlap, but linear: it tightens CP-SAT's LP."""
+    single = np.flatnonzero(np.diff(c.p_off) == 1)
+    if not len(single):
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    a, b = c.p_a[c.p_off[single]], c.p_b[c.p_off[single]]
+    dur = d.n_dur[c.n[single]]
+    big = d.span + 1
+    ka, kb = c.v[single] * big + a, c.v[single] * big + b
+    order = np.argsort(ka, kind="stable")
+    single, a, b, dur, ka, kb = single[order], a[order], b[order], dur[order], ka[order], kb[order]
+    run = np.maximum.accumulate(kb)
+    first = np.ones(len(ka), dtype=bool)
+    first[1:] = ka[1:] >= run[:-1]
+    block = np.cumsum(first) - 1
+    size = np.bincount(block)
+    start = np.flatnonzero(first)
+    # Every (i, j), i < j, within a block.
+    left = np.repeat(np.arange(len(ka)), size[block] - (np.arange(len(ka)) - start[block]) - 1)
+    offs = np.arange(len(left)) - np.searchsorted(left, left, side="left")
+    right = left + 1 + offs
+    a1, b1, d1 = a[left], b[left], dur[left]
+    a2, b2, d2 = a[right], b[right], dur[right]
+    fits = (np.maximum(a2, a1 + d1) + d2 <= b2) | (np.maximum(a1, a2 + d2) + d1 <= b1)
+    return single[left[~fits]], single[right[~fits]]
+
+
+def _plan_from(
+    d: engine._Data,
+    c: engine._Candidates,
+    picks: list[tuple[int, int]],
+    seconds: float,
+    solver: str,
+) -> Plan:
+    """A Plan from (pair index, start) picks, with the engine's reasons and objective."""
+    assignments = []
+    objective = 0
+    per_v: dict[int, int] = {}
+    for p, start in picks:
+        n, v = int(c.n[p]), int(c.v[p])
+        end = start + int(d.n_dur[n])
+        per_v[v] = per_v.get(v, 0) + 1
+        objective += int(c.s[p])
+        assignments.append(
+            Assignment(
+                need_id=d.needs[n].id,
+                volunteer_id=d.volunteers[v].id,
+                start=start,
+                end=end,
+                score=int(c.s[p]) / SCALE,
+                reasons=engine._reasons(d, n, v, start, end),
+            )
+        )
+    objective -= sum(d.pen_total(k) for k in per_v.values())
+    assignments.sort(key=lambda a: (a.need_id, a.start, a.volunteer_id))
+    return Plan(
+        assignments=assignments,
+        unfilled=[],
+        objective=objective / SCALE,
+        stats=PlanStats(candidates=len(c.n), seconds=seconds, solver=solver),
+    )
+
+
+def solve_exact(
+    needs: Sequence[NeedSpec],
+    volunteers: Sequence[VolunteerSpec],
+    weights: Weights = Weights(),  # noqa: B008
+    *,
+    time_limit_s: float = 600.0,
+    workers: int = 2,
+    hint: Plan | None = None,
+) -> Exact:
+    """The optimum by CP-SAT over every feasible pair: a Boolean per pair, its start a variable
+    whose domain is the pair's feasible time (less the duration), an optional interval of the
+    need's duration; per need at most the head count; per volunteer the minutes cap and no
+    overlap; the spread penalty as Booleans for the 2nd, 3rd … service (convex, so the cheapest
+    are taken first). `hint` (e.g. the engine's plan) is given to the solver as a start."""
+    started = time.perf_counter()
+    d, c = candidates(needs, volunteers, weights)
+    t0 = d.t0
+    model = cp_model.CpModel()
+    P = len(c.n)
+    x = [model.new_bool_var(f"x{p}") for p in range(P)]
+    starts = []
+    by_need: dict[int, list[int]] = {}
+    by_vol: dict[int, list[int]] = {}
+    intervals: dict[int, list[cp_model.IntervalVar]] = {}
+    for p in range(P):
+        n, v = int(c.n[p]), int(c.v[p])
+        dur = int(d.n_dur[n])
+        lo, hi = c.p_off[p], c.p_off[p + 1]
+        ranges = [
+            [int(a) + t0, int(b) + t0 - dur]
+            for a, b in zip(c.p_a[lo:hi], c.p_b[lo:hi], strict=True)
+        ]
+        s = model.new_int_var_from_domain(cp_model.Domain.from_intervals(ranges), f"s{p}")
+        starts.append(s)
+        intervals.setdefault(v, []).append(
+            model.new_optional_fixed_size_interval_var(s, dur, x[p], f"i{p}")
+        )
+        by_need.setdefault(n, []).append(p)
+        by_vol.setdefault(v, []).append(p)
+    for n, ps in by_need.items():
+        if len(ps) > d.n_heads[n]:
+            model.add(sum(x[p] for p in ps) <= int(d.n_heads[n]))
+    for p, q in zip(*(arr.tolist() for arr in conflicts(d, c)), strict=True):
+        model.add_at_most_one([x[p], x[q]])
+    # How many services fit in each block of a volunteer's time (redundant, linear).
+    pair_block, _bv, block_len, block_min, inside = engine._blocks(d, c)
+    in_block: dict[int, list[int]] = {}
+    for p, b in enumerate(pair_block.tolist()):
+        if b >= 0:
+            in_block.setdefault(b, []).append(p)
+    for b, ps in in_block.items():
+        most = int(block_len[b] // block_min[b])
+        if len(ps) > most:
+            model.add(sum(x[p] for p in ps) <= most)
+    penalties = []
+    extra: dict[int, list[cp_model.IntVar]] = {}
+    for v, ps in by_vol.items():
+        durs = [int(d.n_dur[c.n[p]]) for p in ps]
+        if sum(durs) > d.v_cap[v]:
+            model.add(sum(dd * x[p] for dd, p in zip(durs, ps, strict=True)) <= int(d.v_cap[v]))
+        if len(ps) > 1:
+            model.add_no_overlap(intervals[v])
+            z = [model.new_bool_var(f"z{v}_{j}") for j in range(2, len(ps) + 1)]
+            model.add(sum(z) >= sum(x[p] for p in ps) - 1)
+            penalties += [(d.pen(j), zj) for j, zj in zip(range(2, len(ps) + 1), z, strict=True)]
+            extra[v] = z
+    model.maximize(
+        sum(int(c.s[p]) * x[p] for p in range(P)) - sum(w * z for w, z in penalties if w)
+    )
+    if hint is not None:
+        index = {(int(c.n[p]), int(c.v[p])): p for p in range(P)}
+        need_index = {n.id: i for i, n in enumerate(needs)}
+        vol_index = {v.id: i for i, v in enumerate(volunteers)}
+        chosen = {}
+        for a in hint.assignments:
+            p = index.get((need_index[a.need_id], vol_index[a.volunteer_id]))
+            if p is not None:
+                chosen[p] = a.start
+        for p in range(P):
+            model.add_hint(x[p], p in chosen)
+            model.add_hint(
+                starts[p], chosen.get(p, model.proto.variables[starts[p].index].domain[0])
+            )
+        for v, z in extra.items():
+            k = sum(1 for p in by_vol[v] if p in chosen)
+            for j, zj in enumerate(z, start=2):
+                model.add_hint(zj, j <= k)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = workers
+    status = solver.solve(model)
+    seconds = time.perf_counter() - started
+    name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        empty = _plan_from(d, c, [], seconds, "cp-sat")
+        return Exact(0.0, solver.best_objective_bound / SCALE, False, name, seconds, P, empty)
+    picks = [(p, solver.value(starts[p])) for p in range(P) if solver.boolean_value(x[p])]
+    result = _plan_from(d, c, picks, seconds, "cp-sat")
+    return Exact(
+        objective=solver.objective_value / SCALE,
+        bound=solver.best_objective_bound / SCALE,
+        optimal=status == cp_model.OPTIMAL,
+        status=name,
+        seconds=seconds,
+        candidates=P,
+        plan=result,
+    )
+
+
+def greedy_first_come(
+    needs: Sequence[NeedSpec],
+    volunteers: Sequence[VolunteerSpec],
+    weights: Weights = Weights(),  # noqa: B008
+) -> Plan:
+    """Dispatch by hand, first come first served: needs in the order they came (by id), each
+    given the first volunteers who answered (by id) who can still serve it — free in a window,
+    under their cap, not overlapping what they already took, meeting every hard constraint.
+    Reads each need's pool lazily (volunteers by id, 256 at a time) so that it runs at any
+    size."""
+    started = time.perf_counter()
+    d = engine._Data(needs, volunteers, weights, engine.Options())
+    lists = engine._Lists(d)
+    vid = np.array([v.id for v in volunteers], dtype=np.int64)
+    rn, rc, _rs = lists.reach(np.flatnonzero(d.n_heads > 0))
+    jobs: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
+    minutes = np.zeros(d.V, dtype=np.int64)
+    taken: list[tuple[int, int, int, int]] = []  # need, volunteer, score, job index
+    for n in sorted(np.unique(rn).tolist(), key=lambda n: needs[n].id):
+        lo, hi = np.searchsorted(rn, n, side="left"), np.searchsorted(rn, n, side="right")
+        ids = lists.everyone(rc[lo:hi])
+        ids = ids[ids >= 0]
+        pool = lists.members[engine._ranges(lists.l_start[ids], lists.l_len[ids])]
+        pool = pool[np.argsort(vid[pool], kind="stable")]
+        left = int(d.n_heads[n])
+        dur = int(d.n_dur[n])
+        for at in range(0, len(pool), 256):
+            chunk = pool[at : at + 256]
+            sel, score, pp, pa, pb = d.evaluate(np.full(len(chunk), n, dtype=np.int64), chunk)
+            for i, v in enumerate(chunk[sel].tolist()):
+                if minutes[v] + dur > d.v_cap[v]:
+                    continue
+                ranges = [
+                    (int(x) + d.t0, int(y) + d.t0)
+                    for x, y in zip(pa[pp == i], pb[pp == i], strict=True)
+                ]
+                mine = jobs.get(v, [])
+                if engine.schedule([*mine, (dur, ranges)]) is None:
+                    continue
+                jobs.setdefault(v, []).append((dur, ranges))
+                minutes[v] += dur
+                taken.append((n, v, int(score[i]), len(jobs[v]) - 1))
+                left -= 1
+                if not left:
+                    break
+            if not left:
+                break
+    starts = {v: engine.schedule(js) for v, js in jobs.items()}
+    reasons = engine._Reasons(d)
+    assignments = []
+    objective = -sum(d.pen_total(len(js)) for js in jobs.values())
+    for n, v, score, j in taken:
+        start = starts[v][j]  # type: ignore[index]
+        end = start + int(d.n_dur[n])
+        objective += score
+        km = None
+        if d.n_local[n] and d.v_loc[v]:
+            km = float(engine._haversine(d.n_lat[n], d.n_lng[n], d.v_lat[v], d.v_lng[v]))
+        assignments.append(
+            Assignment(
+                need_id=needs[n].id,
+                volunteer_id=volunteers[v].id,
+                start=start,
+                end=end,
+                score=score / SCALE,
+                reasons=reasons(n, v, start, end, km),
+            )
+        )
+    assignments.sort(key=lambda a: (a.need_id, a.start, a.volunteer_id))
+    return Plan(
+        assignments=assignments,
+        unfilled=[],
+        objective=objective / SCALE,
+        stats=PlanStats(
+            candidates=0, seconds=time.perf_counter() - started, solver="greedy first-come"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Bound:
+    value: float  # an upper bound on the optimum
+    iterations: int
+    seconds: float
+    candidates: int
+
+
+def _best_schedule(
+    book: engine._Book, cap: int, ps: list[int], r: list[float], pen_step: int, budget: int = 2_000
+) -> tuple[float, list[int], bool]:
+    """The most valuable set of pairs one volunteer can serve (cap, no overlap), by value
+    r (already less any price) and the spread penalty: depth-first, best value first, at most
+    `budget` nodes. Returns (value, set, whether the search finished: the set is optimal)."""
+    order = sorted(range(len(ps)), key=lambda i: -r[i])
+    ps = [ps[i] for i in order]
+    r = [r[i] for i in order]
+    best: list[Any] = [0.0, []]
+    nodes = [0]
+
+    def visit(i: int, chosen: list[int], value: float, minutes: int) -> None:
+        nodes[0] += 1
+        if value > best[0]:
+            best[0], best[1] = value, list(chosen)
+        k = len(chosen)
+        # Each later pair at a penalty no lower than if all before it were taken: an upper
+        # bound, since r is sorted.
+        optimistic = value + sum(max(0.0, x - pen_step * (k + j)) for j, x in enumerate(r[i:]))
+        if i >= len(ps) or optimistic <= best[0] or nodes[0] > budget:
+            return
+        p = ps[i]
+        gain = r[i] - pen_step * k
+        dur = int(book.dur[p])
+        if gain > 0 and minutes + dur <= cap:
+            trial = [*chosen, p]
+            if engine.schedule([book.job(q) for q in trial]) is not None:
+                visit(i + 1, trial, value + gain, minutes + dur)
+        visit(i + 1, chosen, value, minutes)
+
+    visit(0, [], 0.0, 0)
+    return best[0], best[1], nodes[0] <= budget
+
+
+def _price(
+    d: engine._Data, c: engine._Candidates, book: engine._Book, lam: np.ndarray
+) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """For prices λ on needs: each volunteer's best value alone (score − λ, less the spread
+    penalty, under its cap and without overlap) and a set it can serve. Exact: the greedy set
+    when it is feasible, else a depth-first search; when the search runs out of budget the
+    value is the greedy one (an upper bound) and the set the best found."""
+    pen, cap = d.pen_step, d.v_cap
+    r = c.s - lam[c.n]
+    idx = np.flatnonzero(r > 0)
+    idx = idx[np.lexsort((-r[idx], c.v[idx]))]
+    v = c.v[idx]
+    k = np.arange(len(idx)) - np.searchsorted(v, v, side="left")
+    marginal = r[idx] - pen * k
+    take = marginal > 0
+    sel, sel_v = idx[take], v[take]
+    size = np.bincount(sel_v, minlength=d.V)
+    value = np.bincount(sel_v, weights=marginal[take], minlength=d.V)
+    suspect: set[int] = set()
+    multi = np.flatnonzero(size > 1)
+    if len(multi):
+        minutes = np.bincount(sel_v, weights=book.dur[sel], minlength=d.V)
+        over = multi[minutes[multi] > cap[multi]]
+        suspect.update(over.tolist())
+        for kk in np.unique(size[multi]).tolist():
+            vs = np.setdiff1d(multi[size[multi] == kk], over)
+            if len(vs):
+                rows = np.searchsorted(sel_v, vs, side="left")
+                ok = book.feasible(sel[rows[:, None] + np.arange(kk)[None, :]])
+                suspect.update(vs[~ok].tolist())
+    sets: dict[int, list[int]] = {}
+    starts = np.searchsorted(sel_v, np.arange(d.V + 1), side="left")
+    for vol in np.flatnonzero(size).tolist():
+        sets[vol] = sel[starts[vol] : starts[vol + 1]].tolist()
+    for vol in sorted(suspect):
+        lo, hi = np.searchsorted(v, vol, side="left"), np.searchsorted(v, vol, side="right")
+        ps = idx[lo:hi].tolist()
+        budget = 3_000 if len(ps) <= 12 else 300
+        found, got, exact = _best_schedule(book, int(cap[vol]), ps, r[ps].tolist(), pen, budget)
+        sets[vol] = got  # a schedule in any case
+        if exact:
+            value[vol] = found  # else the greedy value stays: an upper bound
+    return value, sets
+
+
+def _above(d: engine._Data, lists: engine._Lists, floor: np.ndarray) -> engine._Candidates:
+    """Every feasible pair whose integer score exceeds its need's floor, read from the
+    engine's lists down to the floor (no list entry below it can score above it)."""
+    needs = np.flatnonzero(d.n_heads > 0)
+    sn, sl, sub = lists.lists_for(needs)
+    # An entry's score is at most its list's bound + its key + 1e-5 (engine._Lists): read every
+    # entry whose key could put it above the floor, with a margin.
+    x = (floor[sn] - 0.5) / SCALE - 1e-4 - (d.n_base[sn] + sub)
+    count = lists.count_above(sl, x)
+    ends = np.cumsum(count)
+    got_n, got_v, got_s, got_pp, got_a, got_b = [], [], [], [], [], []
+    base, lo = 0, 0
+    while lo < len(sn):
+        hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + 4_000_000)))
+        rows = np.arange(lo, hi)
+        idx = engine._ranges(lists.l_start[sl[rows]], count[rows])
+        pn = np.repeat(sn[rows], count[rows])
+        pv = lists.members[idx]
+        _u, first, _k = engine._unique_first(pn * d.V + pv)
+        first.sort()
+        pn, pv = pn[first], pv[first]
+        sel, score, pp, a, b = d.evaluate(pn, pv, floor[pn])
+        got_n.append(pn[sel])
+        got_v.append(pv[sel])
+        got_s.append(score)
+        got_pp.append(pp + base)
+        got_a.append(a)
+        got_b.append(b)
+        base += len(sel)
+        lo = hi
+    cn, cv, cs = (np.concatenate(x) for x in (got_n, got_v, got_s))
+    pp, pa, pb = (np.concatenate(x) for x in (got_pp, got_a, got_b))
+    # A need whose lists fell in two chunks may have met a volunteer twice: keep one.
+    _u, keep, _k = engine._unique_first(cn * d.V + cv)
+    keep.sort()
+    new_of_old = np.full(len(cn), -1, dtype=np.int64)
+    new_of_old[keep] = np.arange(len(keep))
+    pnew = new_of_old[pp]
+    ok = pnew >= 0
+    order = np.lexsort((pa[ok], pnew[ok]))
+    p_off = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pnew[ok], minlength=len(keep)), out=p_off[1:])
+    return engine._Candidates(
+        cn[keep], cv[keep], cs[keep], p_off, pa[ok][order], pb[ok][order], np.zeros(d.N, dtype=bool)
+    )
+
+
+def lagrangian_bound(
+    needs: Sequence[NeedSpec],
+    volunteers: Sequence[VolunteerSpec],
+    weights: Weights = Weights(),  # noqa: B008
+    *,
+    start: Plan,
+    iterations: int = 60,
+    time_limit_s: float = 600.0,
+    tolerance: float = 1e-4,
+) -> Bound:
+    """An upper bound on the optimum, by column generation on the linear relaxation in which
+    each volunteer chooses among the sets of services it can do alone (its feasible schedules,
+    convexified: the tightest relaxation that keeps volunteers apart), solved with GLOP.
+
+    For any prices λ ≥ 0 on the head counts, L(λ) = Σ λ·heads + Σ over volunteers of their
+    best set valued at score − λ (less the spread penalty) is at least the optimum. Only
+    pairs scoring above λ can count, so each round reads just those from the engine's lists
+    (_above: no need to list the tens of millions of feasible pairs of a large city), prices
+    every volunteer exactly (_price), keeps the smallest L(λ) met as the bound, adds the sets
+    that improve the master LP and takes the next λ from its duals. The first λ comes from
+    `start` (a plan): for each need it fills, its lowest score less one penalty step. It stops
+    when the master's value is within `tolerance` of the bound, nothing is added, or the time
+    is up. `candidates` in the result is the most pairs read in a round."""
+    from ortools.linear_solver import pywraplp
+
+    started = time.perf_counter()
+    d = engine._Data(needs, volunteers, weights, engine.Options())
+    lists = engine._Lists(d)
+    need_index = {n.id: i for i, n in enumerate(needs)}
+    vol_index = {v.id: i for i, v in enumerate(volunteers)}
+    lp = pywraplp.Solver.CreateSolver(LP_SOLVER)
+    need_row = [lp.Constraint(-lp.infinity(), float(d.n_heads[n])) for n in range(d.N)]
+    vol_row: dict[int, Any] = {}
+    objective = lp.Objective()
+    objective.SetMaximization()
+    seen: set[tuple[int, ...]] = set()
+
+    def add(vol: int, need_list: list[int], value: int) -> bool:
+        key = (vol, *sorted(need_list))
+        if not need_list or key in seen:
+            return False
+        seen.add(key)
+        row = vol_row.get(vol)
+        if row is None:
+            row = vol_row[vol] = lp.Constraint(-lp.infinity(), 1)
+        y = lp.NumVar(0, 1, "")
+        row.SetCoefficient(y, 1)
+        for n in need_list:
+            need_row[n].SetCoefficient(y, 1)
+        objective.SetCoefficient(y, float(value))
+        return True
+
+    by_vol: dict[int, list[tuple[int, int]]] = {}
+    low = np.full(d.N, np.inf)
+    count = np.zeros(d.N, dtype=np.int64)
+    for a in start.assignments:
+        n, v = need_index[a.need_id], vol_index[a.volunteer_id]
+        units = round(a.score * SCALE)
+        by_vol.setdefault(v, []).append((n, units))
+        low[n] = min(low[n], units)
+        count[n] += 1
+    for v, items in by_vol.items():
+        add(v, [n for n, _u in items], sum(u for _n, u in items) - d.pen_total(len(items)))
+    lam = np.zeros(d.N)
+    full = count >= d.n_heads
+    lam[full] = np.maximum(0.0, low[full] - d.pen_step)
+    lp.Solve()
+    # Phase 1: prices from the engine's own candidates (quick rounds, no bound yet), so that
+    # the first full round reads few pairs; phase 2: every pair above the prices.
+    restricted, _k = engine._candidates(d, lists)
+    restricted_book = engine._Book(d, restricted)
+    best = np.inf
+    done = 0
+    most = 0
+    phase = 1
+    for done in range(1, iterations + 1):  # noqa: B007 — the count is reported
+        if phase == 1:
+            c, book = restricted, restricted_book
+        else:
+            c = _above(d, lists, lam)
+            most = max(most, len(c.n))
+            book = engine._Book(d, c)
+        value, sets = _price(d, c, book, lam)
+        if phase == 2:
+            best = min(best, float(lam @ d.n_heads + value.sum()))
+        mu = np.zeros(d.V)
+        for vol, row in vol_row.items():
+            mu[vol] = row.dual_value()
+        added = 0
+        for vol in np.flatnonzero(value - mu > 1e-6).tolist():
+            ps = sets.get(vol, [])
+            worth = int(c.s[ps].sum()) - d.pen_total(len(ps))
+            added += add(vol, c.n[ps].tolist(), worth)
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            break
+        master = objective.Value()
+        if TRACE:
+            print(
+                f"  round {done} phase {phase} master {master / SCALE:.3f} bound "
+                f"{best / SCALE:.3f} pairs {len(c.n)} added {added} "
+                f"t {time.perf_counter() - started:.1f}",
+                flush=True,
+            )
+        if phase == 1:
+            if not added or time.perf_counter() - started > time_limit_s / 3:
+                phase = 2
+            lam = np.array([max(0.0, row.dual_value()) for row in need_row])
+            continue
+        if (
+            not added
+            or best - master <= tolerance * best
+            or time.perf_counter() - started > time_limit_s
+        ):
+            break
+        lam = np.array([max(0.0, row.dual_value()) for row in need_row])
+    return Bound(best / SCALE, done, time.perf_counter() - started, most)
