@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "qingshe.credit",
     "qingshe.reports",
     "qingshe.imports",
+    "qingshe.council",
+    "qingshe.care",
     "qingshe.demo",
     "qingshe.api",
 ]

@@ -21,6 +21,8 @@ urlpatterns = [
     path("cases/", include("qingshe.reports.urls")),
     path("imports/", include("qingshe.imports.urls")),
     path("credit/", include("qingshe.credit.urls")),
+    path("council/", include("qingshe.council.urls")),
+    path("care/", include("qingshe.care.urls")),
     path("", include(credit_urls.public_urlpatterns)),
     path("", include("qingshe.core.urls")),
 ]

@@ -30,6 +30,8 @@ ROUTERS = [
     "qingshe.imports.api.router",
     "qingshe.credit.api.router",
     "qingshe.reports.api.router",
+    "qingshe.council.api.router",
+    "qingshe.care.api.router",
 ]
 
 

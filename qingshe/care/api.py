@@ -1,0 +1,5 @@
+"""API of the care app."""
+
+from ninja import Router
+
+router = Router(tags=["care"])
