@@ -82,6 +82,26 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "bounty.claim": frozenset({Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN}),
     # the resource list: evaluated on the offering organisation
     "resource.manage": ADMIN_ROLES | {Role.PARTNER_CONTACT},
+    # --- council (issue 8): evaluated on the community, or for feedback forms on the pairing's
+    # side named (unit for filing, community for confirming); evaluations on the subject org.
+    "council.view": frozenset(
+        {
+            Role.LEAGUE_ADMIN,
+            Role.COMMUNITY_STAFF,
+            Role.COMMUNITY_SECRETARY,
+            Role.COUNCIL_MEMBER,
+            Role.PANEL_MEMBER,
+        }
+    ),
+    "council.collect": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # summaries, list
+    "council.meet": frozenset({Role.COMMUNITY_SECRETARY, Role.COUNCIL_MEMBER}),  # meetings, resolutions
+    "council.verify": frozenset({Role.PANEL_MEMBER}),  # 青年评议团 of that community only
+    "feedback.file": frozenset({Role.BRANCH_SECRETARY}),  # on the pairing's unit
+    "feedback.view": STEWARD_ROLES | {Role.LEAGUE_ADMIN},  # on either side of the pairing
+    "feedback.confirm": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # on the community
+    "evaluation.view": STEWARD_ROLES,  # on the subject organisation
+    "evaluation.community": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # on the community
+    # --- end council
 }
 PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view": STEWARD_ROLES,
