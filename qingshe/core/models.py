@@ -75,3 +75,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Preferences, deliveries and digests of notifications live in their own module (app label core).
+from qingshe.core.notifications.models import (  # noqa: E402, F401
+    NotificationDelivery,
+    NotificationDigest,
+    NotificationPreference,
+)

@@ -2,6 +2,8 @@
 
 Messages are written as in-app notifications after the surrounding transaction commits, so a
 rolled-back write never notifies anybody. Titles are translated in the recipient's language.
+Then each recipient's other channels (email, SMS, WeChat; see qingshe.core.notifications) are
+served by a background task, per their preferences; the daily digest collects the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.utils import translation
 
 from qingshe.core.models import Notification
+from qingshe.core.notifications.delivery import enqueue_deliveries
 
 
 def notify(
@@ -46,6 +49,7 @@ def notify(
                     )
                 )
         Notification.objects.bulk_create(rows)
+        enqueue_deliveries(rows)
 
     transaction.on_commit(_send)
 

@@ -102,6 +102,11 @@ EXPECTED_PATHS = {
     "/api/v1/certificates/{code}/verify",
     # points, rewards, partners, campaigns, venues (issue 7)
     "/api/v1/me/points",
+    # notifications (core.notifications.api)
+    "/api/v1/me/notifications",
+    "/api/v1/me/notifications/{notification_id}/read",
+    "/api/v1/me/notifications/read-all",
+    "/api/v1/me/notification-preferences",
     "/api/v1/rewards",
     "/api/v1/rewards/{reward_id}",
     "/api/v1/rewards/{reward_id}/redeem",

@@ -32,6 +32,7 @@ ROUTERS = [
     "qingshe.reports.api.router",
     "qingshe.council.api.router",
     "qingshe.care.api.router",
+    "qingshe.core.notifications.api.router",
 ]
 
 
