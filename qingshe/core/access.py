@@ -254,4 +254,29 @@ def can(user: Any, action: str, obj: Any) -> bool:
         return can_person(user, action, obj)
     if action == "admin.access":
         return is_platform_staff(user) or bool(getattr(user, "is_staff", False))
+    if action.startswith("care."):
+        return care_can(user, action, obj)
     raise KeyError(f"unknown action {action!r}")
+
+
+# --- care (issue 10): beneficiaries and one-to-one help -----------------------------------------
+# The rule (assigned helpers while assigned, the supervisor, the community's care role; admins
+# counts only; platform staff no exception) is written once in qingshe.care.visibility, which
+# keeps its own model of assignments and care roles. Every care page, endpoint and service asks
+# through these functions.
+def care_can(user: Any, action: str, obj: Any) -> bool:
+    from qingshe.care import visibility
+
+    return visibility.can(user, action, obj)
+
+
+def care_beneficiaries_q(user: Any) -> Q:
+    from qingshe.care import visibility
+
+    return visibility.beneficiaries_q(user)
+
+
+def care_relationships_q(user: Any, prefix: str = "") -> Q:
+    from qingshe.care import visibility
+
+    return visibility.relationships_q(user, prefix)

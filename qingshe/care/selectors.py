@@ -1,0 +1,194 @@
+"""Every read of the care app that depends on who asks. Visibility comes from
+qingshe.core.access (care.visibility); anything outside it is NotFound. Every read of a
+beneficiary's record (a list of them included) is written to the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from qingshe.care import sealing, visibility
+from qingshe.care.models import (
+    Assignment,
+    Beneficiary,
+    BeneficiaryKind,
+    Campaign,
+    CampaignHousehold,
+    Concern,
+    HelpRelationship,
+    Visit,
+)
+from qingshe.core import access
+from qingshe.core.audit import audit
+from qingshe.core.errors import NotFound
+from qingshe.orgs.models import Membership
+
+
+def beneficiary_list_for_user(*, user: Any, kind: str = "", audit_read: bool = True) -> QuerySet[Beneficiary]:
+    qs = Beneficiary.objects.filter(access.care_beneficiaries_q(user)).select_related("community").order_by("-created_at", "-pk")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def audit_list_read(*, user: Any, beneficiaries: list[Beneficiary], why: str) -> None:
+    if beneficiaries:
+        audit(actor=user, action="care.beneficiary.list", data={"ids": [b.pk for b in beneficiaries], "why": why})
+
+
+def beneficiary_get_for_user(*, user: Any, beneficiary_id: int, why: str) -> Beneficiary:
+    """One beneficiary's (masked) record; the read is audited with `why` (the page or endpoint)."""
+    beneficiary = (
+        Beneficiary.objects.filter(access.care_beneficiaries_q(user), pk=beneficiary_id)
+        .select_related("community")
+        .first()
+    )
+    if beneficiary is None:
+        raise NotFound("not_found", _("No such beneficiary."))
+    audit(actor=user, action="care.beneficiary.view", obj=beneficiary, org=beneficiary.community, data={"why": why})
+    return beneficiary
+
+
+def relationships_for_user(*, user: Any, beneficiary: Beneficiary | None = None) -> QuerySet[HelpRelationship]:
+    qs = HelpRelationship.objects.filter(access.care_relationships_q(user)).select_related(
+        "beneficiary__community", "supervisor", "team"
+    )
+    if beneficiary is not None:
+        qs = qs.filter(beneficiary=beneficiary)
+    return qs.order_by("-created_at", "-pk")
+
+
+def relationship_get_for_user(*, user: Any, relationship_id: int) -> HelpRelationship:
+    relationship = relationships_for_user(user=user).filter(pk=relationship_id).first()
+    if relationship is None:
+        raise NotFound("not_found", _("No such help relationship."))
+    return relationship
+
+
+def current_helpers(relationship: HelpRelationship) -> list[Any]:
+    return [a.helper for a in relationship.assignments.filter(ended_on__isnull=True).select_related("helper")]
+
+
+def assignment_history(relationship: HelpRelationship) -> list[Assignment]:
+    return list(relationship.assignments.select_related("helper").order_by("started_on", "pk"))
+
+
+def visits_of(*, relationship: HelpRelationship) -> QuerySet[Visit]:
+    return relationship.visits.select_related("helper", "decided_by").order_by("-started_at")
+
+
+def visit_get_for_user(*, user: Any, visit_id: int) -> Visit:
+    visit = Visit.objects.filter(access.care_relationships_q(user, "relationship__"), pk=visit_id).select_related(
+        "relationship__beneficiary", "relationship__supervisor"
+    ).first()
+    if visit is None:
+        raise NotFound("not_found", _("No such visit."))
+    return visit
+
+
+def observations_of(visit: Visit) -> str:
+    return sealing.unseal_text(visit.sealed_observations, context=sealing.VISIT_CONTEXT)
+
+
+def visits_to_confirm(*, user: Any) -> QuerySet[Visit]:
+    mine = Q(relationship__supervisor=user) | Q(
+        relationship__supervisor__isnull=True,
+        relationship__beneficiary__community_id__in=visibility.care_community_ids(user),
+    )
+    return (
+        Visit.objects.filter(mine, state=Visit.State.PENDING, relationship__status__in=visibility.LIVE)
+        .select_related("relationship", "helper")
+        .order_by("started_at")
+    )
+
+
+def concerns_open_for_user(*, user: Any) -> QuerySet[Concern]:
+    mine = Q(relationship__supervisor=user) | Q(
+        relationship__beneficiary__community_id__in=visibility.care_community_ids(user)
+    )
+    return (
+        Concern.objects.filter(mine, handled_at__isnull=True)
+        .select_related("relationship", "raised_by")
+        .order_by("-priority", "created_at")
+    )
+
+
+def concern_text(concern: Concern) -> str:
+    return sealing.unseal_text(concern.sealed_text, context=sealing.CONCERN_CONTEXT)
+
+
+# --- de-identified counts -----------------------------------------------------------------------
+def stats_for_user(*, user: Any) -> dict[str, Any] | None:
+    """How many are helped, by kind, and the hours given, over what the caller administers:
+    communities in a league committee's subtree; the relationships whose helpers belong to a
+    university's or department's subtree; the care role's own community. No names, no ids."""
+    if not visibility.may_see_stats(user):
+        return None
+    paths = [g.path for g in access.grants(user) if g.role in visibility.STATS_ROLES]
+    rel_q = Q(pk__in=[])
+    for path in paths:
+        rel_q |= Q(beneficiary__community__path__startswith=path)
+        helpers = Membership.objects.filter(org__path__startswith=path, is_active=True).values("user_id")
+        rel_q |= Q(assignments__helper_id__in=helpers)
+    communities = visibility.care_community_ids(user)
+    if communities:
+        rel_q |= Q(beneficiary__community_id__in=communities)
+    rel_ids = HelpRelationship.objects.filter(rel_q).values("pk")
+    by_kind = {
+        row["beneficiary__kind"]: row
+        for row in HelpRelationship.objects.filter(pk__in=rel_ids)
+        .values("beneficiary__kind")
+        .annotate(helped=Count("beneficiary", distinct=True), relationships=Count("pk", distinct=True))
+    }
+    hours = {
+        row["relationship__beneficiary__kind"]: row["h"] or Decimal("0")
+        for row in Visit.objects.filter(relationship_id__in=rel_ids, state=Visit.State.CONFIRMED)
+        .values("relationship__beneficiary__kind")
+        .annotate(h=Sum("attendance__credited_hours"))
+    }
+    rows = []
+    for kind, label in BeneficiaryKind.choices:
+        row = by_kind.get(kind)
+        if row is None and kind not in hours:
+            continue
+        rows.append(
+            {
+                "kind": kind,
+                "label": str(label),
+                "helped": row["helped"] if row else 0,
+                "relationships": row["relationships"] if row else 0,
+                "hours": hours.get(kind, Decimal("0")),
+            }
+        )
+    return {
+        "rows": rows,
+        "helped": sum(r["helped"] for r in rows),
+        "relationships": sum(r["relationships"] for r in rows),
+        "hours": sum((r["hours"] for r in rows), Decimal("0")),
+    }
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+def campaigns_for_user(*, user: Any) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(visibility.campaigns_q(user)).select_related("community").order_by("-starts_on")
+
+
+def campaign_get_for_user(*, user: Any, campaign_id: int) -> Campaign:
+    campaign = campaigns_for_user(user=user).filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotFound("not_found", _("No such campaign."))
+    return campaign
+
+
+def households_for_user(*, user: Any, campaign: Campaign) -> QuerySet[CampaignHousehold]:
+    """Only the households the caller is assigned to (the care role: all of the list)."""
+    return (
+        CampaignHousehold.objects.filter(visibility.households_q(user), campaign=campaign)
+        .select_related("beneficiary")
+        .prefetch_related("volunteers")
+        .distinct()
+        .order_by("pk")
+    )
