@@ -19,6 +19,7 @@ urlpatterns = [
     path("resources/", include("qingshe.needs.urls_resources")),
     path("duty/", include("qingshe.duty.urls")),
     path("cases/", include("qingshe.reports.urls")),
+    path("dashboard/", include("qingshe.reports.urls_dashboard")),
     path("imports/", include("qingshe.imports.urls")),
     path("credit/", include("qingshe.credit.urls")),
     path("council/", include("qingshe.council.urls")),

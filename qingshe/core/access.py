@@ -103,6 +103,16 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "evaluation.community": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # on the community
     # --- end council
 }
+# --- dashboards (reports.dashboard, issue 9) ----------------------------------------------------
+# Read the figures of an organisation's subtree: its admins and the stewards of a branch or a
+# community; a student or a resident does not read a dashboard.
+ORG_ACTIONS["dashboard.view"] = ADMIN_ROLES | {
+    Role.BRANCH_SECRETARY,
+    Role.COMMUNITY_STAFF,
+    Role.COMMUNITY_SECRETARY,
+}
+# --- end of dashboards ---------------------------------------------------------------------------
+
 PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view": STEWARD_ROLES,
     "person.view_contact": STEWARD_ROLES,

@@ -132,3 +132,16 @@ class CasePhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.order}"
+
+
+# Dashboards (issue 9 items 1–2): the rollups live in their own module.
+from qingshe.reports.dashboard.models import (  # noqa: E402, F401
+    ActiveMember,
+    MajorDemand,
+    MonthFigure,
+    MonthlySnapshot,
+    OpenNeedCohort,
+    PairingMonth,
+    QuotaFigure,
+    RollupState,
+)

@@ -30,6 +30,7 @@ ROUTERS = [
     "qingshe.imports.api.router",
     "qingshe.credit.api.router",
     "qingshe.reports.api.router",
+    "qingshe.reports.dashboard.api.router",
     "qingshe.council.api.router",
     "qingshe.care.api.router",
     "qingshe.core.notifications.api.router",

@@ -1,0 +1,352 @@
+"""Reads of the dashboards: one organisation's figures over a period, from the rollups.
+
+A person sees the dashboard of an organisation where they hold a role allowed to read it
+(`dashboard.view` in core.access) at it or above it; anyone else gets a 404. A fixed number of
+queries, whatever the size of the city: the rollups are keyed by organisation and month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.utils import timezone
+
+from qingshe.core import access
+from qingshe.core.errors import NotFound
+from qingshe.orgs.models import Organisation, OrgKind
+from qingshe.reports.dashboard.models import (
+    ActiveMember,
+    MajorDemand,
+    MonthFigure,
+    MonthlySnapshot,
+    OpenNeedCohort,
+    PairingMonth,
+    QuotaFigure,
+    RollupState,
+)
+from qingshe.reports.dashboard.naive import age_bucket, idle_window
+from qingshe.reports.dashboard.periods import Period, month_range
+
+DASHBOARD_KINDS = (
+    OrgKind.CITY_COMMITTEE,
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.UNIVERSITY_COMMITTEE,
+    OrgKind.DEPARTMENT_COMMITTEE,
+    OrgKind.CLASS_BRANCH,
+    OrgKind.STREET,
+    OrgKind.COMMUNITY,
+)
+SUMMED = (
+    "hours",
+    "events",
+    "resident_visits",
+    "needs_received",
+    "needs_labour",
+    "needs_skilled",
+    "needs_solved",
+    "points_issued",
+    "points_redeemed",
+)
+AGE_BUCKETS = ("week", "month", "quarter", "older")
+
+
+def dashboard_org_for_user(*, user: Any, org_id: int) -> Organisation:
+    org = Organisation.objects.filter(pk=org_id, kind__in=DASHBOARD_KINDS).first()
+    if org is None or not access.can(user, "dashboard.view", org):
+        raise NotFound("not_found", "")
+    return org
+
+
+def dashboard_orgs_for_user(*, user: Any) -> list[Organisation]:
+    """The highest organisations whose dashboard `user` may read (their own entry points)."""
+    q = access.subtree_q(user, access.ORG_ACTIONS["dashboard.view"])
+    orgs = list(
+        Organisation.objects.filter(q, kind__in=DASHBOARD_KINDS).order_by("depth", "path")[:200]
+    )
+    tops: list[Organisation] = []
+    for org in orgs:
+        if not any(org.path.startswith(t.path) for t in tops):
+            tops.append(org)
+    return tops
+
+
+@dataclass
+class Ranked:
+    org: Organisation
+    hours: Decimal
+    events: int
+    needs_solved: int
+    volunteers: int
+
+
+@dataclass
+class Dashboard:
+    org: Organisation
+    period: Period
+    totals: dict[str, Any]
+    trend: list[dict[str, Any]]
+    open_by_age: dict[str, int]
+    pairings_active: int
+    pairings_idle: int
+    quotas: list[dict[str, Any]]
+    ranking: list[Ranked]
+    gap_majors: list[dict[str, Any]]
+    featured_cases: int
+    featured_projects: int
+    model_communities: int
+    council_resolved: int | None
+    refreshed_at: Any
+    frozen_at: Any = None
+    children_kind: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _active_q(period: Period) -> tuple[Q, Any]:
+    masks = period.year_masks()
+    hit = Case(
+        *[When(year=y, then=F("months").bitand(m)) for y, m in masks.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return Q(year__in=list(masks)), hit
+
+
+def involved(org: Organisation, period: Period) -> tuple[int, int, dict[str, int]]:
+    """(volunteers, teams, volunteers by major) involved in the period."""
+    year_q, hit = _active_q(period)
+    base = ActiveMember.objects.filter(year_q, org=org).annotate(hit=hit).filter(hit__gt=0)
+    by_major = dict(
+        base.filter(kind=ActiveMember.Kind.VOLUNTEER)
+        .values("major")
+        .annotate(n=Count("member_id", distinct=True))
+        .order_by()
+        .values_list("major", "n")
+    )
+    if len(period.year_masks()) == 1:
+        volunteers = sum(by_major.values())
+    else:  # a person may appear once per year: count them once
+        volunteers = (
+            base.filter(kind=ActiveMember.Kind.VOLUNTEER).values("member_id").distinct().count()
+        )
+    teams = base.filter(kind=ActiveMember.Kind.TEAM).values("member_id").distinct().count()
+    return volunteers, teams, by_major
+
+
+def core_figures(org: Organisation, period: Period, *, today: date) -> dict[str, Any]:
+    """The figures that naive.naive_figures computes from raw rows, here from the rollups."""
+    from qingshe.programmes.models import Pairing
+
+    sums = MonthFigure.objects.filter(
+        org=org, month__gte=period.first, month__lte=period.last
+    ).aggregate(**{name: Sum(name) for name in SUMMED})
+    out: dict[str, Any] = {name: sums[name] or 0 for name in SUMMED}
+    out["hours"] = sums["hours"] or Decimal("0")
+    out["volunteers"], out["teams"], out["_by_major"] = involved(org, period)
+    ages = dict.fromkeys(AGE_BUCKETS, 0)
+    for received_on, n in OpenNeedCohort.objects.filter(org=org).values_list(
+        "received_on", "count"
+    ):
+        ages[age_bucket(today, received_on)] += n
+    out["open_by_age"] = ages
+    active = set(
+        Pairing.objects.filter(
+            Q(unit__path__startswith=org.path) | Q(community__path__startswith=org.path),
+            state=Pairing.State.ACTIVE,
+        ).values_list("pk", flat=True)
+    )
+    window = idle_window(period)
+    busy = set(
+        PairingMonth.objects.filter(
+            pairing_id__in=active, month__gte=window[0], month__lt=window[1], events__gt=0
+        ).values_list("pairing_id", flat=True)
+    )
+    out["pairings_active"] = len(active)
+    out["pairings_idle"] = len(active - busy)
+    return out
+
+
+def _trend(org: Organisation, period: Period) -> list[dict[str, Any]]:
+    rows = {
+        r["month"]: r
+        for r in MonthFigure.objects.filter(
+            org=org, month__gte=period.first, month__lte=period.last
+        ).values("month", "volunteers", *SUMMED)
+    }
+    frozen = {
+        s.month: s.figures
+        for s in MonthlySnapshot.objects.filter(
+            org=org, month__gte=period.first, month__lte=period.last
+        )
+    }
+    trend = []
+    for month in month_range(period.first, period.last):
+        if month in frozen:
+            row = {k: frozen[month].get(k, 0) for k in ("volunteers", *SUMMED)}
+            row["hours"] = Decimal(str(row["hours"]))
+            row["frozen"] = True
+        else:
+            row = {k: (rows.get(month) or {}).get(k, 0) for k in ("volunteers", *SUMMED)}
+            row["hours"] = row["hours"] or Decimal("0")
+            row["frozen"] = False
+        row["month"] = month
+        trend.append(row)
+    return trend
+
+
+def _ranking(org: Organisation, period: Period) -> list[Ranked]:
+    children = {
+        c.pk: c
+        for c in Organisation.objects.filter(parent=org, kind__in=DASHBOARD_KINDS).order_by("path")
+    }
+    if not children:
+        return []
+    sums = {
+        r["org_id"]: r
+        for r in MonthFigure.objects.filter(
+            org_id__in=children, month__gte=period.first, month__lte=period.last
+        )
+        .values("org_id")
+        .annotate(h=Sum("hours"), e=Sum("events"), s=Sum("needs_solved"), v=Sum("volunteers"))
+        .order_by()
+    }
+    ranked = [
+        Ranked(
+            org=c,
+            hours=(sums.get(pk) or {}).get("h") or Decimal("0"),
+            events=(sums.get(pk) or {}).get("e") or 0,
+            needs_solved=(sums.get(pk) or {}).get("s") or 0,
+            volunteers=(sums.get(pk) or {}).get("v") or 0,
+        )
+        for pk, c in children.items()
+    ]
+    ranked.sort(key=lambda r: (-r.hours, -r.events, r.org.path))
+    return ranked
+
+
+def _gap(org: Organisation, period: Period, supply: dict[str, int]) -> list[dict[str, Any]]:
+    demand = dict(
+        MajorDemand.objects.filter(org=org, month__gte=period.first, month__lte=period.last)
+        .values("major")
+        .annotate(n=Sum("needs"))
+        .order_by()
+        .values_list("major", "n")
+    )
+    majors = sorted(
+        set(demand) | {m for m in supply if m},
+        key=lambda m: (-demand.get(m, 0), -supply.get(m, 0), m),
+    )
+    return [
+        {"major": m, "needs": demand.get(m, 0), "volunteers": supply.get(m, 0)} for m in majors[:15]
+    ]
+
+
+def _quotas(org: Organisation) -> list[dict[str, Any]]:
+    rows = []
+    for q in (
+        QuotaFigure.objects.filter(org=org)
+        .select_related("programme")
+        .order_by("-programme__year", "programme_id")
+    ):
+        pr = q.programme
+        b_pct = _pct(q.branches_in, q.branches_total)
+        s_pct = _pct(q.students_in, q.students_total)
+        rows.append(
+            {
+                "programme": pr,
+                "branches_total": q.branches_total,
+                "branches_in": q.branches_in,
+                "branch_pct": b_pct,
+                "branch_quota_pct": pr.branch_quota_pct,
+                "students_total": q.students_total,
+                "students_in": q.students_in,
+                "student_pct": s_pct,
+                "student_quota_pct": pr.student_quota_pct,
+                "met": b_pct >= pr.branch_quota_pct and s_pct >= pr.student_quota_pct,
+            }
+        )
+    return rows
+
+
+def _pct(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def _results(org: Organisation, period: Period) -> tuple[int, int, int]:
+    """(featured cases, featured projects, model communities) of the subtree in the period."""
+    from qingshe.credit.models import Commendation
+    from qingshe.reports.models import TypicalCase
+
+    featured = TypicalCase.objects.filter(
+        department__path__startswith=org.path,
+        state=TypicalCase.State.FEATURED,
+        reviewed_at__gte=period.start,
+        reviewed_at__lt=period.end,
+    )
+    cases = featured.count()
+    projects = featured.exclude(project__isnull=True).values("project_id").distinct().count()
+    models_ = (
+        Commendation.objects.filter(
+            team__kind=OrgKind.COMMUNITY,
+            team__path__startswith=org.path,
+            period_end__gte=period.first,
+            period_start__lt=period.end_day,
+        )
+        .values("team_id")
+        .distinct()
+        .count()
+    )
+    return cases, projects, models_
+
+
+def council_resolved(org: Organisation, period: Period) -> int | None:
+    """Council items resolved, or None while the council app has no records to count."""
+    try:
+        from qingshe.council import models as council_models
+    except ImportError:
+        return None
+    counter = getattr(council_models, "dashboard_resolved_count", None)
+    if counter is None:
+        return None
+    return int(counter(org=org, start=period.start, end=period.end))
+
+
+def dashboard_for(
+    *, user: Any, org_id: int, period: Period, today: date | None = None
+) -> Dashboard:
+    today = today or timezone.localdate()
+    org = dashboard_org_for_user(user=user, org_id=org_id)
+    state = RollupState.objects.order_by("pk").first()
+    frozen = None
+    if period.first == period.last:
+        frozen = MonthlySnapshot.objects.filter(org=org, month=period.first).first()
+    core = core_figures(org, period, today=today)
+    by_major = core.pop("_by_major")
+    if frozen is not None:
+        core.update({k: v for k, v in frozen.figures.items() if k in core})
+        core["hours"] = Decimal(str(core["hours"]))
+    cases, projects, models_ = _results(org, period)
+    ranking = _ranking(org, period)
+    return Dashboard(
+        org=org,
+        period=period,
+        totals=core,
+        trend=_trend(org, period),
+        open_by_age=core["open_by_age"],
+        pairings_active=core["pairings_active"],
+        pairings_idle=core["pairings_idle"],
+        quotas=_quotas(org),
+        ranking=ranking,
+        gap_majors=_gap(org, period, by_major),
+        featured_cases=cases,
+        featured_projects=projects,
+        model_communities=models_,
+        council_resolved=council_resolved(org, period),
+        refreshed_at=state.refreshed_at if state else None,
+        frozen_at=frozen.frozen_at if frozen else None,
+    )
