@@ -339,16 +339,24 @@ def certificates_issued_for_people(*, user: Any) -> QuerySet[Certificate]:
 
 
 def hours_by_person(user_ids: list[int]) -> dict[int, dict[str, Decimal]]:
-    """{person: {transcript module: hours}} for a page of people, in one query."""
-    from qingshe.credit.transcript import module_of
+    """{person: {transcript module: hours counted}} for a page of people, by the counting rules
+    of each entry's programme: one query, plus one for the rules when programmes are involved."""
+    from qingshe.credit.transcript import ENTRY_PROGRAMME, counted_hours, rules_by_programme
 
     out: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    rows = (
+    rows = list(
         LedgerEntry.objects.filter(user_id__in=user_ids)
-        .values("user_id", "duty_mode")
+        .annotate(programme_ref=ENTRY_PROGRAMME)
+        .values("user_id", "programme_ref", "duty_mode")
         .annotate(h=Sum("hours"))
         .order_by()
     )
+    rules = rules_by_programme(r["programme_ref"] for r in rows)
+    per_person: dict[int, list[tuple[int | None, str, Decimal]]] = defaultdict(list)
     for row in rows:
-        out[row["user_id"]][module_of(row["duty_mode"])] += row["h"] or Decimal("0")
+        per_person[row["user_id"]].append(
+            (row["programme_ref"], row["duty_mode"], row["h"] or Decimal("0"))
+        )
+    for user_id, person_rows in per_person.items():
+        out[user_id].update(counted_hours(person_rows, rules))
     return out

@@ -6,6 +6,11 @@ events count as volunteer service; concentrated vacation duty (三下乡, 返家
 included) counts as social practice and not as volunteer hours. Posts held are the concurrent
 posts (兼任, e.g. assistant to the community director) and branch secretaryships; training comes
 from duty's training records; awards from the volunteer record.
+
+Those rules are the default; each programme sets its own (Programme.transcript_rules, see
+programmes.transcript_rules): a ledger entry counts by the rules of the programme its activity
+belongs to (the activity's programme, else its pairing's), an entry of no programme by the
+default. A cap limits the hours that one programme's records count in a module.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,6 +37,10 @@ from qingshe.credit.services import certificate_statement_services
 from qingshe.duty.models import DutyMode
 from qingshe.lib.pdf import html_to_pdf
 from qingshe.orgs.models import Membership, Post, Role
+from qingshe.programmes.models import Programme
+from qingshe.programmes.transcript_rules import DEFAULT as DEFAULT_RULES
+from qingshe.programmes.transcript_rules import TranscriptRules
+from qingshe.programmes.transcript_rules import describe as describe_rules
 
 DOCUMENT_LANGUAGE = "zh-hans"
 TEMPLATES_DIR = Path(__file__).parent / "templates" / "credit" / "pdf"
@@ -47,16 +57,47 @@ MODULE_LABELS = {
     TRAINING: gettext_lazy("Training"),
     AWARDS: gettext_lazy("Awards"),
 }
-# duty mode → module: the programme's rule that vacation duty is social practice.
+# duty mode → module under the default rules (vacation duty is social practice).
 COUNTING_RULES = {
     DutyMode.REGULAR: VOLUNTEER,
     DutyMode.STAGE: VOLUNTEER,
     DutyMode.CONCENTRATED: SOCIAL_PRACTICE,
 }
+# The programme a ledger entry's service belongs to.
+ENTRY_PROGRAMME = Coalesce(
+    "attendance__shift__activity__programme_id",
+    "attendance__shift__activity__pairing__programme_id",
+)
 
 
-def module_of(duty_mode: str) -> str:
-    return COUNTING_RULES.get(duty_mode, VOLUNTEER)  # type: ignore[call-overload]
+def module_of(duty_mode: str, rules: TranscriptRules = DEFAULT_RULES) -> str:
+    return rules.module_of(duty_mode)
+
+
+def rules_by_programme(programme_ids: Iterable[int | None]) -> dict[int | None, TranscriptRules]:
+    """The counting rules of each programme named (None: the default rules). One query."""
+    ids = {pk for pk in programme_ids if pk is not None}
+    out: dict[int | None, TranscriptRules] = {None: DEFAULT_RULES}
+    for pk, data in Programme.objects.filter(pk__in=ids).values_list("pk", "transcript_rules"):
+        out[pk] = TranscriptRules.from_json(data)
+    return out
+
+
+def counted_hours(
+    rows: Iterable[tuple[int | None, str, Decimal]],
+    rules: dict[int | None, TranscriptRules],
+) -> dict[str, Decimal]:
+    """{module: hours counted} from (programme, duty mode, hours) rows of one person: each
+    programme's hours go to the module its rules name, capped per programme and module."""
+    per: dict[tuple[int | None, str], Decimal] = {}
+    for programme_id, mode, hours in rows:
+        module = rules.get(programme_id, DEFAULT_RULES).module_of(mode)
+        if module in (VOLUNTEER, SOCIAL_PRACTICE):
+            per[(programme_id, module)] = per.get((programme_id, module), Decimal("0")) + hours
+    out = {VOLUNTEER: Decimal("0"), SOCIAL_PRACTICE: Decimal("0")}
+    for (programme_id, module), hours in per.items():
+        out[module] += rules.get(programme_id, DEFAULT_RULES).counted(module, hours)
+    return out
 
 
 @dataclass
@@ -64,11 +105,27 @@ class Module:
     key: str
     label: Any
     rows: list[dict[str, Any]] = field(default_factory=list)
-    hours: Decimal | None = None
+    hours: Decimal | None = None  # counted (after the programmes' caps)
+    recorded_hours: Decimal | None = None  # in the rows, before any cap
+
+    @property
+    def capped(self) -> bool:
+        return self.recorded_hours is not None and self.hours != self.recorded_hours
 
     @property
     def count(self) -> int:
         return len(self.rows)
+
+
+@dataclass(frozen=True)
+class ProgrammeRulesNote:
+    programme: str
+    rules: TranscriptRules
+
+    @property
+    def text(self) -> str:
+        # Described when rendered, so that the PDF says it in the document's language.
+        return describe_rules(self.rules)
 
 
 @dataclass
@@ -77,6 +134,8 @@ class Transcript:
     profile: StudentProfile | None
     modules: list[Module]
     generated_on: date
+    # programmes whose own counting rules (not the default) counted some of the records
+    programme_rules: list[ProgrammeRulesNote] = field(default_factory=list)
 
     def module(self, key: str) -> Module:
         return next(m for m in self.modules if m.key == key)
@@ -117,13 +176,22 @@ def transcript_of(user: Any) -> Transcript:
         .select_related("university", "department", "branch")
         .first()
     )
+    entries = list(
+        LedgerEntry.objects.filter(user=user)
+        .annotate(programme_ref=ENTRY_PROGRAMME)
+        .order_by("service_date", "seq")
+    )
+    rules = rules_by_programme(e.programme_ref for e in entries)
     by_module: dict[str, list[LedgerEntry]] = {VOLUNTEER: [], SOCIAL_PRACTICE: []}
-    for entry in LedgerEntry.objects.filter(user=user).order_by("service_date", "seq"):
-        by_module[module_of(entry.duty_mode)].append(entry)
+    for entry in entries:
+        module = module_of(entry.duty_mode, rules[entry.programme_ref])
+        if module in by_module:  # else the programme does not count this kind of duty
+            by_module[module].append(entry)
+    counted = counted_hours(((e.programme_ref, e.duty_mode, e.hours) for e in entries), rules)
     modules = []
     for key in (VOLUNTEER, SOCIAL_PRACTICE):
-        rows, total = certificate_statement_services(by_module[key])
-        modules.append(Module(key, MODULE_LABELS[key], rows, total))
+        rows, recorded = certificate_statement_services(by_module[key])
+        modules.append(Module(key, MODULE_LABELS[key], rows, counted[key], recorded))
     modules.append(Module(POSTS, MODULE_LABELS[POSTS], _posts(user)))
     training: list[TrainingRow] = training_of(user=user)
     modules.append(
@@ -145,8 +213,24 @@ def transcript_of(user: Any) -> Transcript:
         )
     )
     return Transcript(
-        student=user, profile=profile, modules=modules, generated_on=timezone.localdate()
+        student=user,
+        profile=profile,
+        modules=modules,
+        generated_on=timezone.localdate(),
+        programme_rules=_programme_rules_notes(rules),
     )
+
+
+def _programme_rules_notes(rules: dict[int | None, TranscriptRules]) -> list[ProgrammeRulesNote]:
+    """The programmes whose own rules (not the default) counted some of the records."""
+    differing = [pk for pk, r in rules.items() if pk is not None and not r.is_default]
+    if not differing:
+        return []
+    titles = {
+        pk: f"{year} {name}"
+        for pk, year, name in Programme.objects.filter(pk__in=differing).values_list("pk", "year", "name")
+    }
+    return [ProgrammeRulesNote(titles[pk], rules[pk]) for pk in sorted(differing)]
 
 
 def transcript_html(transcript: Transcript) -> str:

@@ -502,3 +502,7 @@ def pairing_appointment_pdf(request: HttpRequest, pairing_id: int) -> HttpRespon
     pairing = _pairing(request, pairing_id)
 
     return _pdf(appointment_letter_pdf(pairing), f"appointment-{pairing.pk}.pdf")
+
+
+# The transcript counting rules' endpoints register themselves on this router.
+from qingshe.programmes import api_transcript_rules  # noqa: E402, F401

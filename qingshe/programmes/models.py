@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from qingshe.core.models import TimeStampedModel
+from qingshe.programmes.transcript_rules import default_rules as default_transcript_rules
 
 
 class Programme(TimeStampedModel):
@@ -52,6 +53,11 @@ class Programme(TimeStampedModel):
     case_photos = models.PositiveSmallIntegerField(_("photos per typical case"), default=5)
     case_photo_min_kb = models.PositiveIntegerField(_("minimum size of a case photo (KB)"), default=1024)
     reminder_days = models.PositiveSmallIntegerField(_("remind this many days before a deadline"), default=7)
+    # 第二课堂成绩单计分规则: schema and default in programmes.transcript_rules, written only by
+    # services_transcript_rules (which validates), read by credit.transcript.
+    transcript_rules = models.JSONField(
+        _("transcript counting rules"), default=default_transcript_rules, blank=True
+    )
 
     class Meta:
         verbose_name = _("programme year")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingshe.programmes import views
+from qingshe.programmes import views, views_transcript_rules
 
 app_name = "programmes"
 # Mounted at /programmes/. The services link to /programmes/applications/<id>/ and
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/pairings/new/", views.pairing_create, name="pairing_create"),
     path("<int:pk>/suggestions/", views.pairing_suggestions, name="suggestions"),
     path("<int:pk>/compliance/", views.compliance, name="compliance"),
+    path("<int:pk>/transcript-rules/", views_transcript_rules.transcript_rules, name="transcript_rules"),
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/<int:pk>/apply/", views.application_create, name="apply"),
     path("applications/", views.application_list, name="applications"),

@@ -40,6 +40,8 @@ from qingshe.programmes.forms import (
     ServiceRecordForm,
 )
 from qingshe.programmes.models import BranchApplication, Pairing, Programme, RecruitmentCall
+from qingshe.programmes.transcript_rules import TranscriptRules
+from qingshe.programmes.transcript_rules import describe as describe_transcript_rules
 
 AppState = BranchApplication.State
 PairState = Pairing.State
@@ -202,6 +204,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_propose": can_manage
         or selectors.pairing_units_for_user(user=request.user, programme=programme).exists(),
         "can_compliance": selectors.programme_can_see_compliance(user=request.user, programme=programme),
+        "transcript_rules": describe_transcript_rules(TranscriptRules.from_json(programme.transcript_rules)),
         "app_counts": app_counts,
         "pairing_counts": pairing_counts,
         "tab": "programmes",

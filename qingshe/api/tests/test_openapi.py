@@ -18,6 +18,7 @@ EXPECTED_PATHS = {
     "/api/v1/programmes",
     "/api/v1/programmes/{programme_id}",
     "/api/v1/programmes/{programme_id}/compliance",
+    "/api/v1/programmes/{programme_id}/transcript-rules",
     "/api/v1/calls",
     "/api/v1/applications",
     "/api/v1/applications/{application_id}",
