@@ -144,7 +144,7 @@ def stats_for_user(*, user: Any) -> dict[str, Any] | None:
         .annotate(helped=Count("beneficiary", distinct=True), relationships=Count("pk", distinct=True))
     }
     hours = {
-        row["relationship__beneficiary__kind"]: row["h"] or Decimal("0")
+        row["relationship__beneficiary__kind"]: Decimal(row["h"] or 0).quantize(Decimal("0.1"))
         for row in Visit.objects.filter(relationship_id__in=rel_ids, state=Visit.State.CONFIRMED)
         .values("relationship__beneficiary__kind")
         .annotate(h=Sum("attendance__credited_hours"))
@@ -160,14 +160,14 @@ def stats_for_user(*, user: Any) -> dict[str, Any] | None:
                 "label": str(label),
                 "helped": row["helped"] if row else 0,
                 "relationships": row["relationships"] if row else 0,
-                "hours": hours.get(kind, Decimal("0")),
+                "hours": hours.get(kind, Decimal("0.0")),
             }
         )
     return {
         "rows": rows,
         "helped": sum(r["helped"] for r in rows),
         "relationships": sum(r["relationships"] for r in rows),
-        "hours": sum((r["hours"] for r in rows), Decimal("0")),
+        "hours": sum((r["hours"] for r in rows), Decimal("0.0")),
     }
 
 
