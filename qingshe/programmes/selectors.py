@@ -200,6 +200,8 @@ class Compliance:
     not_started: list[Pairing] = field(default_factory=list)
     low_frequency: list[PairingIssue] = field(default_factory=list)
     districts: list[DistrictCoverage] = field(default_factory=list)
+    # council (issue 8): active pairings whose monthly work feedback form is missing or late.
+    feedback_issues: list[Any] = field(default_factory=list)
 
     @property
     def missing_cases(self) -> list[DepartmentCompliance]:
@@ -327,6 +329,10 @@ def compliance_for_user(
         for p in active
         if counts.get(p.pk, 0) < programme.min_services_per_month
     ]
+    # council (issue 8): the month's work feedback forms (工作情况反馈表) missing or filed late.
+    from qingshe.council.selectors import feedback_issues
+
+    result.feedback_issues = feedback_issues(pairings=live, month=month)
     if include_districts:
         result.districts = _district_coverage(user=user, programme=programme, under=under, visible=visible)
     return result

@@ -1,6 +1,7 @@
 """工作情况反馈表: each active pairing's branch secretary files one form a month, after the month
 has ended and by the FEEDBACK_DUE_DAY of the next (later is filed but marked late); the community
-confirms it (the digital stamp) or returns it with comments, and a returned form is filed again."""
+confirms it (the digital stamp) or returns it with comments, and a returned form is filed again
+(keeping the lateness of its first filing: a correction asked for is not a late form)."""
 
 from __future__ import annotations
 

@@ -151,6 +151,7 @@ def meeting_resolve(
         to = S.NOT_RESPONSIBLE if kind == Resolution.Kind.REFER else S.REJECTED
         need_move(need=need, to=to, actor=actor, reason=reason or refer_to,
                   data={"council_meeting": meeting.pk, **({"refer_to": refer_to} if refer_to else {})})
+    item.need = need  # the locked row, as moved: what callers read back
     resolution = Resolution.objects.create(
         meeting=meeting, item=item, kind=kind, team=team, project_group=project_group, pairing=pairing,
         refer_to=refer_to, reason=reason, decided_by=actor,

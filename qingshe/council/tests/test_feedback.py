@@ -1,0 +1,92 @@
+"""Monthly work feedback forms: filed by the pairing's branch secretary once the month has
+ended, confirmed or returned by the community, missing/late ones on the compliance page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from qingshe.core.errors import AccessDenied, Conflict, ValidationFailed
+from qingshe.council import services
+from qingshe.council.models import FeedbackForm
+from qingshe.council.tests.conftest import local
+from qingshe.programmes import services as programme_services
+from qingshe.programmes.models import Pairing
+from qingshe.programmes.selectors import compliance_for_user
+
+pytestmark = pytest.mark.django_db
+DATA = {"activities_held": 3, "people_involved": 12, "hours": "18.5", "solved": "清理楼道堆物",
+        "problems": "周末社区不开门", "next_plan": "开展防诈骗宣传"}
+
+
+@pytest.fixture
+def pairing(city):
+    programme = programme_services.programme_create(
+        actor=city.league_admin, owner=city.city, name="大学生社区实践计划", year=2026,
+        scope=[city.university, city.district], pairing_deadline=date(2026, 11, 15),
+        start_deadline=date(2026, 11, 20), case_deadline=date(2026, 12, 31),
+    )
+    return Pairing.objects.create(
+        programme=programme, unit=city.branch, community=city.community, state=Pairing.State.ACTIVE,
+        term_start=date(2026, 9, 1), term_end=date(2027, 6, 30), started_at=local(2026, 9, 10, 9),
+    )
+
+
+def test_file_confirm_and_return(city, pairing):
+    c = city
+    form = services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10,
+                                  now=local(2026, 11, 3, 9), **DATA)
+    assert form.state == FeedbackForm.State.SUBMITTED and not form.is_late and str(form.hours) == "18.5"
+    services.feedback_return(actor=c.staff, form=form, comments="请补充参与人数明细")
+    form = services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10,
+                                  now=local(2026, 11, 7, 9), **{**DATA, "people_involved": 14})
+    # Lateness is that of the first filing: a form returned for corrections is not late for it.
+    assert form.state == FeedbackForm.State.SUBMITTED and not form.is_late and form.people_involved == 14
+    services.feedback_confirm(actor=c.staff, form=form)
+    form.refresh_from_db()
+    assert form.state == FeedbackForm.State.CONFIRMED and form.decided_by == c.staff
+    with pytest.raises(Conflict):
+        services.feedback_confirm(actor=c.staff, form=form)
+
+
+def test_bad_input_writes_nothing(city, pairing):
+    c = city
+    with pytest.raises(ValidationFailed) as exc:
+        services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=11,
+                               now=local(2026, 11, 30, 23, 59), **DATA)
+    assert exc.value.code == "month_not_ended"
+    services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10, now=local(2026, 11, 1, 0, 0), **DATA)
+    with pytest.raises(Conflict) as exc:
+        services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10,
+                               now=local(2026, 11, 2, 9), **DATA)
+    assert exc.value.code == "already_filed"
+    for bad in ({"hours": "很多"}, {"activities_held": -1}, {"next_plan": " "}):
+        with pytest.raises(ValidationFailed):
+            services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=9,
+                                   now=local(2026, 11, 2, 9), **{**DATA, **bad})
+    assert FeedbackForm.objects.count() == 1
+
+
+def test_permissions(city, pairing):
+    c = city
+    for outsider in (c.student, c.staff, c.department_admin):
+        with pytest.raises(AccessDenied):
+            services.feedback_file(actor=outsider, pairing=pairing, year=2026, month=10,
+                                   now=local(2026, 11, 3, 9), **DATA)
+    form = services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10,
+                                  now=local(2026, 11, 3, 9), **DATA)
+    for outsider in (c.secretary, c.other_staff, c.resident):
+        with pytest.raises(AccessDenied):
+            services.feedback_confirm(actor=outsider, form=form)
+
+
+def test_missing_and_late_forms_on_the_compliance_page(city, pairing):
+    c = city
+    result = compliance_for_user(user=c.league_admin, programme=pairing.programme, month=(2026, 10))
+    assert [(i.pairing, i.missing) for i in result.feedback_issues] == [(pairing, True)]
+    services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10, now=local(2026, 11, 6, 0, 1), **DATA)
+    result = compliance_for_user(user=c.league_admin, programme=pairing.programme, month=(2026, 10))
+    assert [(i.pairing, i.missing) for i in result.feedback_issues] == [(pairing, False)]  # late
+    services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=9, now=local(2026, 10, 5, 23, 59), **DATA)
+    assert compliance_for_user(user=c.league_admin, programme=pairing.programme, month=(2026, 9)).feedback_issues == []
