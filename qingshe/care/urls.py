@@ -1,7 +1,17 @@
 """Pages of the care app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from qingshe.care import views
 
 app_name = "care"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("beneficiaries/<int:pk>/", views.beneficiary_detail, name="beneficiary"),
+    path("relationships/<int:pk>/", views.relationship_detail, name="relationship"),
+    path("relationships/<int:pk>/visits/", views.visit_log, name="visit_log"),
+    path("visits/<int:pk>/confirm/", views.visit_decide, {"decision": "confirm"}, name="visit_confirm"),
+    path("visits/<int:pk>/reject/", views.visit_decide, {"decision": "reject"}, name="visit_reject"),
+    path("concerns/<int:pk>/handle/", views.concern_handle, name="concern_handle"),
+]
