@@ -25,12 +25,20 @@ if TYPE_CHECKING:
 def build(ctx: DemoContext) -> None:
     result = refresh_rollups(full=True)
     frozen = month_freeze(month=previous_month_start(ctx.today), today=ctx.today)
-    ctx.log(f"  dashboards: {len(result.months)} months computed, {frozen} organisations' month published")
+    ctx.log(
+        f"  dashboards: {len(result.months)} months computed, {frozen} organisations' month published"
+    )
 
 
 def reset() -> None:
     for model in (
-        MonthlySnapshot, MonthFigure, ActiveMember, OpenNeedCohort, MajorDemand, PairingMonth,
-        QuotaFigure, RollupState,
+        MonthlySnapshot,
+        MonthFigure,
+        ActiveMember,
+        OpenNeedCohort,
+        MajorDemand,
+        PairingMonth,
+        QuotaFigure,
+        RollupState,
     ):
         model.objects.all().delete()

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qingshe.core import access
 from qingshe.core.errors import NotFound
@@ -57,7 +58,7 @@ AGE_BUCKETS = ("week", "month", "quarter", "older")
 def dashboard_org_for_user(*, user: Any, org_id: int) -> Organisation:
     org = Organisation.objects.filter(pk=org_id, kind__in=DASHBOARD_KINDS).first()
     if org is None or not access.can(user, "dashboard.view", org):
-        raise NotFound("not_found", "")
+        raise NotFound("not_found", _("No such organisation."))
     return org
 
 
@@ -105,6 +106,11 @@ class Dashboard:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def hours(value: Decimal | int | None) -> Decimal:
+    """Hours as the ledger writes them, one decimal (SQLite's SUM drops the trailing zero)."""
+    return Decimal(value or 0).quantize(Decimal("0.1"))
+
+
 def _active_q(period: Period) -> tuple[Q, Any]:
     masks = period.year_masks()
     hit = Case(
@@ -144,7 +150,7 @@ def core_figures(org: Organisation, period: Period, *, today: date) -> dict[str,
         org=org, month__gte=period.first, month__lte=period.last
     ).aggregate(**{name: Sum(name) for name in SUMMED})
     out: dict[str, Any] = {name: sums[name] or 0 for name in SUMMED}
-    out["hours"] = sums["hours"] or Decimal("0")
+    out["hours"] = hours(sums["hours"])
     out["volunteers"], out["teams"], out["_by_major"] = involved(org, period)
     ages = dict.fromkeys(AGE_BUCKETS, 0)
     for received_on, n in OpenNeedCohort.objects.filter(org=org).values_list(
@@ -186,11 +192,11 @@ def _trend(org: Organisation, period: Period) -> list[dict[str, Any]]:
     for month in month_range(period.first, period.last):
         if month in frozen:
             row = {k: frozen[month].get(k, 0) for k in ("volunteers", *SUMMED)}
-            row["hours"] = Decimal(str(row["hours"]))
+            row["hours"] = hours(Decimal(str(row["hours"])))
             row["frozen"] = True
         else:
             row = {k: (rows.get(month) or {}).get(k, 0) for k in ("volunteers", *SUMMED)}
-            row["hours"] = row["hours"] or Decimal("0")
+            row["hours"] = hours(row["hours"])
             row["frozen"] = False
         row["month"] = month
         trend.append(row)
@@ -216,7 +222,7 @@ def _ranking(org: Organisation, period: Period) -> list[Ranked]:
     ranked = [
         Ranked(
             org=c,
-            hours=(sums.get(pk) or {}).get("h") or Decimal("0"),
+            hours=hours((sums.get(pk) or {}).get("h")),
             events=(sums.get(pk) or {}).get("e") or 0,
             needs_solved=(sums.get(pk) or {}).get("s") or 0,
             volunteers=(sums.get(pk) or {}).get("v") or 0,
@@ -305,15 +311,18 @@ def _results(org: Organisation, period: Period) -> tuple[int, int, int]:
 
 
 def council_resolved(org: Organisation, period: Period) -> int | None:
-    """Council items resolved, or None while the council app has no records to count."""
+    """Items of the youth council's monthly lists decided (resolutions recorded) in the period,
+    in the communities of the subtree; None while the council app has no records to count (it is
+    built alongside and read only when its models are there)."""
     try:
-        from qingshe.council import models as council_models
+        from qingshe.council.models import Resolution
     except ImportError:
         return None
-    counter = getattr(council_models, "dashboard_resolved_count", None)
-    if counter is None:
-        return None
-    return int(counter(org=org, start=period.start, end=period.end))
+    return Resolution.objects.filter(
+        meeting__community__path__startswith=org.path,
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+    ).count()
 
 
 def dashboard_for(
@@ -329,7 +338,7 @@ def dashboard_for(
     by_major = core.pop("_by_major")
     if frozen is not None:
         core.update({k: v for k, v in frozen.figures.items() if k in core})
-        core["hours"] = Decimal(str(core["hours"]))
+        core["hours"] = hours(Decimal(str(core["hours"])))
     cases, projects, models_ = _results(org, period)
     ranking = _ranking(org, period)
     return Dashboard(

@@ -33,13 +33,29 @@ def test_rollups_equal_the_naive_aggregate_on_the_demo_city() -> None:
     assert RollupState.objects.get().refreshed_at is not None
     orgs = list(Organisation.objects.filter(kind__in=DASHBOARD_KINDS))
     kinds = {o.kind for o in orgs}
-    assert {OrgKind.CITY_COMMITTEE, OrgKind.DISTRICT_COMMITTEE, OrgKind.UNIVERSITY_COMMITTEE,
-            OrgKind.DEPARTMENT_COMMITTEE, OrgKind.COMMUNITY, OrgKind.CLASS_BRANCH} <= kinds
+    assert {
+        OrgKind.CITY_COMMITTEE,
+        OrgKind.DISTRICT_COMMITTEE,
+        OrgKind.UNIVERSITY_COMMITTEE,
+        OrgKind.DEPARTMENT_COMMITTEE,
+        OrgKind.COMMUNITY,
+        OrgKind.CLASS_BRANCH,
+    } <= kinds
     city = next(o for o in orgs if o.kind == OrgKind.CITY_COMMITTEE)
     year = core_figures(city, PERIODS[0], today=TODAY)
     # The demo city has every kind of record this year, so no comparison is of zeros only.
-    for name in ("hours", "volunteers", "teams", "events", "needs_received", "needs_solved",
-                 "resident_visits", "points_issued", "points_redeemed", "pairings_active"):
+    for name in (
+        "hours",
+        "volunteers",
+        "teams",
+        "events",
+        "needs_received",
+        "needs_solved",
+        "resident_visits",
+        "points_issued",
+        "points_redeemed",
+        "pairings_active",
+    ):
         assert year[name] > 0, name
     assert sum(year["open_by_age"].values()) > 0
     assert year["needs_labour"] > 0 and year["needs_skilled"] > 0
@@ -50,7 +66,13 @@ def test_rollups_equal_the_naive_aggregate_on_the_demo_city() -> None:
             rolled.pop("_by_major")
             naive = naive_figures(org, period, today=TODAY)
             if rolled != naive:
-                differences.append((org.name, period, {k: (rolled[k], naive[k]) for k in rolled if rolled[k] != naive[k]}))
+                differences.append(
+                    (
+                        org.name,
+                        period,
+                        {k: (rolled[k], naive[k]) for k in rolled if rolled[k] != naive[k]},
+                    )
+                )
     assert differences == []
 
     # A refresh with nothing new changes nothing; a full rebuild gives the same figures.
@@ -79,7 +101,9 @@ def test_a_published_month_stays_as_it_was(django_assert_max_num_queries) -> Non
     before = dashboard_for(user=admin, org_id=city.pk, period=october, today=TODAY)
     assert before.frozen_at is not None
     # A late record of October: the live rollups see it, the published month does not.
-    entry = LedgerEntry.objects.filter(service_date__month=10, service_date__year=2026, kind="service").first()
+    entry = LedgerEntry.objects.filter(
+        service_date__month=10, service_date__year=2026, kind="service"
+    ).first()
     LedgerEntry.objects.filter(pk=entry.pk).update(hours=entry.hours + Decimal("5"))
     refresh_rollups(months=[october.first])
     with django_assert_max_num_queries(20):
@@ -88,4 +112,7 @@ def test_a_published_month_stays_as_it_was(django_assert_max_num_queries) -> Non
     two_months = Period(date(2026, 10, 1), date(2026, 11, 1))
     live = core_figures(city, two_months, today=TODAY)
     assert live["hours"] == naive_figures(city, two_months, today=TODAY)["hours"]
-    assert [r["hours"] for r in dashboard_for(user=admin, org_id=city.pk, period=two_months, today=TODAY).trend][0] == before.totals["hours"]
+    assert [
+        r["hours"]
+        for r in dashboard_for(user=admin, org_id=city.pk, period=two_months, today=TODAY).trend
+    ][0] == before.totals["hours"]
