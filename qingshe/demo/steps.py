@@ -62,6 +62,7 @@ STEPS: list[DemoStep] = [
     DemoStep("dispatch", "qingshe.needs.demo_dispatch:build", "qingshe.needs.demo_dispatch:reset"),
     DemoStep("credit", "qingshe.credit.demo:build", "qingshe.credit.demo:reset"),
     DemoStep("points", "qingshe.credit.demo_points:build", "qingshe.credit.demo_points:reset"),
+    DemoStep("care", "qingshe.care.demo:build", "qingshe.care.demo:reset"),
     DemoStep("dashboard", "qingshe.reports.dashboard.demo:build", "qingshe.reports.dashboard.demo:reset"),
     # Later issues: one line each, in the order they depend on one another.
 ]
