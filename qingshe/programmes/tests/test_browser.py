@@ -4,6 +4,7 @@ pairing and opens the compliance page. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -131,7 +132,8 @@ def test_selection_pairing_and_compliance_on_a_phone(
     page.fill("#month", "2026-10")
     page.get_by_role("button", name="查看").click()
     page.wait_for_selector("text=2026-10 最少服务 2 次")
-    assert "month=2026-10" in page.url  # htmx pushed the month into the address bar
+    # htmx pushes the month into the address bar after the swap: wait for it, not a fixed time.
+    page.wait_for_url(re.compile(r"month=2026-10"))
 
 
 def test_compliance_and_lists_on_a_desktop(
