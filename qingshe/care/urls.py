@@ -14,4 +14,6 @@ urlpatterns = [
     path("visits/<int:pk>/confirm/", views.visit_decide, {"decision": "confirm"}, name="visit_confirm"),
     path("visits/<int:pk>/reject/", views.visit_decide, {"decision": "reject"}, name="visit_reject"),
     path("concerns/<int:pk>/handle/", views.concern_handle, name="concern_handle"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("export.csv", views.export_csv, name="export"),
 ]

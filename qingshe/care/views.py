@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingshe.care import selectors, services, visibility
+from qingshe.care import sealing, selectors, services, visibility
 from qingshe.care.forms import ConcernForm, RejectForm, RevealForm, VisitForm
 from qingshe.care.models import Concern
 from qingshe.core import access
@@ -163,3 +163,45 @@ def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from exc
         messages.error(request, str(exc.message))
     return redirect("care:relationship", pk=concern.relationship_id)
+
+
+@login_required
+def export_csv(request: HttpRequest) -> HttpResponse:
+    from qingshe.care.exports import beneficiaries_csv
+
+    try:
+        body = beneficiaries_csv(actor=request.user)
+    except ServiceError as exc:
+        raise Http404 from exc
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="beneficiaries.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_or_404(selectors.campaign_get_for_user, user=request.user, campaign_id=pk)
+    households = list(selectors.households_for_user(user=request.user, campaign=campaign))
+    if request.method == "POST":
+        household = next((h for h in households if str(h.pk) == request.POST.get("household")), None)
+        if household is None:
+            raise Http404
+        try:
+            visited = datetime.strptime(request.POST.get("visited_on", ""), "%Y-%m-%d").date()
+        except ValueError:
+            messages.error(request, _("Enter the date of the visit."))
+        else:
+            try:
+                services.household_record(actor=request.user, household=household, given=request.POST.get("given", ""), visited_on=visited)
+                messages.success(request, _("Recorded."))
+            except ServiceError as exc:
+                messages.error(request, str(exc.message))
+        return redirect("care:campaign", pk=pk)
+    for h in households:
+        h.beneficiary_address = sealing.mask_address(  # type: ignore[attr-defined]
+            sealing.unseal(h.beneficiary.sealed, context=sealing.BENEFICIARY_CONTEXT).get("address", "")
+        )
+    audit_ids = [h.beneficiary for h in households]
+    selectors.audit_list_read(user=request.user, beneficiaries=audit_ids, why="page.campaign")
+    return render_page(request, "care/campaign.html", {"campaign": campaign, "households": households, "today": timezone.localdate()})

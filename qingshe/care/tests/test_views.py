@@ -86,3 +86,32 @@ def test_league_admin_sees_counts_only(care: Any) -> None:
     services.visit_confirm(actor=care.supervisor, visit=v)
     page = _client(care.league_admin).get("/care/").content.decode()
     assert "去标识化统计" in page and "外来务工人员子女" in page and "林" not in page
+
+
+def test_export_only_for_care_role_with_contacts_masked(care: Any) -> None:
+    from qingshe.care.tests.conftest import CHILD_ID, GUARDIAN_PHONE
+
+    for who in ("supervisor", "tutor", "league_admin", "staff_without_care"):
+        assert _client(getattr(care, who)).get("/care/export.csv").status_code == 404
+    r = _client(care.care_staff).get("/care/export.csv")
+    assert r.status_code == 200 and r["Cache-Control"] == "no-store"
+    body = r.content.decode("utf-8-sig")
+    assert "林小雨" in body and "139****4321" in body and "350402********0012" in body
+    assert GUARDIAN_PHONE not in body and CHILD_ID not in body and "3号楼2单元501" not in body
+    assert AuditEvent.objects.filter(action="care.beneficiary.export", actor=care.care_staff).exists()
+
+
+def test_campaign_households_visible_only_to_the_assigned(care: Any) -> None:
+    today = timezone.localdate()
+    campaign = services.campaign_create(
+        actor=care.care_staff, community=care.community, kind="spring_festival", title="春节走访慰问",
+        starts_on=today, ends_on=today + timezone.timedelta(days=30),
+    )
+    services.household_add(actor=care.care_staff, campaign=campaign, beneficiary=care.child, volunteers=[care.classmate])
+    assert _client(care.student2).get(f"/care/campaigns/{campaign.pk}/").status_code == 404
+    assert _client(care.supervisor).get(f"/care/campaigns/{campaign.pk}/").status_code == 404
+    c = _client(care.classmate)
+    assert "林**" in c.get(f"/care/campaigns/{campaign.pk}/").content.decode()
+    r = c.post(f"/care/campaigns/{campaign.pk}/", {"household": campaign.households.get().pk, "visited_on": today.isoformat(), "given": "米面油一套"})
+    assert r.status_code == 302
+    assert campaign.households.get().given == "米面油一套"
