@@ -12,14 +12,14 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ValidationFailed
 from qingshe.core.timeutil import month_bounds, parse_month
-from qingshe.council import selectors, services
+from qingshe.council import selectors, selectors_scores, services
 from qingshe.council.models import Evaluation
 from qingshe.council.schemas import (
     CloseIn,
@@ -39,6 +39,8 @@ from qingshe.council.schemas import (
     RatingOut,
     ResolutionIn,
     ResolutionOut,
+    ScoreFilter,
+    ScoreOut,
     SendBackIn,
     VerifyIn,
 )
@@ -91,7 +93,7 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Any:
     mlist = selectors.list_get_for_user(user=user, list_id=payload.monthly_list)
     meeting = services.meeting_create(actor=user, monthly_list=mlist, held_on=payload.held_on,
                                       title=payload.title, place=payload.place)
-    return 201, meeting
+    return Status(201, meeting)
 
 
 @router.get("/council/meetings/{meeting_id}", response={200: MeetingOut, **error_responses(401, 404)},
@@ -139,7 +141,7 @@ def resolution_create(request: HttpRequest, meeting_id: int, payload: Resolution
         pairing=_pick(Pairing, payload.pairing, "pairing"),
         refer_to=payload.refer_to, reason=payload.reason,
     )
-    return 201, resolution
+    return Status(201, resolution)
 
 
 @router.post("/council/meetings/{meeting_id}/close",
@@ -205,7 +207,7 @@ def feedback_create(request: HttpRequest, payload: FeedbackIn) -> Any:
         people_involved=payload.people_involved, hours=payload.hours, solved=payload.solved,
         problems=payload.problems, next_plan=payload.next_plan,
     )
-    return 201, form
+    return Status(201, form)
 
 
 @router.post("/feedback-forms/{form_id}/confirm", response={200: FeedbackOut, **error_responses(401, 403, 404, 409)},
@@ -260,4 +262,13 @@ def evaluation_create(request: HttpRequest, payload: EvaluationIn) -> Any:
         subject_user=_pick(User, payload.subject_user, "subject_user"),
         community=_pick(Organisation, payload.community, "community"),
     )
-    return 201, evaluation
+    return Status(201, evaluation)
+
+
+@router.get("/council/scores", response={200: list[ScoreOut], **error_responses(401, 422)},
+            summary="Monthly scores and rankings of branches and volunteer teams (月评月考)")
+@paginate
+def score_list(request: HttpRequest, filters: Query[ScoreFilter]) -> Any:
+    """Best first; the rule is in council.selectors_scores (evaluations 70, feedback forms 30)."""
+    year, month = _month(filters.month, required=True)  # type: ignore[misc]
+    return selectors_scores.monthly_scores(user=_user(request), year=year, month=month)

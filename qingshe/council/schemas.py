@@ -177,3 +177,20 @@ class EvaluationOut(Schema):
 class EvaluationFilter(Schema):
     org: int | None = None
     month: str | None = Field(None, description="YYYY-MM")
+
+
+class ScoreOut(Schema):
+    org: int = Field(..., alias="org.pk")
+    org_name: str = Field(..., alias="org.name")
+    evaluations: int
+    mean: Decimal | None = Field(None, description="Mean evaluation score (1–5)")
+    forms_points: Decimal | None = Field(None, description="Feedback-form points (0–30); null without a pairing")
+    score: Decimal = Field(..., description="0–100")
+    department: int | None = Field(None, alias="department.pk")
+    district: int | None = Field(None, alias="district.pk")
+    rank_in_department: int
+    rank_in_district: int
+
+
+class ScoreFilter(Schema):
+    month: str = Field(..., description="YYYY-MM")

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qingshe.core import access
@@ -212,7 +213,7 @@ def public_board(*, community: Organisation, month: date) -> Board:
                 state_label=need.get_state_display(),
                 solved=solved,
                 resolution=resolution.get_kind_display() if resolution else "",
-                verified_on=ver.at.date() if ver else None,
+                verified_on=timezone.localtime(ver.at).date() if ver else None,
                 evidence=ver.evidence if ver else "",
                 ratings=rating.get("n", 0),
                 stars=round(rating["avg"], 1) if rating.get("avg") is not None else None,

@@ -23,4 +23,5 @@ urlpatterns = [
     path("feedback/", views_feedback.feedback_list, name="feedback_list"),
     path("feedback/new/<int:pairing_pk>/", views_feedback.feedback_new, name="feedback_new"),
     path("feedback/<int:pk>/", views_feedback.feedback_detail, name="feedback"),
+    path("scores/", views_feedback.scores, name="scores"),
 ]

@@ -14,7 +14,7 @@ from qingshe.core import access
 from qingshe.core.errors import ServiceError, ValidationFailed
 from qingshe.core.htmx import get_or_404, render_page
 from qingshe.core.timeutil import parse_month, previous_month
-from qingshe.council import selectors, services
+from qingshe.council import selectors, selectors_scores, services
 from qingshe.council.models import FeedbackForm
 from qingshe.programmes.models import Pairing
 
@@ -86,3 +86,10 @@ def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_refile": form.state == FeedbackForm.State.RETURNED
         and access.can(request.user, "feedback.file", form.pairing.unit),
     })
+
+
+@login_required
+def scores(request: HttpRequest) -> HttpResponse:
+    parsed = parse_month(request.GET.get("month", "")) or previous_month(timezone.localdate())
+    rows = selectors_scores.monthly_scores(user=request.user, year=parsed[0], month=parsed[1])
+    return render_page(request, "council/scores.html", {"rows": rows, "month_text": f"{parsed[0]:04d}-{parsed[1]:02d}"})

@@ -90,3 +90,24 @@ def test_missing_and_late_forms_on_the_compliance_page(city, pairing):
     assert [(i.pairing, i.missing) for i in result.feedback_issues] == [(pairing, False)]  # late
     services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=9, now=local(2026, 10, 5, 23, 59), **DATA)
     assert compliance_for_user(user=c.league_admin, programme=pairing.programme, month=(2026, 9)).feedback_issues == []
+
+
+def test_monthly_scores_and_rankings(city, pairing):
+    from qingshe.council.selectors_scores import monthly_scores
+
+    c = city
+    services.feedback_file(actor=c.secretary, pairing=pairing, year=2026, month=10, now=local(2026, 11, 3, 9), **DATA)
+    form = FeedbackForm.objects.get()
+    services.feedback_confirm(actor=c.staff, form=form)
+    services.evaluation_submit(actor=c.student, kind="self", subject_org=c.branch, score=4, now=local(2026, 10, 20, 9))
+    services.evaluation_submit(actor=c.resident, kind="resident", subject_org=c.branch, community=c.community,
+                               score=5, now=local(2026, 10, 21, 9))
+    services.evaluation_submit(actor=c.student2, kind="self", subject_org=c.branch2, score=5,
+                               now=local(2026, 10, 31, 23, 59))
+    services.evaluation_submit(actor=c.student2, kind="self", subject_org=c.branch2, score=1,
+                               now=local(2026, 11, 1, 0, 0))  # November: not counted in October
+    scores = {s.org: s for s in monthly_scores(user=c.department_admin, year=2026, month=10)}
+    # branch: 4.5/5 x 70 + 30 (confirmed) = 93.0; branch2 (no pairing): 5/5 x 100 = 100.0
+    assert str(scores[c.branch].score) == "93.0" and str(scores[c.branch2].score) == "100.0"
+    assert scores[c.branch2].rank_in_department == 1 and scores[c.branch].rank_in_department == 2
+    assert monthly_scores(user=c.student, year=2026, month=10) == []
