@@ -12,3 +12,18 @@ nav.register(
     order=70,
     roles={Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN, Role.BRANCH_SECRETARY},
 )
+
+# Dashboards (reports.dashboard): the roles that core.access lets read one.
+nav.register(
+    "dashboard:home",
+    _("Dashboards"),
+    order=15,
+    roles={
+        Role.LEAGUE_ADMIN,
+        Role.UNIVERSITY_ADMIN,
+        Role.DEPARTMENT_ADMIN,
+        Role.BRANCH_SECRETARY,
+        Role.COMMUNITY_STAFF,
+        Role.COMMUNITY_SECRETARY,
+    },
+)

@@ -92,7 +92,10 @@ def dashboard_records(request: HttpRequest, pk: int, figure: str) -> HttpRespons
         "figure": figure,
         "spec": spec,
         "page": page,
-        "rows": [spec.row(obj) for obj in page.object_list],
+        "rows": [
+            (list(zip(spec.columns, cells, strict=True)), url)
+            for cells, url in (spec.row(obj) for obj in page.object_list)
+        ],
         "back": reverse("dashboard:org", args=[pk])
         + f"?from={period.first:%Y-%m}&to={period.last:%Y-%m}",
     }
