@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from qingshe.accounts.models import User
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.care import selectors, services
@@ -32,7 +31,7 @@ from qingshe.care.schemas import (
     VisitOut,
 )
 from qingshe.care.services import ConsentIn
-from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.core.errors import NotFound
 from qingshe.orgs.models import Organisation
 
 router = Router(tags=["care"])
@@ -43,21 +42,11 @@ def _user(request: HttpRequest) -> Any:
 
 
 def _people(numbers: list[str], field: str) -> list[Any]:
-    wanted = [n.strip() for n in numbers if n and n.strip()]
-    found = {u.volunteer_no: u for u in User.objects.filter(volunteer_no__in=wanted, is_active=True)}
-    missing = [n for n in wanted if n not in found]
-    if missing:
-        raise ValidationFailed("unknown_volunteer", _("No active person has the volunteer number %(no)s.") % {"no": missing[0]}, field=field)
-    return [found[n] for n in wanted]
+    return selectors.people_by_volunteer_no(numbers, field=field)
 
 
 def _org(org_id: int | None, field: str) -> Organisation | None:
-    if org_id is None:
-        return None
-    org = Organisation.objects.filter(pk=org_id).first()
-    if org is None:
-        raise ValidationFailed("unknown_organisation", _("No such organisation."), field=field)
-    return org
+    return selectors.org_by_id(org_id, field=field)
 
 
 @router.get("/beneficiaries", response={200: list[BeneficiaryOut], **error_responses(401, 422)}, summary="Beneficiaries the caller may see (masked)")

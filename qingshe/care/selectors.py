@@ -23,8 +23,8 @@ from qingshe.care.models import (
 )
 from qingshe.core import access
 from qingshe.core.audit import audit
-from qingshe.core.errors import NotFound
-from qingshe.orgs.models import Membership
+from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.orgs.models import Membership, Organisation
 
 
 def beneficiary_list_for_user(*, user: Any, kind: str = "", audit_read: bool = True) -> QuerySet[Beneficiary]:
@@ -192,3 +192,33 @@ def households_for_user(*, user: Any, campaign: Campaign) -> QuerySet[CampaignHo
         .distinct()
         .order_by("pk")
     )
+
+
+# --- naming people and organisations in a request ---------------------------------------------
+def people_by_volunteer_no(numbers: list[str], *, field: str) -> list[Any]:
+    """Active people by volunteer number (the public identifier), in the order given."""
+    from qingshe.accounts.models import User
+
+    wanted = [n.strip() for n in numbers if n and n.strip()]
+    found = {u.volunteer_no: u for u in User.objects.filter(volunteer_no__in=wanted, is_active=True)}
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise ValidationFailed(
+            "unknown_volunteer",
+            _("No active person has the volunteer number %(no)s.") % {"no": missing[0]},
+            field=field,
+        )
+    return [found[n] for n in wanted]
+
+
+def org_by_id(org_id: int | None, *, field: str) -> Organisation | None:
+    if org_id is None:
+        return None
+    org = Organisation.objects.filter(pk=org_id).first()
+    if org is None:
+        raise ValidationFailed("unknown_organisation", _("No such organisation."), field=field)
+    return org
+
+
+def care_communities(user: Any) -> list[Organisation]:
+    return list(Organisation.objects.filter(pk__in=visibility.care_community_ids(user)).order_by("path"))

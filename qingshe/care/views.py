@@ -73,6 +73,7 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assigned": assigned,
         "relationships": list(selectors.relationships_for_user(user=user, beneficiary=beneficiary)),
         "consents": list(beneficiary.consents.all()),
+        "can_manage": access.can(user, "care.relationship.manage", beneficiary),
     }
     return render_page(request, "care/beneficiary.html", context, status=200 if not form.errors else 422)
 
@@ -98,6 +99,7 @@ def _relationship_context(request: HttpRequest, relationship: Any, visit_form: V
         "can_log": access.can(user, "care.visit.log", relationship),
         "supervising": supervising,
         "handles": handles,
+        "can_manage": access.can(user, "care.relationship.manage", relationship.beneficiary),
         "visit_form": visit_form or VisitForm(initial={"day": timezone.localdate(), "minutes": 90}),
         "reject_form": RejectForm(),
         "concern_form": ConcernForm(),
