@@ -29,6 +29,7 @@ from qingshe.council.services.common import (
     require,
     text,
     week_bounds,
+    week_start_of,
 )
 from qingshe.needs.models import Need, NeedFollower
 from qingshe.needs.services.triage import need_mark_duplicate
@@ -40,6 +41,7 @@ __all__ = [
     "monthly_list_build",
     "monthly_list_finalise",
     "summary_merge",
+    "weekly_summaries_refresh",
     "weekly_summary_build",
 ]
 
@@ -82,6 +84,27 @@ def weekly_summary_build(*, actor: Any, community: Any, week_start: date, now: d
     summary = _refresh_summary(community=community, week_start=week_start, actor=actor)
     audit(actor=actor, action="council.summary_build", obj=summary, org=community, data={"needs": summary.needs.count()})
     return summary
+
+
+@transaction.atomic
+def weekly_summaries_refresh(*, now: datetime | None = None) -> int:
+    """The daily job (no actor): bring this local week's summary of every active community up to
+    date, and last week's on Mondays, so that each day's collection shows in its week."""
+    from datetime import timedelta
+
+    from qingshe.orgs.models import Organisation
+
+    today = local_date(now or timezone.now())
+    weeks = [week_start_of(today)]
+    if today.weekday() == 0:
+        weeks.append(weeks[0] - timedelta(days=7))
+    count = 0
+    for community in Organisation.objects.filter(kind=OrgKind.COMMUNITY, is_active=True).order_by("pk"):
+        for monday in weeks:
+            _refresh_summary(community=community, week_start=monday, actor=None)
+            count += 1
+    audit(actor=None, action="council.summaries_refresh", data={"summaries": count})
+    return count
 
 
 @transaction.atomic

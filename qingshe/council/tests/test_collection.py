@@ -111,3 +111,18 @@ def test_merge_across_communities_is_refused(council):
         services.summary_merge(actor=c.staff, need=mine, original=theirs)
     mine.refresh_from_db()
     assert mine.state == Need.State.SUBMITTED
+
+
+def test_daily_job_refreshes_this_weeks_summaries(council, django_capture_on_commit_callbacks):
+    from qingshe.core.models import Notification
+    from qingshe.council.tasks import chase_feedback_forms, refresh_weekly_summaries
+
+    c = council
+    need = need_at(c, "周三报的", local(2026, 11, 18, 9))
+    result = refresh_weekly_summaries.enqueue(now_iso=local(2026, 11, 19, 9).isoformat())
+    assert result.return_value["summaries"] >= 3  # every active community, this week
+    summary = WeeklySummary.objects.get(community=c.community, week_start=date(2026, 11, 16))
+    assert list(summary.needs.all()) == [need]
+    # After the due day nobody is chased.
+    assert chase_feedback_forms.enqueue(today_iso="2026-11-06").return_value == {"reminded": 0}
+    assert not Notification.objects.filter(kind__startswith="council.feedback.chase").exists()

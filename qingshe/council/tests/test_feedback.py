@@ -111,3 +111,17 @@ def test_monthly_scores_and_rankings(city, pairing):
     assert str(scores[c.branch].score) == "93.0" and str(scores[c.branch2].score) == "100.0"
     assert scores[c.branch2].rank_in_department == 1 and scores[c.branch].rank_in_department == 2
     assert monthly_scores(user=c.student, year=2026, month=10) == []
+
+
+def test_missing_form_is_chased_once_a_day(city, pairing, django_capture_on_commit_callbacks):
+    from qingshe.core.models import Notification
+    from qingshe.council.tasks import chase_feedback_forms
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chase_feedback_forms.enqueue(today_iso="2026-11-03").return_value == {"reminded": 1}
+    assert Notification.objects.get(user=city.secretary).url == f"/council/feedback/new/{pairing.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert chase_feedback_forms.enqueue(today_iso="2026-11-03").return_value == {"reminded": 0}
+    services.feedback_file(actor=city.secretary, pairing=pairing, year=2026, month=10,
+                           now=local(2026, 11, 4, 9), **DATA)
+    assert chase_feedback_forms.enqueue(today_iso="2026-11-04").return_value == {"reminded": 0}
