@@ -77,7 +77,9 @@ class Notification(models.Model):
         return self.title
 
 
-# Preferences, deliveries and digests of notifications live in their own module (app label core).
+# Background exports of large lists (core.exports), and the preferences, deliveries and digests
+# of notifications (core.notifications): their own modules, app label core.
+from qingshe.core.exports.models import ExportJob  # noqa: E402, F401
 from qingshe.core.notifications.models import (  # noqa: E402, F401
     NotificationDelivery,
     NotificationDigest,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from qingshe.core import views
+from qingshe.core.exports import views as export_views
 from qingshe.core.notifications import views as notification_views
 
 app_name = "core"
@@ -15,4 +16,7 @@ urlpatterns = [
         notification_views.preferences,
         name="notification_preferences",
     ),
+    path("exports/<int:pk>/", export_views.job_page, name="export_job"),
+    path("exports/<int:pk>/status/", export_views.job_status, name="export_status"),
+    path("exports/<int:pk>/download/", export_views.job_download, name="export_download"),
 ]

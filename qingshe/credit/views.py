@@ -19,6 +19,7 @@ from django_ratelimit.decorators import ratelimit
 
 from qingshe.core import access
 from qingshe.core.errors import ServiceError
+from qingshe.core.exports import services as list_exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.credit import certificates, exports, selectors, services, transcript
 from qingshe.credit.forms import AwardForm, CertificateForm, EvaluationForm, ExportForm, RevokeForm
@@ -282,6 +283,8 @@ def department(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The export has started; this page shows its progress."))
         return redirect("credit:department", pk=org.pk)
+    if list_exports.requested(request):
+        return list_exports.respond(request, "credit.department", selectors.students_of(org=org))
     page = paginate(request, selectors.students_of(org=org))
     totals = selectors.hours_by_person([u.pk for u in page.object_list])
     for user in page.object_list:

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from qingshe.core.errors import AccessDenied, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.imports import selectors, services
 from qingshe.imports.forms import UploadForm
@@ -53,6 +54,8 @@ def upload(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 return redirect("imports:job", job.pk)
+    if not posted and exports.requested(request):
+        return exports.respond(request, "imports.jobs", selectors.imports_for_user(user=request.user))
     context = {
         "form": form,
         "recent": selectors.imports_for_user(user=request.user)[:RECENT],

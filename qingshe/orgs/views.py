@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from qingshe.accounts.selectors import phone_for_viewer, visible_person_ids
 from qingshe.core import access
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import get_or_404, paginate, render_page
 from qingshe.lib.ids import mask_phone
 from qingshe.orgs import selectors
@@ -71,6 +72,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = access.can(request.user, "org.manage", org)
     members_page = None
     rows: list[dict[str, Any]] = []
+    if can_members and exports.requested(request):
+        return exports.respond(
+            request, "orgs.members", selectors.org_members_for_user(user=request.user, org=org)
+        )
     if can_members:
         members_page = paginate(request, selectors.org_members_for_user(user=request.user, org=org))
         linkable = visible_person_ids(user=request.user, ids=[m.user_id for m in members_page])

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.core.timeutil import parse_month, previous_month
 from qingshe.orgs.models import Organisation, OrgKind
@@ -326,6 +327,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
     state = state if state in AppState.values else ""
     programme_id = _int(request.GET.get("programme"))
     qs = selectors.application_list_for_user(user=request.user, state=state, programme_id=programme_id)
+    if exports.requested(request):
+        return exports.respond(request, "programmes.applications", qs)
     context = {
         "page": paginate(request, qs),
         "state": state,
@@ -479,6 +482,8 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
     state = state if state in PairState.values else ""
     programme_id = _int(request.GET.get("programme"))
     qs = selectors.pairing_list_for_user(user=request.user, state=state, programme_id=programme_id)
+    if exports.requested(request):
+        return exports.respond(request, "programmes.pairings", qs)
     waiting = selectors.pairings_waiting_for(user=request.user)
     context = {
         "page": paginate(request, qs),

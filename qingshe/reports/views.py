@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.orgs.models import Role
@@ -62,6 +63,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.case_list_for_user(
         user=request.user, filters=selectors.CaseFilters(state=state, programme_id=programme_id)
     )
+    if exports.requested(request):
+        return exports.respond(request, "reports.cases", cases)
     context = {
         "page": paginate(request, cases),
         "state": state,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.duty import selectors, services
 from qingshe.duty.forms import CorrectionForm, RemoteLogForm, ScanForm
@@ -26,6 +27,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     mode = request.GET.get("mode", "")
     mode = mode if mode in DutyMode.values else ""
     qs = selectors.activity_list_for_user(user=request.user, mode=mode)
+    if exports.requested(request):
+        return exports.respond(request, "duty.activities", qs)
     context = {
         "page": paginate(request, qs),
         "mode": mode,

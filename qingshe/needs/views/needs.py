@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.needs import selectors, services
@@ -77,6 +78,8 @@ def need_board(request: HttpRequest) -> HttpResponse:
         q=(d.get("q") or "").strip(),
     )
     needs = selectors.need_list_for_user(user=user, filters=filters)
+    if exports.requested(request):
+        return exports.respond(request, "needs.board", needs)
     counts = selectors.need_board_counts(user=user, filters=filters)
     kept = {
         "state": state,
