@@ -44,6 +44,7 @@ from qingshe.council.schemas import (
     SendBackIn,
     VerifyIn,
 )
+from qingshe.duty.models import Activity
 from qingshe.needs.models import ProjectGroup
 from qingshe.orgs.models import Organisation
 from qingshe.programmes.models import Pairing
@@ -261,6 +262,7 @@ def evaluation_create(request: HttpRequest, payload: EvaluationIn) -> Any:
         actor=user, kind=payload.kind, subject_org=org, score=payload.score, comment=payload.comment,
         subject_user=_pick(User, payload.subject_user, "subject_user"),
         community=_pick(Organisation, payload.community, "community"),
+        activity=_pick(Activity, payload.activity, "activity"),
     )
     return Status(201, evaluation)
 

@@ -160,6 +160,7 @@ class EvaluationIn(Schema):
     subject_org: int = Field(..., description="The branch or volunteer team")
     subject_user: int | None = Field(None, description="peer: the teammate")
     community: int | None = Field(None, description="resident/community: the community served")
+    activity: int | None = Field(None, description="The activity evaluated (self/peer: the volunteer took part)")
     score: int = Field(..., description="1 to 5")
     comment: str = ""
 
@@ -169,6 +170,7 @@ class EvaluationOut(Schema):
     kind: str
     subject_org: int = Field(..., alias="subject_org_id")
     subject_user: int | None = Field(None, alias="subject_user_id")
+    activity: int | None = Field(None, alias="activity_id")
     score: int
     comment: str
     at: datetime

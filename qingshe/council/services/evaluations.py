@@ -67,6 +67,13 @@ def evaluation_submit(
         roles = [Role.RESIDENT] if kind == K.RESIDENT else [Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY]
         if not access.holds_over(actor, community, roles):
             raise denied
+    if activity is not None and kind in (K.SELF, K.PEER):
+        from qingshe.duty.models import Attendance
+
+        if not Attendance.objects.filter(shift__activity=activity, user_id=subject_user.pk).exists():
+            raise ValidationFailed(
+                "invalid_activity", _("This volunteer did not take part in that activity."), field="activity"
+            )
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(
