@@ -209,3 +209,20 @@ def test_preferences_are_saved_and_audited(city: SimpleNamespace) -> None:
     )
     assert pref.channels == {"duty": ["email", "sms"]}
     assert AuditEvent.objects.filter(action="notification.preferences", actor=city.student).exists()
+
+
+def test_digest_command(city: SimpleNamespace) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    city.student.email = "a@example.cn"
+    city.student.save(update_fields=["email"])
+    services.notification_preferences_update(actor=city.student, channels={}, daily_digest=True)
+    Notification.objects.create(user=city.student, kind="a.b", title="今天的")
+    out = io.StringIO()
+    call_command("notify-digest", stdout=out)
+    assert "'sent': 1" in out.getvalue()
+    assert len(mail.outbox) == 1
+    with pytest.raises(CommandError):
+        call_command("notify-digest", "--day", "2026-13-40")
