@@ -66,7 +66,7 @@ def household_add(
 @transaction.atomic
 def household_record(*, actor: Any, household: CampaignHousehold, given: str, visited_on: date) -> CampaignHousehold:
     """An assigned volunteer (or the care role) records the visit and what was given."""
-    household = CampaignHousehold.objects.select_for_update().select_related("campaign__community").get(pk=household.pk)
+    household = CampaignHousehold.objects.select_for_update(of=("self",)).select_related("campaign__community").get(pk=household.pk)
     assigned = household.volunteers.filter(pk=actor.pk).exists()
     if not assigned and not access.can(actor, "care.campaign.manage", household.campaign.community):
         raise NotFound("not_found", _("No such household."))

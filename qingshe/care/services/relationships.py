@@ -183,7 +183,7 @@ def relationship_create(
 
 
 def _locked(relationship: HelpRelationship) -> HelpRelationship:
-    return HelpRelationship.objects.select_for_update().select_related("beneficiary").get(pk=relationship.pk)
+    return HelpRelationship.objects.select_for_update(of=("self",)).select_related("beneficiary").get(pk=relationship.pk)
 
 
 @transaction.atomic

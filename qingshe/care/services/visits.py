@@ -85,7 +85,7 @@ def visit_log(
     now: datetime | None = None,
 ) -> Visit:
     """The assigned helper logs a visit or session; the supervisor is asked to confirm it."""
-    relationship = HelpRelationship.objects.select_for_update().select_related(
+    relationship = HelpRelationship.objects.select_for_update(of=("self",)).select_related(
         "beneficiary", "supervisor"
     ).get(pk=relationship.pk)
     if not access.can(actor, "care.relationship.view", relationship):
@@ -139,7 +139,7 @@ def visit_log(
 
 
 def _visit_for_supervisor(actor: Any, visit: Visit) -> Visit:
-    visit = Visit.objects.select_for_update().select_related(
+    visit = Visit.objects.select_for_update(of=("self",)).select_related(
         "relationship__beneficiary", "relationship__supervisor", "relationship__duty_activity"
     ).get(pk=visit.pk)
     if not access.can(actor, "care.relationship.view", visit.relationship):
@@ -185,7 +185,7 @@ def visit_reject(*, actor: Any, visit: Visit, reason: str) -> Visit:
 
 @transaction.atomic
 def concern_handle(*, actor: Any, concern: Concern, note: str) -> Concern:
-    concern = Concern.objects.select_for_update().select_related("relationship__beneficiary").get(pk=concern.pk)
+    concern = Concern.objects.select_for_update(of=("self",)).select_related("relationship__beneficiary").get(pk=concern.pk)
     if not access.can(actor, "care.relationship.view", concern.relationship):
         raise NotFound("not_found", _("No such concern."))
     if not access.can(actor, "care.concern.handle", concern.relationship):
