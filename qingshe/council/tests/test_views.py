@@ -75,3 +75,46 @@ def test_home_panel_for_the_panel(council):
     body = _client(c.panel).get("/").content.decode()
     assert "待评议团核实" in body and f"/council/verify/{need.pk}/" in body
     assert f"/council/verify/{need.pk}/" not in _client(c.other_panel).get("/").content.decode()
+
+
+def test_feedback_pages(city):
+    from datetime import date
+
+    from qingshe.council.models import FeedbackForm
+    from qingshe.programmes import services as programme_services
+    from qingshe.programmes.models import Pairing
+
+    c = city
+    programme = programme_services.programme_create(
+        actor=c.league_admin, owner=c.city, name="计划", year=2026, scope=[c.university, c.district],
+        pairing_deadline=date(2026, 11, 15), start_deadline=date(2026, 11, 20), case_deadline=date(2026, 12, 31),
+    )
+    pairing = Pairing.objects.create(programme=programme, unit=c.branch, community=c.community,
+                                     state=Pairing.State.ACTIVE, term_start=date(2026, 9, 1), term_end=date(2027, 6, 30))
+    url = f"/council/feedback/new/{pairing.pk}/"
+    assert _client(c.student).get(url).status_code == 404
+    bad = _client(c.secretary).post(url, {"month": "2026-10", "activities_held": "3", "people_involved": "x",
+                                          "hours": "2", "next_plan": "计划"})
+    assert bad.status_code == 422 and not FeedbackForm.objects.exists()
+    ok = _client(c.secretary).post(url, {"month": "2026-10", "activities_held": "3", "people_involved": "9",
+                                         "hours": "12.5", "next_plan": "<script>alert(1)</script>继续"})
+    form = FeedbackForm.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == f"/council/feedback/{form.pk}/"
+    page = _client(c.staff).get(f"/council/feedback/{form.pk}/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;继续" in page and "确认（盖章）" in page
+    assert _client(c.other_staff).get(f"/council/feedback/{form.pk}/").status_code == 404
+    _client(c.staff).post(f"/council/feedback/{form.pk}/", {"action": "confirm"})
+    form.refresh_from_db()
+    assert form.state == FeedbackForm.State.CONFIRMED
+
+
+def test_lists_make_a_bounded_number_of_queries(council, django_assert_max_num_queries):
+    c = council
+    final_list(c, titles=("甲", "乙", "丙", "丁"))
+    client = _client(c.member)
+    client.get("/council/")  # warm the session and caches
+    with django_assert_max_num_queries(25):
+        assert client.get("/council/").status_code == 200
+    anon = _client()
+    with django_assert_max_num_queries(12):
+        assert anon.get(f"/council/c/{c.community.pk}/public/").status_code == 200
