@@ -9,7 +9,7 @@ same codes.
 # No `from __future__ import annotations`: ninja and pydantic resolve these types at runtime.
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -306,7 +306,8 @@ class ConfirmIn(_Times):
 
 
 class BulkConfirmIn(Schema):
-    ids: list[int] = Field(..., min_length=1, max_length=500, description="IDs of the attendances to confirm as recorded; all or none.")
+    # Each ID bounded to a 64-bit key: a larger one made the database driver fail (a 500).
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(..., min_length=1, max_length=500, description="IDs of the attendances to confirm as recorded; all or none.")
 
 
 class RejectIn(Schema):
