@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qingshe.care.models import BeneficiaryKind, Consent, HelpRelationship
+from qingshe.care.models import BeneficiaryKind, CampaignKind, Consent, HelpRelationship
 
 
 class BeneficiaryForm(forms.Form):
@@ -50,3 +50,16 @@ class HandOverForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=HelpRelationship.Status.choices)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class CampaignForm(forms.Form):
+    community = forms.TypedChoiceField(label=_("Community"), coerce=int)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=80)
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+
+
+class HouseholdForm(forms.Form):
+    beneficiary = forms.TypedChoiceField(label=_("Household (beneficiary)"), coerce=int)
+    volunteers = forms.CharField(label=_("Volunteer numbers of the volunteers"), help_text=_("Separated by spaces or commas."))

@@ -17,6 +17,8 @@ urlpatterns = [
     path("visits/<int:pk>/confirm/", views.visit_decide, {"decision": "confirm"}, name="visit_confirm"),
     path("visits/<int:pk>/reject/", views.visit_decide, {"decision": "reject"}, name="visit_reject"),
     path("concerns/<int:pk>/handle/", views.concern_handle, name="concern_handle"),
+    path("campaigns/new/", views_manage.campaign_new, name="campaign_new"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/households/", views_manage.campaign_households, name="campaign_households"),
     path("export.csv", views.export_csv, name="export"),
 ]

@@ -206,4 +206,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     audit_ids = [h.beneficiary for h in households]
     selectors.audit_list_read(user=request.user, beneficiaries=audit_ids, why="page.campaign")
-    return render_page(request, "care/campaign.html", {"campaign": campaign, "households": households, "today": timezone.localdate()})
+    return render_page(request, "care/campaign.html", {
+        "campaign": campaign, "households": households, "today": timezone.localdate(),
+        "can_manage": access.can(request.user, "care.campaign.manage", campaign.community),
+    })

@@ -13,7 +13,14 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from qingshe.care import selectors, services
-from qingshe.care.forms_manage import BeneficiaryForm, HandOverForm, RelationshipForm, StatusForm
+from qingshe.care.forms_manage import (
+    BeneficiaryForm,
+    CampaignForm,
+    HandOverForm,
+    HouseholdForm,
+    RelationshipForm,
+    StatusForm,
+)
 from qingshe.care.services import ConsentIn
 from qingshe.core import access
 from qingshe.core.errors import ServiceError
@@ -118,3 +125,53 @@ def relationship_manage(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"r": relationship, "hand_over": hand_over, "status_form": status_form}
     failed = hand_over.errors or status_form.errors
     return render_page(request, "care/relationship_manage.html", context, status=422 if failed else 200)
+
+
+@login_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    communities = selectors.care_communities(request.user)
+    if not communities:
+        raise Http404
+    form = CampaignForm(request.POST or None)
+    form.fields["community"].choices = [(c.pk, c.name) for c in communities]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                actor=request.user, community=next(c for c in communities if c.pk == d["community"]),
+                kind=d["kind"], title=d["title"], starts_on=d["starts_on"], ends_on=d["ends_on"],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The campaign is created: add the households to visit."))
+            return redirect("care:campaign_households", pk=campaign.pk)
+    return render_page(request, "care/campaign_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_or_404(selectors.campaign_get_for_user, user=request.user, campaign_id=pk)
+    if not access.can(request.user, "care.campaign.manage", campaign.community):
+        raise Http404
+    beneficiaries = list(
+        selectors.beneficiary_list_for_user(user=request.user).filter(community=campaign.community, state="active")[:500]
+    )
+    selectors.audit_list_read(user=request.user, beneficiaries=beneficiaries, why="page.campaign_households")
+    form = HouseholdForm(request.POST or None)
+    form.fields["beneficiary"].choices = [(b.pk, f"{b.name_masked} · {b.get_kind_display()} · #{b.pk}") for b in beneficiaries]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.household_add(
+                actor=request.user, campaign=campaign,
+                beneficiary=next(b for b in beneficiaries if b.pk == d["beneficiary"]),
+                volunteers=selectors.people_by_volunteer_no(_numbers(d["volunteers"]), field="volunteers"),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The household is on the list; its volunteers are notified."))
+            return redirect("care:campaign_households", pk=pk)
+    context = {"campaign": campaign, "form": form}
+    return render_page(request, "care/campaign_households.html", context, status=422 if form.errors else 200)

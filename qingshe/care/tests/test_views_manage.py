@@ -57,3 +57,27 @@ def test_arrange_and_hand_over(care: Any) -> None:
     assert r.status_code == 302
     assert Assignment.objects.get(helper=care.next_tutor, ended_on__isnull=True)
     assert Assignment.objects.get(helper=care.tutor).end_reason == "毕业离校"
+
+
+def test_campaign_from_the_pages(care: Any) -> None:
+    from qingshe.care.models import Campaign
+
+    assert _client(care.supervisor).get("/care/campaigns/new/").status_code == 404
+    c = _client(care.care_staff)
+    today = timezone.localdate()
+    r = c.post("/care/campaigns/new/", {
+        "community": care.community.pk, "kind": "holiday_class", "title": "七彩假期·暑期课堂",
+        "starts_on": today.isoformat(), "ends_on": (today - timezone.timedelta(days=1)).isoformat(),
+    })
+    assert r.status_code == 422 and "活动结束日期须晚于开始日期。" in r.content.decode()
+    assert not Campaign.objects.exists()
+    r = c.post("/care/campaigns/new/", {
+        "community": care.community.pk, "kind": "holiday_class", "title": "七彩假期·暑期课堂",
+        "starts_on": today.isoformat(), "ends_on": (today + timezone.timedelta(days=40)).isoformat(),
+    })
+    campaign = Campaign.objects.get()
+    assert r.status_code == 302
+    assert _client(care.classmate).get(f"/care/campaigns/{campaign.pk}/households/").status_code == 404
+    r = c.post(f"/care/campaigns/{campaign.pk}/households/", {"beneficiary": care.child.pk, "volunteers": care.classmate.volunteer_no})
+    assert r.status_code == 302
+    assert "林**" in _client(care.classmate).get(f"/care/campaigns/{campaign.pk}/").content.decode()
