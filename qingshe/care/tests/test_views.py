@@ -115,3 +115,14 @@ def test_campaign_households_visible_only_to_the_assigned(care: Any) -> None:
     r = c.post(f"/care/campaigns/{campaign.pk}/", {"household": campaign.households.get().pk, "visited_on": today.isoformat(), "given": "米面油一套"})
     assert r.status_code == 302
     assert campaign.households.get().given == "米面油一套"
+
+
+def test_home_panel_for_the_supervisor_without_names(care: Any) -> None:
+    services.visit_log(
+        actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=60, done="辅导作业",
+        concern="孩子情绪低落", concern_priority="urgent",
+    )
+    page = _client(care.supervisor).get("/").content.decode()
+    assert "结对帮扶待办" in page and f"结对帮扶 #{care.relationship.pk} 的关注事项" in page and "待确认" in page
+    assert "林" not in page
+    assert "结对帮扶待办" not in _client(care.staff_without_care).get("/").content.decode()
