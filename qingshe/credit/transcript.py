@@ -191,6 +191,8 @@ def transcript_of(user: Any) -> Transcript:
     modules = []
     for key in (VOLUNTEER, SOCIAL_PRACTICE):
         rows, recorded = certificate_statement_services(by_module[key])
+        for row in rows:  # dates for the page's |date filter (the statement keeps ISO text)
+            row["from"], row["to"] = date.fromisoformat(row["from"]), date.fromisoformat(row["to"])
         modules.append(Module(key, MODULE_LABELS[key], rows, counted[key], recorded))
     modules.append(Module(POSTS, MODULE_LABELS[POSTS], _posts(user)))
     training: list[TrainingRow] = training_of(user=user)
