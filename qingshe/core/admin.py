@@ -26,3 +26,28 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "user__name"]
     raw_id_fields = ["user"]
+
+
+# --- notification deliveries and list exports (read-only: the operators' view of what happened) -
+from qingshe.core.models import ExportJob, NotificationDelivery  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "notification", "channel", "status", "detail"]
+    list_filter = ["channel", "status"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "requested_by", "spec", "state", "done", "total"]
+    list_filter = ["spec", "state"]
+    exclude = ["row_ids"]

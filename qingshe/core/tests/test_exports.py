@@ -205,3 +205,16 @@ def test_every_wired_list_exports(city: SimpleNamespace, who: str, path: str) ->
     )
     rows = _sheet(r)
     assert rows and all(isinstance(h, str) and h for h in rows[0])
+
+
+def test_admin_lists_jobs_and_deliveries_read_only(city: SimpleNamespace) -> None:
+    from qingshe.accounts.tests.factories import UserFactory
+
+    ExportJob.objects.create(requested_by=city.staff, spec="needs.board", row_ids=[1], total=1)
+    admin_user = UserFactory(name="平台管理员")
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
+    client = _client(admin_user)
+    assert client.get("/admin/core/exportjob/").status_code == 200
+    assert client.get("/admin/core/notificationdelivery/").status_code == 200
+    assert client.get("/admin/core/exportjob/add/").status_code == 403
