@@ -29,3 +29,10 @@ nav.register(
     order=58,
     roles={Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN, Role.DEPARTMENT_ADMIN},
 )
+nav.register(
+    "council:evaluate",
+    _("Evaluate"),
+    order=59,
+    roles={Role.STUDENT, Role.BRANCH_SECRETARY, Role.RESIDENT, Role.COMMUNITY_STAFF},
+    staff=False,
+)

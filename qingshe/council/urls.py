@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qingshe.council import views, views_feedback, views_public
+from qingshe.council import views, views_evaluations, views_feedback, views_public
 
 app_name = "council"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("feedback/new/<int:pairing_pk>/", views_feedback.feedback_new, name="feedback_new"),
     path("feedback/<int:pk>/", views_feedback.feedback_detail, name="feedback"),
     path("scores/", views_feedback.scores, name="scores"),
+    path("evaluate/", views_evaluations.evaluate, name="evaluate"),
 ]

@@ -118,3 +118,20 @@ def test_lists_make_a_bounded_number_of_queries(council, django_assert_max_num_q
     anon = _client()
     with django_assert_max_num_queries(12):
         assert anon.get(f"/council/c/{c.community.pk}/public/").status_code == 200
+
+
+def test_evaluate_page(city):
+    from qingshe.council.models import Evaluation
+
+    c = city
+    client = _client(c.student)
+    page = client.get("/council/evaluate/")
+    assert page.status_code == 200 and c.branch.name in page.content.decode()
+    bad = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch.pk, "score": "9"})
+    assert bad.status_code == 422 and not Evaluation.objects.exists()
+    foreign = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch2.pk, "score": "4"})
+    assert foreign.status_code == 403 and not Evaluation.objects.exists()
+    ok = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch.pk, "score": "4",
+                                            "comment": "<i>按时</i>"})
+    assert ok.status_code == 302 and Evaluation.objects.get().score == 4
+    assert "&lt;i&gt;按时&lt;/i&gt;" in client.get("/council/evaluate/").content.decode()
