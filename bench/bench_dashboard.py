@@ -255,7 +255,8 @@ def build_city(*, attendance: int, needs: int, rng: random.Random) -> dict[str, 
     with connection.cursor() as cursor:
         cursor.executemany(
             # The table name comes from the model, not from input.
-            f"UPDATE {Need._meta.db_table} SET created_at = %s WHERE id = %s",  # noqa: S608 [(at, pk) for pk, at in created_at]
+            f"UPDATE {Need._meta.db_table} SET created_at = %s WHERE id = %s",  # noqa: S608
+            [(at, pk) for pk, at in created_at],
         )
     return {
         "city": city,
@@ -331,6 +332,6 @@ def run(
         "target_ms": 100,
         "target_speedup": 20,
         "figures_equal": True,
-        "city_hours": str(reference["hours"]),
+        "city_hours": str(selectors.hours(reference["hours"])),
         "city_volunteers": reference["volunteers"],
     }

@@ -4,7 +4,8 @@ Every row is denormalised to each organisation the fact belongs to and to all th
 that a dashboard reads its own organisation's rows and never walks a subtree:
 
 - MonthFigure: additive figures of one organisation in one local month;
-- ActiveMember: who was involved (a volunteer or a team) in which months of a year, as a bitmask,
+- ActiveMember: who was involved (a volunteer or a team) in which months of a five-year block, as
+  a bitmask,
   so that "distinct volunteers over a period" is one indexed scan, not a count over raw rows;
 - OpenNeedCohort: open needs by the local day they were received (their age), as of the refresh;
 - PairingMonth: events held under each pairing per month (idle pairings);
@@ -65,9 +66,10 @@ class ActiveMember(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     member_id = models.BigIntegerField(_("person or team"))
-    year = models.PositiveSmallIntegerField(_("year"))
-    # Bit m-1 set: involved in month m of `year` (local time).
-    months = models.PositiveIntegerField(_("months involved"), default=0)
+    # Five-year block of months from 2000 (periods.month_block): one row per person and block, so
+    # that the people involved over a period of months are counted without DISTINCT.
+    block = models.PositiveSmallIntegerField(_("block of five years"))
+    months = models.BigIntegerField(_("months involved"), default=0)
     # A volunteer's major (supply side of the gap); blank for teams and people without one.
     major = models.CharField(_("major"), max_length=60, blank=True)
 
@@ -76,12 +78,12 @@ class ActiveMember(models.Model):
         verbose_name_plural = _("people and teams involved")
         constraints = [
             models.UniqueConstraint(
-                fields=["org", "kind", "year", "member_id"], name="dash_active_once"
+                fields=["org", "kind", "block", "member_id"], name="dash_active_block_once"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.org_id} {self.kind} {self.member_id} {self.year}"
+        return f"{self.org_id} {self.kind} {self.member_id} {self.block}"
 
 
 class OpenNeedCohort(models.Model):

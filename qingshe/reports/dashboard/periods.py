@@ -23,6 +23,16 @@ def next_month(month: date) -> date:
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
+BLOCK_YEARS = 5
+
+
+def month_block(month: date) -> tuple[int, int]:
+    """(block, bit) of a month: months are grouped in blocks of five years from 2000 (60 bits, in
+    a 64-bit integer), so that a period of up to five years mostly lies in one block."""
+    offset = (month.year - 2000) * 12 + month.month - 1
+    return offset // (BLOCK_YEARS * 12), 1 << (offset % (BLOCK_YEARS * 12))
+
+
 def month_range(first: date, last: date) -> list[date]:
     months, m = [], month_start(first)
     while m <= last:
@@ -58,11 +68,12 @@ class Period:
     def end(self) -> datetime:
         return bounds(self.last)[1]
 
-    def year_masks(self) -> dict[int, int]:
-        """{year: bitmask of the period's months in that year} (bit m-1 for month m)."""
+    def block_masks(self) -> dict[int, int]:
+        """{block: bitmask of the period's months in that block} (see month_block)."""
         masks: dict[int, int] = {}
         for m in self.months:
-            masks[m.year] = masks.get(m.year, 0) | (1 << (m.month - 1))
+            block, bit = month_block(m)
+            masks[block] = masks.get(block, 0) | bit
         return masks
 
     def as_text(self) -> str:

@@ -241,21 +241,21 @@ def _write_month(month: date, d: MonthData) -> dict[tuple[int, str], set[int]]:
     return involved
 
 
-def _write_year(
-    year: int, months: dict[date, dict[tuple[int, str], set[int]]], chains: OrgChains
+def _write_block(
+    block: int, months: dict[date, dict[tuple[int, str], set[int]]], chains: OrgChains
 ) -> None:
-    """Set the bits of the recomputed months of `year`, keeping the bits of the other months."""
+    """Set the bits of the recomputed months of `block`, keeping the bits of the other months."""
     mask = 0
     bits: dict[tuple[int, str, int], int] = defaultdict(int)
     for month, involved in months.items():
-        bit = 1 << (month.month - 1)
+        bit = periods.month_block(month)[1]
         mask |= bit
         for (org, kind), members in involved.items():
             for member in members:
                 bits[(org, kind, member)] |= bit
     existing = {
         (org, kind, member): (pk, value)
-        for pk, org, kind, member, value in ActiveMember.objects.filter(year=year)
+        for pk, org, kind, member, value in ActiveMember.objects.filter(block=block)
         .values_list("pk", "org_id", "kind", "member_id", "months")
         .iterator(BATCH)
     }
@@ -265,14 +265,14 @@ def _write_year(
         if new != value:
             changed.append(ActiveMember(pk=pk, months=new))
     ActiveMember.objects.bulk_update(changed, ["months"], batch_size=BATCH)
-    ActiveMember.objects.filter(year=year, months=0).delete()
+    ActiveMember.objects.filter(block=block, months=0).delete()
     ActiveMember.objects.bulk_create(
         [
             ActiveMember(
                 org_id=org,
                 kind=kind,
                 member_id=member,
-                year=year,
+                block=block,
                 months=value,
                 major=chains.major_of.get(member, "")[:60]
                 if kind == ActiveMember.Kind.VOLUNTEER
@@ -407,11 +407,13 @@ def refresh_rollups(*, months: Iterable[date] | None = None, full: bool = False)
         else:
             todo = sorted({periods.month_start(m) for m in months})
         chains = OrgChains()
-        by_year: dict[int, dict[date, dict[tuple[int, str], set[int]]]] = defaultdict(dict)
+        by_block: dict[int, dict[date, dict[tuple[int, str], set[int]]]] = defaultdict(dict)
         for month in todo:
-            by_year[month.year][month] = _write_month(month, _month_data(month, chains))
-        for year, involved in by_year.items():
-            _write_year(year, involved, chains)
+            by_block[periods.month_block(month)[0]][month] = _write_month(
+                month, _month_data(month, chains)
+            )
+        for block, involved in by_block.items():
+            _write_block(block, involved, chains)
         _open_cohorts(chains)
         _quotas(chains)
         state.refreshed_at = timezone.now()

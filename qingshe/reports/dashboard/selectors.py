@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,33 +112,38 @@ def hours(value: Decimal | int | None) -> Decimal:
 
 
 def _active_q(period: Period) -> tuple[Q, Any]:
-    masks = period.year_masks()
+    masks = period.block_masks()
     hit = Case(
-        *[When(year=y, then=F("months").bitand(m)) for y, m in masks.items()],
+        *[When(block=b, then=F("months").bitand(m)) for b, m in masks.items()],
         default=Value(0),
-        output_field=IntegerField(),
+        output_field=BigIntegerField(),
     )
-    return Q(year__in=list(masks)), hit
+    return Q(block__in=list(masks)), hit
 
 
 def involved(org: Organisation, period: Period) -> tuple[int, int, dict[str, int]]:
-    """(volunteers, teams, volunteers by major) involved in the period."""
-    year_q, hit = _active_q(period)
-    base = ActiveMember.objects.filter(year_q, org=org).annotate(hit=hit).filter(hit__gt=0)
+    """(volunteers, teams, volunteers by major) involved in the period. Within one block a person
+    has one row, so a plain count is a count of people; a period across two blocks counts them
+    once with DISTINCT."""
+    block_q, hit = _active_q(period)
+    base = ActiveMember.objects.filter(block_q, org=org).annotate(hit=hit).filter(hit__gt=0)
+    one_block = len(period.block_masks()) == 1
+    counted = Count("pk") if one_block else Count("member_id", distinct=True)
     by_major = dict(
         base.filter(kind=ActiveMember.Kind.VOLUNTEER)
         .values("major")
-        .annotate(n=Count("member_id", distinct=True))
+        .annotate(n=counted)
         .order_by()
         .values_list("major", "n")
     )
-    if len(period.year_masks()) == 1:
+    if one_block:
         volunteers = sum(by_major.values())
-    else:  # a person may appear once per year: count them once
+        teams = base.filter(kind=ActiveMember.Kind.TEAM).count()
+    else:
         volunteers = (
             base.filter(kind=ActiveMember.Kind.VOLUNTEER).values("member_id").distinct().count()
         )
-    teams = base.filter(kind=ActiveMember.Kind.TEAM).values("member_id").distinct().count()
+        teams = base.filter(kind=ActiveMember.Kind.TEAM).values("member_id").distinct().count()
     return volunteers, teams, by_major
 
 

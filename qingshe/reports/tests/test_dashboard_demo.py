@@ -24,6 +24,7 @@ PERIODS = (
     Period(date(2025, 9, 1), date(2026, 2, 1)),  # across the turn of the year
     Period(date(2026, 10, 1), date(2026, 10, 1)),  # one month (published by the demo)
     Period(date(2025, 11, 1), date(2026, 11, 1)),  # thirteen months
+    Period(date(2024, 6, 1), date(2026, 11, 1)),  # across two blocks of months (DISTINCT)
 )
 
 
