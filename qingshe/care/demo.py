@@ -100,8 +100,8 @@ def build(ctx: Any) -> None:
         if week > PENDING_WEEKS:
             with contextlib.suppress(Conflict):  # overlapping other demo duty: left pending
                 services.visit_confirm(actor=instructor, visit=visit)
-    for concern in Concern.objects.filter(relationship=tutoring):
-        services.concern_handle(actor=instructor, concern=concern, note="已与监护人电话沟通，约定放学接送")
+    for raised in Concern.objects.filter(relationship=tutoring):
+        services.concern_handle(actor=instructor, concern=raised, note="已与监护人电话沟通，约定放学接送")
     campaign = services.campaign_create(
         actor=staff, community=community, kind="spring_festival", title=f"{today.year + 1}年春节走访慰问",
         starts_on=today, ends_on=today + timedelta(days=60),

@@ -158,7 +158,7 @@ class VisitOut(Schema):
             "done": v.done,
             "state": v.state,
             "state_label": str(v.get_state_display()),
-            "hours": v.attendance.credited_hours if v.attendance_id else None,
+            "hours": v.attendance.credited_hours if v.attendance is not None else None,
         }
 
 

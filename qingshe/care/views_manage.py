@@ -37,7 +37,7 @@ def beneficiary_new(request: HttpRequest) -> HttpResponse:
     if not communities:
         raise Http404
     form = BeneficiaryForm(request.POST or None)
-    form.fields["community"].choices = [(c.pk, c.name) for c in communities]
+    form.fields["community"].choices = [(c.pk, c.name) for c in communities]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         consent = (
@@ -133,7 +133,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     if not communities:
         raise Http404
     form = CampaignForm(request.POST or None)
-    form.fields["community"].choices = [(c.pk, c.name) for c in communities]
+    form.fields["community"].choices = [(c.pk, c.name) for c in communities]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -159,7 +159,7 @@ def campaign_households(request: HttpRequest, pk: int) -> HttpResponse:
     )
     selectors.audit_list_read(user=request.user, beneficiaries=beneficiaries, why="page.campaign_households")
     form = HouseholdForm(request.POST or None)
-    form.fields["beneficiary"].choices = [(b.pk, f"{b.name_masked} · {b.get_kind_display()} · #{b.pk}") for b in beneficiaries]
+    form.fields["beneficiary"].choices = [(b.pk, f"{b.name_masked} · {b.get_kind_display()} · #{b.pk}") for b in beneficiaries]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -91,7 +91,7 @@ def _duplicate_tutor(beneficiary: Beneficiary, subject: str, exclude_pk: int | N
             mode=HelpRelationship.Mode.ONE_TO_ONE,
             status=HelpRelationship.Status.ACTIVE,
         )
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk or 0)
         .exists()
     )
 

@@ -3,7 +3,7 @@ the guardian's consent on file and a caring tutor's relationship."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -72,7 +72,7 @@ def care(city: SimpleNamespace) -> SimpleNamespace:
 
 def past(days: int = 1, hour: int = 15) -> Any:
     day = timezone.localdate() - timedelta(days=days)
-    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour, 0))
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour, 0))
 
 
 __all__ = ["CHILD_ID", "CHILD_PHONE", "GUARDIAN_PHONE", "child_kwargs", "date", "past"]

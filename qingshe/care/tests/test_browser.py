@@ -4,6 +4,7 @@ credited. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def test_tutor_logs_supervisor_confirms_on_a_phone(
     page.wait_for_load_state("networkidle")
     page.get_by_role("link", name="林** · 外来务工人员子女 · 数学").first.click()
     page.wait_for_load_state("networkidle")
-    day = timezone.localdate() - timezone.timedelta(days=1)
+    day = timezone.localdate() - timedelta(days=1)
     page.fill("input[name=day]", day.isoformat())
     page.fill("input[name=start]", "15:00")
     page.fill("input[name=minutes]", "90")

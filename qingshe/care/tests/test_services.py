@@ -108,7 +108,7 @@ def test_minor_volunteer_with_adult_living_alone_needs_supervisor(care: Any) -> 
         actor=care.care_staff, community=care.community, kind="elder_alone", name="王奶奶",
         birth_date=timezone.localdate().replace(year=1948), consent=ConsentIn(given_by="self"), lives_alone=True,
     )
-    young = UserFactory(name="十七岁志愿者")
+    young: Any = UserFactory(name="十七岁志愿者")
     young.birth_date = timezone.localdate().replace(year=timezone.localdate().year - 17)
     young.save(update_fields=["birth_date"])
     MembershipFactory(user=young, org=care.branch, role=Role.STUDENT)

@@ -3,6 +3,7 @@ the details, visits logged and confirmed from the pages, counts only for admins.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ def test_helper_sees_details_without_reason(care: Any) -> None:
 
 
 def test_log_and_confirm_from_the_pages(care: Any) -> None:
-    day = timezone.localdate() - timezone.timedelta(days=2)
+    day = timezone.localdate() - timedelta(days=2)
     r = _client(care.tutor).post(
         f"/care/relationships/{care.relationship.pk}/visits/",
         {"day": day.isoformat(), "start": "15:00", "minutes": 90, "done": "辅导数学作业", "concern_priority": "urgent"},
@@ -105,7 +106,7 @@ def test_campaign_households_visible_only_to_the_assigned(care: Any) -> None:
     today = timezone.localdate()
     campaign = services.campaign_create(
         actor=care.care_staff, community=care.community, kind="spring_festival", title="春节走访慰问",
-        starts_on=today, ends_on=today + timezone.timedelta(days=30),
+        starts_on=today, ends_on=today + timedelta(days=30),
     )
     services.household_add(actor=care.care_staff, campaign=campaign, beneficiary=care.child, volunteers=[care.classmate])
     assert _client(care.student2).get(f"/care/campaigns/{campaign.pk}/").status_code == 404

@@ -3,6 +3,7 @@ refused, nothing written), arrange help, hand over; nobody else reaches them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -67,13 +68,13 @@ def test_campaign_from_the_pages(care: Any) -> None:
     today = timezone.localdate()
     r = c.post("/care/campaigns/new/", {
         "community": care.community.pk, "kind": "holiday_class", "title": "七彩假期·暑期课堂",
-        "starts_on": today.isoformat(), "ends_on": (today - timezone.timedelta(days=1)).isoformat(),
+        "starts_on": today.isoformat(), "ends_on": (today - timedelta(days=1)).isoformat(),
     })
     assert r.status_code == 422 and "活动结束日期须晚于开始日期。" in r.content.decode()
     assert not Campaign.objects.exists()
     r = c.post("/care/campaigns/new/", {
         "community": care.community.pk, "kind": "holiday_class", "title": "七彩假期·暑期课堂",
-        "starts_on": today.isoformat(), "ends_on": (today + timezone.timedelta(days=40)).isoformat(),
+        "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=40)).isoformat(),
     })
     campaign = Campaign.objects.get()
     assert r.status_code == 302
