@@ -1,0 +1,495 @@
+"""The main student pages under gunicorn, beside a bare Django view served the same way.
+
+On a fresh database (as bench_checkin: PostgreSQL when DATABASE_URL names one, a database
+`<name>_http` dropped afterwards; otherwise a temporary SQLite file), a subprocess builds the
+schema and a small festival world through the services (`build_world`: a community with its
+league line, students of a class branch signed up to a shift happening now, an earlier shift with
+attendance waiting for the community's confirmation, needs on the board, staff and a league
+admin) and a logged-in session per person. gunicorn (SERVER_OPTIONS) serves the app with
+ROOT_URLCONF = this module: the app's own URLconf plus BARE_PATH, a view returning a small
+HttpResponse through the same middleware. Then, after a warm-up, with `clients` keep-alive
+connections driven by bench_checkin's selector loop (one request in flight each, like wrk; locust's
+gevent client would take a good part of the 2 CPUs the server has, and would monkey-patch this
+process), in the same run:
+
+1. the festival mix (FESTIVAL, also what bench/locustfile.py sends): students browsing their
+   home, shifts, offers, records and the need board and checking in with the shift's current
+   code, community staff confirming attendance, league admins opening dashboards;
+2. each main student page (STUDENT_PAGES) on its own: requests per second, p50, p95;
+3. the bare view, the same connections and number of requests.
+
+ratio = student pages' requests per second / bare view's (target >= 0.3). Every answer of every
+phase must be 200 (asserted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+KEY = "http"
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS, THREADS = 2, 4
+# --preload: the app is imported once, before the workers fork (less CPU at start on 2 cores).
+SERVER_OPTIONS = ["-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS), "--timeout", "60", "--preload"]  # fmt: skip
+BARE_PATH = "/__bench__/bare/"
+STUDENT_PAGES = {
+    "home": "/",
+    "my_shifts": "/duty/mine/",
+    "my_offers": "/dispatch/offers/",
+    "my_records": "/credit/hours/",
+    "need_board": "/needs/",
+}
+# One visit of each role, repeated: (name, method, path). {code}: the shift's current check-in
+# code; {attendance}: the next attendance waiting for this staff member; {city}: the city's id.
+FESTIVAL: dict[str, list[tuple[str, str, str]]] = {
+    "student": [
+        ("home", "GET", "/"),
+        ("my_shifts", "GET", "/duty/mine/"),
+        ("checkin_page", "GET", "/duty/checkin/?t={code}"),
+        ("checkin", "POST", "/duty/checkin/"),
+        ("my_offers", "GET", "/dispatch/offers/"),
+        ("my_records", "GET", "/credit/hours/"),
+        ("need_board", "GET", "/needs/"),
+    ],
+    "staff": [
+        ("confirm_inbox", "GET", "/duty/confirm/"),
+        ("confirm", "POST", "/duty/attendance/{attendance}/confirm/"),
+        ("home", "GET", "/"),
+    ],
+    "admin": [
+        ("dashboard_city", "GET", "/dashboard/{city}/"),
+        ("dashboard_district", "GET", "/dashboard/{district}/"),
+        ("home", "GET", "/"),
+    ],
+}
+# Who is behind connection c: ROLE_OF_TEN[c % 10] (three connections already hold every role).
+ROLE_OF_TEN = ["student", "staff", "admin", *["student"] * 7]
+# The server's settings: production's, with this module as URLconf, and static files named
+# without a manifest (a deployment runs collectstatic; a throwaway server does not).
+SERVER_SETTINGS = """from qingshe.settings import *  # noqa: F403
+ROOT_URLCONF = "bench.bench_http"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+"""
+# The server's app: with --preload the master imports it and every view (the URLconf) once,
+# before the workers fork, instead of each worker at its first request.
+SERVER_WSGI = """from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
+
+application = get_wsgi_application()
+get_resolver().url_patterns
+"""
+# The schema straight from the models in both modes (bench/schema.py): the pages do not depend on
+# what only the migrations add, and replaying them would take most of the full mode's budget.
+SCHEMA = "models"
+CSRF = "benchcsrf" + "0" * 23  # a 32-character CSRF secret, sent as cookie and header
+SIZES = {
+    True: {"clients": 6, "mix": 7, "page": 2, "bare": 50},
+    False: {"clients": 30, "mix": 21, "page": 6, "bare": 100},
+}
+
+
+# --- what a person sends (shared with bench/locustfile.py and the test) --------------------------
+def checkin_code(world: dict[str, Any], now: float | None = None) -> str:
+    """The code on the leader's screen now (qingshe.duty.qr.make_token, without Django settings)."""
+    from django.core import signing
+
+    window = int((time.time() if now is None else now) // 30)
+    key = f"{world['secret_key']}:{world['shift_secret']}"
+    signer = signing.Signer(key=key, salt="qingshe.duty.checkin", fallback_keys=[])
+    return signer.sign(f"{world['shift_id']}.{window}")
+
+
+def festival_request(
+    world: dict[str, Any], role: str, step: int, attendance: int | None = None
+) -> tuple[str, str, str, dict[str, str]]:
+    """(name, method, path, form) of a person's `step`-th request in the festival mix."""
+    name, method, path = FESTIVAL[role][step % len(FESTIVAL[role])]
+    code = checkin_code(world) if "{code}" in path or name == "checkin" else ""
+    path = path.format(
+        code=code, attendance=attendance, city=world["city_id"], district=world["district_id"]
+    )
+    form = {"t": code, "action": "checkin"} if name == "checkin" else {}
+    return name, method, path, form
+
+
+def headers_for(session: str, method: str = "GET") -> dict[str, str]:
+    """A logged-in phone's headers: its session and CSRF cookies; for a POST the CSRF header and
+    htmx's (the pages post their forms with htmx)."""
+    headers = {"Cookie": f"sessionid={session}; csrftoken={CSRF}"}
+    if method == "POST":
+        headers.update({"X-CSRFToken": CSRF, "HX-Request": "true"})
+    return headers
+
+
+def _raw(method: str, path: str, session: str, form: dict[str, str] | None = None) -> bytes:
+    body = urlencode(form or {}).encode()
+    head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    head += [f"{k}: {v}" for k, v in headers_for(session, method).items()]
+    if method == "POST":
+        head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+# --- the bare view and the server's URLconf ------------------------------------------------------
+def bare_view(request: Any) -> Any:
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok\n", content_type="text/plain")
+
+
+def __getattr__(name: str) -> Any:
+    """`urlpatterns`, made when the server first resolves a URL (Django is ready by then)."""
+    if name != "urlpatterns":
+        raise AttributeError(name)
+    from django.urls import include, path
+
+    return [path(BARE_PATH.strip("/") + "/", bare_view), path("", include("qingshe.urls"))]
+
+
+# --- the world -----------------------------------------------------------------------------------
+def build_world(*, students: int, staff: int = 4) -> dict[str, Any]:
+    """A festival world through the services, and a session per person. Needs Django."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils import timezone
+
+    from qingshe.accounts.services import NewPerson, user_create, users_bulk_create
+    from qingshe.duty import services as duty
+    from qingshe.duty.models import Attendance, SignUp
+    from qingshe.needs.services.needs import need_submit
+    from qingshe.orgs.models import Membership, OrgKind, Role
+    from qingshe.orgs.services import membership_grant, org_create
+
+    org: dict[str, Any] = {}
+    for key, kind, name, parent in [
+        ("city", OrgKind.CITY_COMMITTEE, "基准市团委", None),
+        ("district", OrgKind.DISTRICT_COMMITTEE, "基准区团委", "city"),
+        ("street", OrgKind.STREET, "基准街道", "district"),
+        ("community", OrgKind.COMMUNITY, "基准社区", "street"),
+        ("university", OrgKind.UNIVERSITY_COMMITTEE, "基准大学团委", "city"),
+        ("department", OrgKind.DEPARTMENT_COMMITTEE, "基准学院团委", "university"),
+        ("branch", OrgKind.CLASS_BRANCH, "基准班团支部", "department"),
+    ]:
+        org[key] = org_create(actor=None, kind=kind, name=name, parent=org.get(parent or ""))
+    city, district, community = org["city"], org["district"], org["community"]
+    admin = user_create(name="基准管理员", phone="13800000000", password=None)
+    membership_grant(actor=None, user=admin, org=city, role=Role.LEAGUE_ADMIN)
+    staff_users = [user_create(name=f"社工{i}", phone=f"1380000{i + 1:04d}") for i in range(staff)]
+    for person in staff_users:
+        membership_grant(actor=None, user=person, org=community, role=Role.COMMUNITY_STAFF)
+    people = [
+        NewPerson(name=f"学生{i:04d}", volunteer_no=f"QSH{i:07d}", phone=f"1370{i + 1:07d}")
+        for i in range(students)
+    ]
+    users = users_bulk_create(actor=None, people=people, source="bench")
+    Membership.objects.bulk_create([Membership(user=u, org=org["branch"], role="student") for u in users])  # fmt: skip
+    organiser, now = staff_users[0], timezone.now()
+    activity = duty.activity_create(
+        actor=organiser, organiser=community, title="邻里节", mode="stage", requires_insurance=False
+    )
+
+    def shift(starts: timedelta, hours: int) -> Any:
+        return duty.shift_add(actor=organiser, activity=activity, starts_at=now + starts,
+                              ends_at=now + starts + timedelta(hours=hours), capacity=students)  # fmt: skip
+
+    today, eve = shift(timedelta(minutes=-10), 3), shift(timedelta(hours=-26), 3)
+    SignUp.objects.bulk_create(
+        [SignUp(shift=s, user=u, state=SignUp.State.CONFIRMED, queue_no=i + 1)
+         for s in (today, eve) for i, u in enumerate(users)]
+    )  # fmt: skip
+    waiting = Attendance.objects.bulk_create(  # yesterday's, checked out, for the staff to confirm
+        [Attendance(shift=eve, user=u, state=Attendance.State.PENDING, checkin_at=eve.starts_at,
+                    checkin_method="qr", checkout_at=eve.ends_at, checkout_method="qr")
+         for u in users]
+    )  # fmt: skip
+    for i in range(5):
+        need_submit(
+            actor=organiser,
+            community=community,
+            title=f"邻里节需求{i + 1}",
+            project_type="governance",
+            service_field="technology",
+            people_needed=2,
+        )
+
+    def session(user: Any) -> str:
+        from importlib import import_module
+
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return str(store.session_key)
+
+    return {
+        "secret_key": settings.SECRET_KEY, "shift_id": today.pk, "shift_secret": today.qr_secret,
+        "city_id": city.pk, "district_id": district.pk, "attendances": [a.pk for a in waiting],
+        "sessions": {"student": [session(u) for u in users],
+                     "staff": [session(u) for u in staff_users], "admin": [session(admin)]},
+    }  # fmt: skip
+
+
+def _prepare(students: int) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from bench.schema import build_schema
+
+    build_schema(from_models=SCHEMA == "models")
+    return build_world(students=students)
+
+
+# --- the run -------------------------------------------------------------------------------------
+class Mix:
+    """Connection c's requests in the festival mix (role ROLE_OF_TEN[c % 10])."""
+
+    def __init__(self, world: dict[str, Any], clients: int, per_client: int) -> None:
+        self.world, self.per_client = world, per_client
+        staff_conns = [c for c in range(clients) if ROLE_OF_TEN[c % 10] == "staff"]
+        per_staff = per_client // len(FESTIVAL["staff"]) + 1
+        pool = world["attendances"]
+        assert len(pool) >= per_staff * len(staff_conns), "too few attendances to confirm"
+        self.todo = {
+            c: pool[i * per_staff : (i + 1) * per_staff] for i, c in enumerate(staff_conns)
+        }
+        self.confirmed: list[int] = []
+        self.checked_in: set[str] = set()
+
+    def __call__(self, c: int, k: int) -> bytes:
+        role = ROLE_OF_TEN[c % 10]
+        sessions = self.world["sessions"][role]
+        attendance = None
+        if role == "staff" and FESTIVAL["staff"][k % 3][0] == "confirm":
+            attendance = self.todo[c].pop(0)
+            self.confirmed.append(attendance)
+        name, method, path, form = festival_request(self.world, role, k, attendance)
+        if name == "checkin":
+            self.checked_in.add(sessions[c % len(sessions)])
+        return _raw(method, path, sessions[c % len(sessions)], form)
+
+    def check(self, db: Any) -> dict[str, int]:
+        """What the database must hold after the mix: one attendance per student who checked in
+        on today's shift, every attendance the staff confirmed confirmed."""
+        conn = db.connect()
+        rows = conn.execute("SELECT id, shift_id, state FROM duty_attendance").fetchall()
+        conn.close()
+        sent = set(self.confirmed)
+        checked = sum(1 for _, shift, _ in rows if shift == self.world["shift_id"])
+        confirmed = sum(1 for pk, _, state in rows if pk in sent and state == "confirmed")
+        return {
+            "checkins_sent_by": len(self.checked_in),
+            "checked_in": int(checked),
+            "confirms_sent": len(self.confirmed),
+            "confirmed": int(confirmed),
+        }
+
+
+def _figures(burst: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requests": sum(burst["statuses"].values()),
+        "per_second": round(burst["ok"] / burst["seconds"], 1),
+        "p50_ms": burst["p50_ms"],
+        "p95_ms": burst["p95_ms"],
+        "statuses": burst["statuses"],
+    }
+
+
+class Served:
+    """A throwaway database with the world built, served by gunicorn on 127.0.0.1 (with block)."""
+
+    def __init__(self, students: int) -> None:
+        from bench import bench_checkin as bc
+
+        self.students, self.db = students, _database()
+        self.tmp = Path(tempfile.mkdtemp(prefix="qingshe-bench-http-"))
+        (self.tmp / "bench_http_settings.py").write_text(SERVER_SETTINGS)
+        (self.tmp / "bench_http_wsgi.py").write_text(SERVER_WSGI)
+        self.env = bc._env(self.db, secrets.token_urlsafe(40))
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="bench_http_settings",
+            PYTHONPATH=f"{ROOT}{os.pathsep}{self.tmp}",
+            MEDIA_ROOT=str(self.tmp / "media"),
+        )
+        self.port, self.server, self.log = bc._free_port(), None, ""
+
+    def __enter__(self) -> Served:
+        # The server boots (imports Django and every view) while the world is built: neither
+        # touches the database of the other until the first request, sent once both are done.
+        with (self.tmp / "server.log").open("wb") as log:
+            self.server = subprocess.Popen(
+                [str(Path(sys.executable).with_name("gunicorn")), "bench_http_wsgi",
+                 *SERVER_OPTIONS, "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
+        try:
+            prep = subprocess.run(
+                [sys.executable, "-m", "bench.bench_http", "prepare", str(self.students)],
+                cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+            if prep.returncode != 0:
+                raise RuntimeError(prep.stderr[-3000:])
+            self.world = json.loads(prep.stdout.strip().splitlines()[-1])
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def up(self) -> None:
+        from bench import bench_checkin as bc
+
+        assert self.server is not None
+        old, bc.WARM_PATH = bc.WARM_PATH, BARE_PATH
+        try:
+            bc._wait_up(self.port, self.server)
+        finally:
+            bc.WARM_PATH = old
+
+    def __exit__(self, *exc: object) -> None:
+        """The server is killed (its process group): its database is thrown away anyway, and
+        gunicorn's graceful stop would take seconds of the quick mode's budget."""
+        import shutil
+        import signal
+
+        if self.server is not None and self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGKILL)
+            self.server.wait(timeout=10)
+        self.server = None
+        log = self.tmp / "server.log"
+        self.log = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        self.db.drop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def run(*, quick: bool) -> dict[str, object]:
+    from bench import bench_checkin as bc
+
+    size = SIZES[quick]
+    clients = size["clients"]
+    phases: dict[str, float] = {}
+    mark = begun = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        phases[name] = round(time.perf_counter() - mark, 1)
+        mark = time.perf_counter()
+
+    served = Served(students=max(20, clients * 2))
+    with served:
+        phase("prepare")
+        served.up()
+        phase("server_start")
+        port, world, db = served.port, served.world, served.db
+        student = world["sessions"]["student"]
+
+        def get(path: str) -> Any:
+            return lambda c, k: _raw("GET", path, student[c % len(student)])
+
+        for path in [BARE_PATH, *STUDENT_PAGES.values()]:  # every worker has answered each once
+            bc._burst(port, 2 * WORKERS, 2, get(path))
+        phase("warm_up")
+        cpu = bc.CpuMeter(served.server.pid, db.vendor == "postgresql")  # type: ignore[union-attr]
+        visits = Mix(world, clients, size["mix"])
+        cpu.start()
+        mix = bc._burst(port, clients, size["mix"], visits)
+        mix_cpu = cpu.stop(clients * size["mix"])
+        effects = visits.check(db)
+        phase("festival_mix")
+        cpu.start()
+        pages = {name: bc._burst(port, clients, size["page"], get(path))
+                 for name, path in STUDENT_PAGES.items()}  # fmt: skip
+        pages_cpu = cpu.stop(clients * size["page"] * len(STUDENT_PAGES))
+        phase("student_pages")
+        cpu.start()
+        bare = bc._burst(port, clients, size["bare"], get(BARE_PATH))
+        bare_cpu = cpu.stop(clients * size["bare"])
+        phase("bare_view")
+    phase("server_stop")
+    ok, seconds = sum(p["ok"] for p in pages.values()), sum(p["seconds"] for p in pages.values())
+    pages_rate, bare_rate = ok / seconds, bare["ok"] / bare["seconds"]
+    errors = sum(
+        n for b in (mix, bare, *pages.values()) for s, n in b["statuses"].items() if s != "200"
+    )
+    result = {
+        "db": db.vendor,
+        "server": f"gunicorn {' '.join(SERVER_OPTIONS)}, 127.0.0.1, {os.cpu_count()} CPUs shared with the client, the database and (on a shared machine) others",
+        "client": f"bench_checkin's selector loop, not locust (its gevent client would take much of the 2 CPUs the server has); {clients} keep-alive connections, one request in flight on each",
+        "festival_mix": {**_figures(mix), "roles": "of every 10 connections: 8 students, 1 community staff, 1 league admin (bench/locustfile.py: same requests, same weights)", "cpu_ms_per_request": mix_cpu, "effects": effects},
+        "student_pages": {"per_second": round(pages_rate, 1), "p95_ms": max(p["p95_ms"] for p in pages.values()), "pages": {n: _figures(p) for n, p in pages.items()}, "cpu_ms_per_request": pages_cpu},
+        "bare_view": {**_figures(bare), "path": BARE_PATH, "cpu_ms_per_request": bare_cpu},
+        "ratio": round(pages_rate / bare_rate, 3),
+        "target_ratio": 0.3,
+        # The same comparison in the server's CPU per request, less moved by others' load.
+        "cpu_ratio": round(bare_cpu["server"] / pages_cpu["server"], 3) if bare_cpu["server"] and pages_cpu["server"] else None,
+        "errors": errors,
+        "students": served.students,
+        "schema": SCHEMA,
+        "phase_seconds": phases,
+        "seconds": round(time.perf_counter() - begun, 1),
+    }  # fmt: skip
+    assert effects["checked_in"] == effects["checkins_sent_by"], effects
+    assert effects["confirmed"] == effects["confirms_sent"], effects
+    assert errors == 0, (result, mix["unexpected"], served.log)
+    return result
+
+
+def _database() -> Any:
+    """bench_checkin's throwaway database, named `<name>_http` on PostgreSQL."""
+    from bench import bench_checkin as bc
+
+    env_url = os.environ.get("DATABASE_URL", "")
+    if not bc._is_postgres(env_url):
+        return bc.Database()
+    db = bc.Database.__new__(bc.Database)
+    db.tmp = Path(tempfile.mkdtemp(prefix="qingshe-bench-http-"))
+    db.vendor, db._admin_url = "postgresql", env_url
+    db.name = f"{bc.urlsplit(env_url).path.lstrip('/') or 'bench_qs'}_http"
+    db.url = bc.urlunsplit(bc.urlsplit(env_url)._replace(path=f"/{db.name}"))
+    with bc._pg_admin(env_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db.name}"')
+        conn.execute(f'CREATE DATABASE "{db.name}"')
+    return db
+
+
+def serve(students: int) -> None:
+    """Serve a throwaway world until Ctrl-C or SIGTERM, for bench/locustfile.py (the command to
+    run is printed); the server and the database go with it."""
+    import signal
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with Served(students=students) as served:
+        served.up()
+        world = served.tmp / "world.json"
+        world.write_text(json.dumps(served.world))
+        print(
+            f"QINGSHE_BENCH_WORLD={world} {Path(sys.executable).with_name('locust')} "
+            f"-f bench/locustfile.py --host http://127.0.0.1:{served.port}",
+            flush=True,
+        )
+        try:
+            while served.server is not None and served.server.poll() is None:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["prepare"]:
+        sys.stdout.write(json.dumps(_prepare(int(sys.argv[2]))) + "\n")
+    elif sys.argv[1:2] == ["serve"]:
+        serve(int(sys.argv[2]) if len(sys.argv) > 2 else 200)
