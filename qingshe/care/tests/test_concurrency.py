@@ -1,0 +1,87 @@
+"""Races on PostgreSQL: two care staff arranging a tutor for the same child and subject at once
+(the partial unique constraint lets one win, the other gets 409 duplicate_tutor), and a visit
+confirmed twice at once (the row lock credits the hours once)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from qingshe.care import services
+from qingshe.care.models import HelpRelationship
+from qingshe.care.services import relationships as relationship_services
+from qingshe.care.services import visits as visit_services
+from qingshe.care.tests.conftest import past
+from qingshe.core.errors import AccessDenied, Conflict
+from qingshe.credit.models import LedgerEntry
+
+
+def _race(targets: list[Any]) -> list[str]:
+    barrier = threading.Barrier(len(targets))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def run(fn: Any) -> None:
+        try:
+            barrier.wait(timeout=10)
+            fn()
+            result = "ok"
+        except (Conflict, AccessDenied) as exc:
+            result = exc.code
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.postgres
+def test_two_tutors_for_the_same_subject_at_once(transactional_db: Any, care: Any) -> None:
+    assert connection.vendor == "postgresql"
+    today = timezone.localdate()
+    real_audit = relationship_services.audit
+
+    def slow_audit(**kwargs: Any) -> Any:
+        time.sleep(0.3)  # both have passed the check before either commits
+        return real_audit(**kwargs)
+
+    def arrange(helper: Any) -> Any:
+        return lambda: services.relationship_create(
+            actor=care.care_staff, beneficiary=care.child, mode="one_to_one", helpers=[helper],
+            term_start=today, term_end=today + timedelta(days=300), goals="英语阅读辅导", subject="英语",
+            supervisor=care.supervisor,
+        )
+
+    with mock.patch.object(relationship_services, "audit", slow_audit):
+        outcomes = _race([arrange(care.classmate), arrange(care.next_tutor)])
+    assert sorted(outcomes) == ["duplicate_tutor", "ok"]
+    assert HelpRelationship.objects.filter(subject="英语").count() == 1
+
+
+@pytest.mark.postgres
+def test_visit_confirmed_twice_at_once_credits_once(transactional_db: Any, care: Any) -> None:
+    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=60, done="辅导作业")
+    real_audit = visit_services.audit
+
+    def slow_audit(**kwargs: Any) -> Any:
+        time.sleep(0.3)
+        return real_audit(**kwargs)
+
+    confirm = lambda: services.visit_confirm(actor=care.supervisor, visit=visit)  # noqa: E731
+    with mock.patch.object(visit_services, "audit", slow_audit):
+        outcomes = _race([confirm, confirm])
+    assert sorted(outcomes) == ["already_decided", "ok"]
+    assert LedgerEntry.objects.filter(user=care.tutor).count() == 1
