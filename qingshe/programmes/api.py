@@ -174,6 +174,7 @@ def programme_compliance(
         "low_frequency": result.low_frequency,
         "missing_cases": result.missing_cases,
         "districts": result.districts,
+        "feedback_issues": result.feedback_issues,  # council (issue 8)
     }
 
 

@@ -224,6 +224,18 @@ class DistrictCoverageOut(Schema):
         return float(obj.pct)
 
 
+class FeedbackIssueOut(Schema):
+    """council (issue 8): an active pairing whose monthly work feedback form is missing or late."""
+
+    pairing: PairingFlagOut = Field(..., description="The pairing.")
+    missing: bool = Field(..., description="No form was filed for the month.")
+    filed_at: datetime | None = Field(None, description="When the late form was filed (UTC).")
+
+    @staticmethod
+    def resolve_filed_at(obj: Any) -> datetime | None:
+        return obj.form.filed_at if obj.form is not None else None
+
+
 class ComplianceOut(Schema):
     programme: ProgrammeRefOut = Field(..., description="The programme year.")
     month: str = Field(..., description="The month whose services were counted, `YYYY-MM`.")
@@ -248,6 +260,10 @@ class ComplianceOut(Schema):
     )
     districts: list[DistrictCoverageOut] = Field(
         ..., description="Communities served per district (the drill-down from the city)."
+    )
+    feedback_issues: list[FeedbackIssueOut] = Field(
+        default_factory=list,
+        description="Active pairings whose work feedback form (工作情况反馈表) for the month is missing or late.",
     )
 
 

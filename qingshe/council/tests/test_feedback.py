@@ -125,3 +125,12 @@ def test_missing_form_is_chased_once_a_day(city, pairing, django_capture_on_comm
     services.feedback_file(actor=city.secretary, pairing=pairing, year=2026, month=10,
                            now=local(2026, 11, 4, 9), **DATA)
     assert chase_feedback_forms.enqueue(today_iso="2026-11-04").return_value == {"reminded": 0}
+
+
+def test_compliance_api_lists_missing_forms(city, pairing):
+    from qingshe.api.tests.utils import api_client
+
+    body = api_client(city.league_admin).api_get(
+        f"/programmes/{pairing.programme_id}/compliance", {"month": "2026-10"}).json()
+    assert [(i["pairing"]["pairing_id"], i["missing"], i["filed_at"]) for i in body["feedback_issues"]] == [
+        (pairing.pk, True, None)]
