@@ -118,6 +118,8 @@ def _error_status(request: HttpRequest, exc: ServiceError) -> int:
 def programme_list(request: HttpRequest) -> HttpResponse:
     year = _int(request.GET.get("year"))
     programmes = selectors.programme_list_for_user(user=request.user, year=year)
+    if exports.requested(request):
+        return exports.respond(request, "programmes.list", programmes)
     context = {
         "page": paginate(request, programmes),
         "year": year,

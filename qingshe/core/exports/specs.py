@@ -54,6 +54,30 @@ def _needs() -> None:
     )
 
 
+def _resources() -> None:
+    from qingshe.needs.models import Resource
+
+    register(
+        ExportSpec(
+            name="needs.resources",
+            title=_("Resources"),
+            model=Resource,
+            prepare=lambda qs: qs.select_related("owner"),
+            columns=[
+                Column(_vn(Resource, "title"), lambda r: r.title, width=30),
+                Column(_vn(Resource, "kind"), lambda r: r.get_kind_display()),
+                Column(_("Offered by"), lambda r: _name(r.owner), width=24),
+                Column(_vn(Resource, "quantity"), lambda r: r.quantity, width=10),
+                Column(_vn(Resource, "unit"), lambda r: r.unit, width=8),
+                Column(_vn(Resource, "available_from"), lambda r: r.available_from, width=12),
+                Column(_vn(Resource, "available_until"), lambda r: r.available_until, width=12),
+                Column(_vn(Resource, "address"), lambda r: r.address, width=24),
+                Column(_vn(Resource, "state"), lambda r: r.get_state_display()),
+            ],
+        )
+    )
+
+
 def _duty() -> None:
     from qingshe.duty.models import Activity
 
@@ -112,8 +136,25 @@ def _credit() -> None:
 
 
 def _programmes() -> None:
-    from qingshe.programmes.models import BranchApplication, Pairing
+    from qingshe.programmes.models import BranchApplication, Pairing, Programme
 
+    register(
+        ExportSpec(
+            name="programmes.list",
+            title=_("Programme years"),
+            model=Programme,
+            prepare=lambda qs: qs.select_related("owner"),
+            columns=[
+                Column(_vn(Programme, "year"), lambda p: p.year, width=8),
+                Column(_vn(Programme, "name"), lambda p: p.name, width=30),
+                Column(_("Organiser"), lambda p: _name(p.owner), width=24),
+                Column(_vn(Programme, "state"), lambda p: p.get_state_display()),
+                Column(_vn(Programme, "branch_quota_pct"), lambda p: p.branch_quota_pct, width=10),
+                Column(_vn(Programme, "student_quota_pct"), lambda p: p.student_quota_pct, width=10),
+                Column(_vn(Programme, "pairing_deadline"), lambda p: p.pairing_deadline, width=12),
+            ],
+        )
+    )
     register(
         ExportSpec(
             name="programmes.applications",
@@ -224,5 +265,5 @@ def _cases() -> None:
     )
 
 
-for _register in (_needs, _duty, _credit, _programmes, _orgs, _imports, _cases):
+for _register in (_needs, _resources, _duty, _credit, _programmes, _orgs, _imports, _cases):
     _register()

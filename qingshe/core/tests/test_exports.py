@@ -197,6 +197,8 @@ def test_job_delivered_twice_runs_once(city: SimpleNamespace) -> None:
         ("department_admin", "/cases/"),
         ("university_admin", "/imports/"),
         ("department_admin", "/credit/departments/{department}/"),
+        ("staff", "/resources/"),
+        ("league_admin", "/programmes/"),
     ],
 )
 def test_every_wired_list_exports(city: SimpleNamespace, who: str, path: str) -> None:

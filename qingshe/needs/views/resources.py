@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import Conflict, ServiceError, ValidationFailed
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.needs import selectors, services
 from qingshe.needs.forms_resources import AssignForm, ClaimForm, ResourceForm, WithdrawForm
@@ -61,6 +62,8 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     # "Ours" lists withdrawn ones too; the service lets only their managers see those.
     state = "" if filters["mine"] else Resource.State.AVAILABLE
     resources = selectors.resource_list_for_user(user=user, state=state, **filters)
+    if exports.requested(request):
+        return exports.respond(request, "needs.resources", resources)
     owners = selectors.resource_owners_for(user=user)
     offered_by = Organisation.objects.filter(
         pk__in=selectors.resource_list_for_user(user=user).values("owner_id")
