@@ -161,7 +161,7 @@ def relationship_create(request: HttpRequest, payload: RelationshipIn) -> Any:
 @router.get("/help-relationships/{relationship_id}/visits", response={200: list[VisitOut], **error_responses(401, 404)}, summary="Visits of a relationship")
 @paginate
 def visit_list(request: HttpRequest, relationship_id: int) -> Any:
-    r = selectors.relationship_get_for_user(user=_user(request), relationship_id=relationship_id)
+    r = selectors.relationship_get_for_user(user=_user(request), relationship_id=relationship_id, why="api.visits")
     return _Mapped(list(selectors.visits_of(relationship=r).select_related("attendance")[:1000]), VisitOut.from_model)
 
 

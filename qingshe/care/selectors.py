@@ -61,10 +61,20 @@ def relationships_for_user(*, user: Any, beneficiary: Beneficiary | None = None)
     return qs.order_by("-created_at", "-pk")
 
 
-def relationship_get_for_user(*, user: Any, relationship_id: int) -> HelpRelationship:
+def relationship_get_for_user(*, user: Any, relationship_id: int, why: str = "") -> HelpRelationship:
+    """One relationship; with `why` (a page or endpoint that shows its visits, observations or
+    concerns) the read is audited like a read of the beneficiary's record."""
     relationship = relationships_for_user(user=user).filter(pk=relationship_id).first()
     if relationship is None:
         raise NotFound("not_found", _("No such help relationship."))
+    if why:
+        audit(
+            actor=user,
+            action="care.relationship.view",
+            obj=relationship,
+            org=relationship.beneficiary.community,
+            data={"why": why, "beneficiary": relationship.beneficiary_id},
+        )
     return relationship
 
 

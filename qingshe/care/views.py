@@ -108,14 +108,14 @@ def _relationship_context(request: HttpRequest, relationship: Any, visit_form: V
 
 @login_required
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk)
+    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk, why="page.detail")
     return render_page(request, "care/relationship.html", _relationship_context(request, relationship))
 
 
 @login_required
 @require_POST
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk)
+    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk, why="page.visit_log")
     form = VisitForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data

@@ -127,3 +127,9 @@ def test_home_panel_for_the_supervisor_without_names(care: Any) -> None:
     assert "结对帮扶待办" in page and f"结对帮扶 #{care.relationship.pk} 的关注事项" in page and "待确认" in page
     assert "林" not in page
     assert "结对帮扶待办" not in _client(care.staff_without_care).get("/").content.decode()
+
+
+def test_relationship_page_reads_are_audited(care: Any) -> None:
+    _client(care.supervisor).get(f"/care/relationships/{care.relationship.pk}/")
+    event = AuditEvent.objects.get(action="care.relationship.view", actor=care.supervisor)
+    assert event.data == {"why": "page.detail", "beneficiary": care.child.pk}
