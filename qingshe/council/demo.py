@@ -53,6 +53,18 @@ def build(ctx: Any) -> None:
     )
     # 1. The panel verifies a need reported done; the resident who raised it rates it.
     done = Need.objects.filter(community=community, state=S.CLAIMED_DONE).order_by("pk").first()
+    if done is None:
+        # A volunteer reports one of the community's needs in progress done (the needs app's step).
+        from qingshe.needs.models import NeedAssignment
+        from qingshe.needs.services import need_report_done
+
+        place = (
+            NeedAssignment.objects.filter(need__community=community, need__state=S.IN_PROGRESS,
+                                          state=NeedAssignment.State.ACCEPTED)
+            .select_related("need", "volunteer").order_by("pk").first()
+        )
+        if place is not None:
+            done = _try(need_report_done, actor=place.volunteer, need=place.need, note="已上门完成，居民表示满意。")
     if done is not None:
         _try(services.council_verify, actor=panel, need=done,
              evidence="评议团成员上门查看并电话回访居民，确认问题已解决。")

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from qingshe.council.models import FeedbackForm, Meeting, MonthlyList, Resolution
+from qingshe.council.models import FeedbackForm, Meeting, MonthlyList, Resolution, Verification
 from qingshe.demo.builder import build_demo, reset_demo
 from qingshe.demo.steps import STEPS
 
@@ -22,5 +22,7 @@ def test_demo_council() -> None:
     assert meeting.state == Meeting.State.CLOSED and meeting.attendees.count() == 3
     assert Resolution.objects.filter(meeting=meeting).exists()
     assert FeedbackForm.objects.filter(pairing__community=community).exists()
+    verified = Verification.objects.filter(need__community=community).first()
+    assert verified is not None and verified.invites.filter(used_at__isnull=False).exists()
     reset_demo(steps=upto)
     assert not MonthlyList.objects.exists() and not Meeting.objects.exists()
