@@ -220,3 +220,14 @@ def test_admin_lists_jobs_and_deliveries_read_only(city: SimpleNamespace) -> Non
     assert client.get("/admin/core/exportjob/").status_code == 200
     assert client.get("/admin/core/notificationdelivery/").status_code == 200
     assert client.get("/admin/core/exportjob/add/").status_code == 403
+
+
+def test_button_carries_the_filters_also_after_an_htmx_filter_change(city: SimpleNamespace) -> None:
+    _needs(city)
+    client = _client(city.staff)
+    html = client.get(
+        "/needs/", {"state": "all", "q": "智能", "page": "1"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in html  # the partial the filter form swaps in
+    assert 'href="/needs/?state=all&amp;q=%E6%99%BA%E8%83%BD&amp;export=xlsx"' in html
+    assert "导出 Excel" in html

@@ -84,3 +84,15 @@ def test_bad_preferences_422_in_chinese(city: SimpleNamespace) -> None:
     assert body["field"] == "channels"
     assert "未知" in body["detail"]
     assert not NotificationPreference.objects.exists()
+
+
+def test_bad_paging_and_unknown_body_are_422(city: SimpleNamespace) -> None:
+    client = api_client(city.student)
+    assert_error(client.api_get("/me/notifications", {"page_size": 500}), 422, "invalid_input")
+    r = client.put(
+        f"{API}/me/notification-preferences",
+        json.dumps({"channels": ["email"]}),
+        content_type="application/json",
+    )
+    assert_error(r, 422, "invalid_input")
+    assert not NotificationPreference.objects.exists()
