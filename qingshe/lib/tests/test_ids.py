@@ -73,3 +73,61 @@ def test_age_on_counts_birthdays() -> None:
 def test_every_valid_mobile_round_trips_with_prefix(phone: str) -> None:
     assert ids.normalize_phone("+86" + phone) == phone
     assert ids.mask_phone(phone).startswith(phone[:3])
+
+
+# The plain-number fast path gives exactly stdnum's answers: the same number, birth date and sex,
+# or the same error code, whatever the region (known, unknown, or retired before the birth
+# year), the date (possible or not) and the check character (right or wrong).
+_REGIONS = ["110101", "350402", "440305", "510104", "130000", "999999", "350400", "110000"]
+
+
+def _outcome(check: object, number: str) -> object:
+    try:
+        return check(number)
+    except ids.IdentifierError as exc:
+        return exc.code
+
+
+def _stdnum_only(number: str) -> object:
+    got, birth = ids._check_with_stdnum(number)
+    return (got, birth)
+
+
+def _fast(number: str) -> object:
+    return (number, ids._check_plain(number))
+
+
+@given(
+    region=st.one_of(st.sampled_from(_REGIONS), st.from_regex(r"[1-8][0-9]{5}", fullmatch=True)),
+    year=st.integers(1890, 2030),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    serial=st.integers(0, 999),
+    check=st.one_of(st.none(), st.sampled_from("0123456789X")),
+)
+def test_fast_path_agrees_with_stdnum(
+    region: str, year: int, month: int, day: int, serial: int, check: str | None
+) -> None:
+    body = f"{region}{year:04d}{month:02d}{day:02d}{serial:03d}"
+    number = body + (check if check is not None else ric.calc_check_digit(body + "0"))
+    assert ids._PLAIN_ID_RE.match(number)
+    assert _outcome(_fast, number) == _outcome(_stdnum_only, number)
+
+
+def test_numbers_not_in_plain_form_still_go_through_stdnum() -> None:
+    valid = "11010519491231002X"
+    assert ids.parse_resident_id(" 110105 19491231 002x ").number == valid
+    full_width = "１１０１０５１９４９１２３１００２Ｘ"
+    with pytest.raises(ids.IdentifierError) as caught:
+        ids.parse_resident_id(full_width)
+    assert caught.value.code == _outcome(_stdnum_only, full_width)
+
+
+def test_a_region_known_only_above_county_level_is_an_unknown_region() -> None:
+    # stdnum itself raises KeyError here; before, that reached the user as a server error.
+    body = "11100019900101001"
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(ids.IdentifierError) as caught:
+        ids.parse_resident_id(number)
+    assert caught.value.code == "id_region"
+    assert _outcome(_stdnum_only, number) == "id_region"
