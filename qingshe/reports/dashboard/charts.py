@@ -56,9 +56,9 @@ def figure_cards(board: Dashboard, *, query: str) -> list[dict[str, Any]]:
         ),
         card("points_issued", _("Points issued"), t["points_issued"]),
         card("points_redeemed", _("Points redeemed"), t["points_redeemed"]),
-        card("model_communities", _("Model communities"), board.model_communities, records=""),
-        card("featured_cases", _("Featured cases"), board.featured_cases, records=""),
-        card("featured_projects", _("Featured projects"), board.featured_projects, records=""),
+        card("model_communities", _("Model communities"), board.model_communities),
+        card("featured_cases", _("Featured cases"), board.featured_cases),
+        card("featured_projects", _("Featured projects"), board.featured_projects),
     ]
     return cards
 

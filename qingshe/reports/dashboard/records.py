@@ -197,6 +197,60 @@ def _pairing_row(p: Any) -> Row:
     )
 
 
+def _featured(org: Organisation, period: Period, today: date) -> QuerySet[Any]:
+    from qingshe.reports.models import TypicalCase
+
+    return (
+        TypicalCase.objects.filter(
+            department__path__startswith=org.path,
+            state=TypicalCase.State.FEATURED,
+            reviewed_at__gte=period.start,
+            reviewed_at__lt=period.end,
+        )
+        .select_related("department", "project")
+        .order_by("-reviewed_at", "-pk")
+    )
+
+
+def _featured_row(case: Any) -> Row:
+    from django.utils import timezone
+
+    return (
+        [
+            timezone.localtime(case.reviewed_at).strftime("%Y-%m-%d"),
+            case.title,
+            case.department.display_name,
+            case.project.name if case.project else "",
+        ],
+        reverse("reports:featured_detail", args=[case.pk]),
+    )
+
+
+def _models(org: Organisation, period: Period, today: date) -> QuerySet[Any]:
+    from qingshe.credit.models import Commendation
+    from qingshe.orgs.models import OrgKind
+
+    return (
+        Commendation.objects.filter(
+            team__kind=OrgKind.COMMUNITY,
+            team__path__startswith=org.path,
+            period_end__gte=period.first,
+            period_start__lt=period.end_day,
+        )
+        .select_related("team", "org")
+        .order_by("-period_end", "-pk")
+    )
+
+
+def _model_row(c: Any) -> Row:
+    return [
+        c.team.display_name,
+        c.title,
+        c.org.display_name,
+        f"{c.period_start} – {c.period_end}",
+    ], None
+
+
 NEED_COLUMNS = (_("received"), _("need"), _("community"), _("kind of work"), _("state"))
 RECORDS: dict[str, RecordList] = {
     "hours": RecordList(
@@ -265,6 +319,24 @@ RECORDS: dict[str, RecordList] = {
         (_("date"), _("kind"), _("reason"), _("points")),
         _transfers(("redemption", "cancellation")),
         _transfer_row,
+    ),
+    "featured_cases": RecordList(
+        _("Featured cases"),
+        (_("featured on"), _("title"), _("department"), _("project")),
+        _featured,
+        _featured_row,
+    ),
+    "featured_projects": RecordList(
+        _("Featured cases"),
+        (_("featured on"), _("title"), _("department"), _("project")),
+        _featured,
+        _featured_row,
+    ),
+    "model_communities": RecordList(
+        _("Model communities (commended)"),
+        (_("community"), _("honour"), _("commended by"), _("period")),
+        _models,
+        _model_row,
     ),
     "pairings_active": RecordList(
         _("Active pairings"),

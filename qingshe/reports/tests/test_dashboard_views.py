@@ -127,3 +127,32 @@ def test_a_malformed_period_is_refused_in_chinese(client: Any, c: Any) -> None:
         {"from": "2026-11", "to": "2026-01"},
     )
     assert "结束" in backwards.context["period_error"]
+
+
+def test_every_number_counts_the_records_listed_behind_it(client: Any, c: Any) -> None:
+    from qingshe.reports.dashboard.records import RECORDS
+
+    client.force_login(c.league_admin)
+    page = client.get(reverse("dashboard:org", args=[c.city.pk]), PERIOD)
+    cards = {card["key"]: card for card in page.context["cards"]}
+    listed = {}
+    for figure in RECORDS:
+        response = client.get(reverse("dashboard:records", args=[c.city.pk, figure]), PERIOD)
+        assert response.status_code == 200, figure
+        listed[figure] = response.context["page"].paginator.count
+    for key in (
+        "volunteers",
+        "teams",
+        "needs_received",
+        "needs_solved",
+        "resident_visits",
+        "needs_open",
+        "pairings_active",
+        "pairings_idle",
+        "featured_cases",
+        "model_communities",
+    ):
+        assert cards[key]["value"] == listed[key], key
+        assert cards[key]["url"].startswith(reverse("dashboard:records", args=[c.city.pk, key]))
+    assert cards["events"]["value"] == listed["events"] + listed["service_records"]
+    assert cards["needs_received"]["value"] == listed["needs_labour"] + listed["needs_skilled"]
