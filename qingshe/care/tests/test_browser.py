@@ -69,3 +69,22 @@ def test_tutor_logs_supervisor_confirms_on_a_phone(
     _fits(page)
     shot("4-confirmed")
     assert LedgerEntry.objects.get(user=care.tutor).hours == 1.5
+
+
+def test_league_admin_sees_only_counts_on_a_phone(
+    transactional_db: Any, care: Any, live_server: Any, login_page: Any, browser: Any, screenshot_dir: Path
+) -> None:
+    from qingshe.care import services
+    from qingshe.care.tests.conftest import past
+
+    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=120, done="辅导作业")
+    services.visit_confirm(actor=care.supervisor, visit=visit)
+    page = login_page(care.league_admin.phone)
+    page.goto(f"{live_server.url}/care/")
+    assert page.get_by_text("去标识化统计").is_visible()
+    assert page.get_by_text("外来务工人员子女").is_visible()
+    assert page.get_by_text("林**").count() == 0
+    _fits(page)
+    page.screenshot(path=str(screenshot_dir / "phone-care-5-league-counts.png"), full_page=True)
+    response = page.goto(f"{live_server.url}/care/beneficiaries/{care.child.pk}/")
+    assert response is not None and response.status == 404
