@@ -21,8 +21,7 @@ process), in the same run:
 
 ratio = student pages' requests per second / bare view's (target >= 0.3); cpu_ratio compares the
 server's CPU per request instead (less moved by other work on a shared machine). Every answer of
-every phase must be 200 (asserted). The world has no dispatch offers: "my offers" is measured
-with an empty list. `python -m bench.bench_http serve [students]` serves such a world until
+every phase must be 200 (asserted). `python -m bench.bench_http serve [students]` serves such a world until
 Ctrl-C for bench/locustfile.py.
 """
 
@@ -171,7 +170,9 @@ def build_world(*, students: int, staff: int = 4) -> dict[str, Any]:
     from qingshe.accounts.services import NewPerson, user_create, users_bulk_create
     from qingshe.duty import services as duty
     from qingshe.duty.models import Attendance, SignUp
+    from qingshe.needs.models import NeedAssignment
     from qingshe.needs.services.needs import need_submit
+    from qingshe.needs.services.triage import need_accept
     from qingshe.orgs.models import Membership, OrgKind, Role
     from qingshe.orgs.services import membership_grant, org_create
 
@@ -217,15 +218,19 @@ def build_world(*, students: int, staff: int = 4) -> dict[str, Any]:
                     checkin_method="qr", checkout_at=eve.ends_at, checkout_method="qr")
          for u in users]
     )  # fmt: skip
-    for i in range(5):
-        need_submit(
-            actor=organiser,
-            community=community,
-            title=f"邻里节需求{i + 1}",
-            project_type="governance",
-            service_field="technology",
-            people_needed=2,
-        )
+    needs = [
+        need_submit(actor=organiser, community=community, title=f"邻里节需求{i + 1}",
+                    project_type="governance", service_field="technology", people_needed=2)
+        for i in range(5)
+    ]  # fmt: skip
+    # Two needs taken up by the community, each offered to every student (bulk, as the sign-ups:
+    # what the dispatcher's plan would leave; "my offers" lists them).
+    taken = [need_accept(actor=organiser, need=n) for n in needs[:2]]
+    NeedAssignment.objects.bulk_create(
+        [NeedAssignment(need=n, volunteer=u, source="plan", reasons=[{"code": "by_hand", "params": {}}],
+                        starts_at=now + timedelta(days=d + 1), ends_at=now + timedelta(days=d + 1, hours=2))
+         for d, n in enumerate(taken) for u in users]
+    )  # fmt: skip
 
     def session(user: Any) -> str:
         from importlib import import_module
