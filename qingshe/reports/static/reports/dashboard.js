@@ -12,6 +12,11 @@
       if (!spec) { return; }
       var kind = el.getAttribute("data-kind");
       var horizontal = kind === "hbar";
+      if (horizontal) {
+        // One band per label, so that long lists (majors, organisations) stay readable.
+        var bands = spec.labels.length * spec.series.length;
+        el.style.height = Math.max(300, 80 + bands * 18) + "px";
+      }
       var twoAxes = spec.series.some(function (s) { return s.axis === 1; });
       var category = { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: horizontal ? 0 : (spec.labels.length > 6 ? 40 : 0) } };
       var values = twoAxes ? [{ type: "value" }, { type: "value" }] : { type: "value" };
@@ -21,7 +26,7 @@
         animation: false,
         tooltip: { trigger: "axis" },
         legend: { top: 0, type: "scroll" },
-        grid: { left: horizontal ? 110 : 48, right: twoAxes ? 48 : 16, top: 36, bottom: 56, containLabel: false },
+        grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: horizontal ? { type: "value" } : category,
         yAxis: horizontal ? Object.assign({}, category, { inverse: true }) : values,
         series: spec.series.map(function (s) {
