@@ -6,139 +6,313 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0002_office_hours'),
-        ('programmes', '0003_programme_transcript_rules'),
-        ('reports', '0002_case_photos_project'),
+        ("orgs", "0002_office_hours"),
+        ("programmes", "0003_programme_transcript_rules"),
+        ("reports", "0002_case_photos_project"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupState',
+            name="RollupState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True, verbose_name='refreshed at')),
-                ('watermark', models.DateTimeField(blank=True, null=True, verbose_name='changes included up to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "refreshed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="refreshed at"),
+                ),
+                (
+                    "watermark",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="changes included up to"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'state of the rollups',
-                'verbose_name_plural': 'state of the rollups',
+                "verbose_name": "state of the rollups",
+                "verbose_name_plural": "state of the rollups",
             },
         ),
         migrations.CreateModel(
-            name='ActiveMember',
+            name="ActiveMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('volunteer', 'Volunteer'), ('team', 'Team')], max_length=10, verbose_name='kind')),
-                ('member_id', models.BigIntegerField(verbose_name='person or team')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('months', models.PositiveIntegerField(default=0, verbose_name='months involved')),
-                ('major', models.CharField(blank=True, max_length=60, verbose_name='major')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("volunteer", "Volunteer"), ("team", "Team")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("member_id", models.BigIntegerField(verbose_name="person or team")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("months", models.PositiveIntegerField(default=0, verbose_name="months involved")),
+                ("major", models.CharField(blank=True, max_length=60, verbose_name="major")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person or team involved',
-                'verbose_name_plural': 'people and teams involved',
-                'constraints': [models.UniqueConstraint(fields=('org', 'kind', 'year', 'member_id'), name='dash_active_once')],
+                "verbose_name": "person or team involved",
+                "verbose_name_plural": "people and teams involved",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("org", "kind", "year", "member_id"), name="dash_active_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MajorDemand',
+            name="MajorDemand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('major', models.CharField(max_length=60, verbose_name='major')),
-                ('needs', models.PositiveIntegerField(verbose_name='needs asking for it')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("major", models.CharField(max_length=60, verbose_name="major")),
+                ("needs", models.PositiveIntegerField(verbose_name="needs asking for it")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'major asked for',
-                'verbose_name_plural': 'majors asked for',
-                'constraints': [models.UniqueConstraint(fields=('org', 'month', 'major'), name='dash_major_demand_once')],
+                "verbose_name": "major asked for",
+                "verbose_name_plural": "majors asked for",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("org", "month", "major"), name="dash_major_demand_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MonthFigure',
+            name="MonthFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the local month.', verbose_name='month')),
-                ('hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=14, verbose_name='hours confirmed')),
-                ('events', models.PositiveIntegerField(default=0, verbose_name='events held')),
-                ('resident_visits', models.PositiveIntegerField(default=0, verbose_name='residents served')),
-                ('needs_received', models.PositiveIntegerField(default=0, verbose_name='needs received')),
-                ('needs_labour', models.PositiveIntegerField(default=0, verbose_name='labour needs received')),
-                ('needs_skilled', models.PositiveIntegerField(default=0, verbose_name='skilled needs received')),
-                ('needs_solved', models.PositiveIntegerField(default=0, verbose_name='needs solved')),
-                ('points_issued', models.BigIntegerField(default=0, verbose_name='points issued')),
-                ('points_redeemed', models.BigIntegerField(default=0, verbose_name='points redeemed')),
-                ('volunteers', models.PositiveIntegerField(default=0, verbose_name='volunteers in the month')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="The first day of the local month.", verbose_name="month"
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="hours confirmed",
+                    ),
+                ),
+                ("events", models.PositiveIntegerField(default=0, verbose_name="events held")),
+                (
+                    "resident_visits",
+                    models.PositiveIntegerField(default=0, verbose_name="residents served"),
+                ),
+                (
+                    "needs_received",
+                    models.PositiveIntegerField(default=0, verbose_name="needs received"),
+                ),
+                (
+                    "needs_labour",
+                    models.PositiveIntegerField(default=0, verbose_name="labour needs received"),
+                ),
+                (
+                    "needs_skilled",
+                    models.PositiveIntegerField(default=0, verbose_name="skilled needs received"),
+                ),
+                (
+                    "needs_solved",
+                    models.PositiveIntegerField(default=0, verbose_name="needs solved"),
+                ),
+                ("points_issued", models.BigIntegerField(default=0, verbose_name="points issued")),
+                (
+                    "points_redeemed",
+                    models.BigIntegerField(default=0, verbose_name="points redeemed"),
+                ),
+                (
+                    "volunteers",
+                    models.PositiveIntegerField(default=0, verbose_name="volunteers in the month"),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'monthly figures',
-                'verbose_name_plural': 'monthly figures',
-                'constraints': [models.UniqueConstraint(fields=('org', 'month'), name='dash_month_figure_once')],
+                "verbose_name": "monthly figures",
+                "verbose_name_plural": "monthly figures",
+                "constraints": [
+                    models.UniqueConstraint(fields=("org", "month"), name="dash_month_figure_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MonthlySnapshot',
+            name="MonthlySnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('figures', models.JSONField(verbose_name='figures')),
-                ('frozen_at', models.DateTimeField(verbose_name='frozen at')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("figures", models.JSONField(verbose_name="figures")),
+                ("frozen_at", models.DateTimeField(verbose_name="frozen at")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'published month',
-                'verbose_name_plural': 'published months',
-                'constraints': [models.UniqueConstraint(fields=('org', 'month'), name='dash_snapshot_once')],
+                "verbose_name": "published month",
+                "verbose_name_plural": "published months",
+                "constraints": [
+                    models.UniqueConstraint(fields=("org", "month"), name="dash_snapshot_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OpenNeedCohort',
+            name="OpenNeedCohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('received_on', models.DateField(verbose_name='received on')),
-                ('count', models.PositiveIntegerField(verbose_name='open needs')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("received_on", models.DateField(verbose_name="received on")),
+                ("count", models.PositiveIntegerField(verbose_name="open needs")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'open needs by age',
-                'verbose_name_plural': 'open needs by age',
-                'constraints': [models.UniqueConstraint(fields=('org', 'received_on'), name='dash_open_cohort_once')],
+                "verbose_name": "open needs by age",
+                "verbose_name_plural": "open needs by age",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("org", "received_on"), name="dash_open_cohort_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PairingMonth',
+            name="PairingMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('events', models.PositiveIntegerField(verbose_name='events held')),
-                ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programmes.pairing', verbose_name='pairing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("events", models.PositiveIntegerField(verbose_name="events held")),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programmes.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'events of a pairing in a month',
-                'verbose_name_plural': 'events of pairings by month',
-                'constraints': [models.UniqueConstraint(fields=('pairing', 'month'), name='dash_pairing_month_once')],
+                "verbose_name": "events of a pairing in a month",
+                "verbose_name_plural": "events of pairings by month",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pairing", "month"), name="dash_pairing_month_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='QuotaFigure',
+            name="QuotaFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('branches_total', models.PositiveIntegerField(verbose_name='branches')),
-                ('branches_in', models.PositiveIntegerField(verbose_name='branches taking part')),
-                ('students_total', models.PositiveIntegerField(verbose_name='students')),
-                ('students_in', models.PositiveIntegerField(verbose_name='students taking part')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.organisation', verbose_name='organisation')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("branches_total", models.PositiveIntegerField(verbose_name="branches")),
+                ("branches_in", models.PositiveIntegerField(verbose_name="branches taking part")),
+                ("students_total", models.PositiveIntegerField(verbose_name="students")),
+                ("students_in", models.PositiveIntegerField(verbose_name="students taking part")),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quota coverage',
-                'verbose_name_plural': 'quota coverage',
-                'constraints': [models.UniqueConstraint(fields=('org', 'programme'), name='dash_quota_once')],
+                "verbose_name": "quota coverage",
+                "verbose_name_plural": "quota coverage",
+                "constraints": [
+                    models.UniqueConstraint(fields=("org", "programme"), name="dash_quota_once")
+                ],
             },
         ),
     ]
