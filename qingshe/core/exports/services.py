@@ -20,6 +20,7 @@ from qingshe.core.exports import registry
 from qingshe.core.exports.models import ExportJob
 from qingshe.core.exports.writer import write_xlsx
 
+KEEP_DAYS = 7  # exported files hold personal data: deleted after a week (export_purge)
 SYNC_LIMIT = 2000  # rows written during the request; above, a background job
 MAX_ROWS = 200_000  # above, the person is asked to narrow the filter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,6 +112,23 @@ def export_run(*, job_id: int) -> ExportJob:
     job.row_ids = []  # no longer needed
     job.save(update_fields=["file", "state", "done", "finished_at", "row_ids"])
     return job
+
+
+def export_purge(*, older_than_days: int = KEEP_DAYS) -> int:
+    """Delete finished or failed jobs older than `older_than_days`, with their files."""
+    from datetime import timedelta
+
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    old = ExportJob.objects.filter(created_at__lt=cutoff).exclude(
+        state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING]
+    )
+    n = 0
+    for job in old.iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        n += 1
+    return n
 
 
 def respond(

@@ -231,3 +231,35 @@ def test_button_carries_the_filters_also_after_an_htmx_filter_change(city: Simpl
     assert "<html" not in html  # the partial the filter form swaps in
     assert 'href="/needs/?state=all&amp;q=%E6%99%BA%E8%83%BD&amp;export=xlsx"' in html
     assert "导出 Excel" in html
+
+
+def test_old_export_files_are_purged(city: SimpleNamespace) -> None:
+    import io as _io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    _needs(city)
+    from qingshe.needs.models import Need
+
+    ids = list(Need.objects.values_list("pk", flat=True))
+    old = ExportJob.objects.create(
+        requested_by=city.staff, spec="needs.board", row_ids=ids, total=len(ids)
+    )
+    exports.export_run(job_id=old.pk)
+    old.refresh_from_db()
+    storage, name = old.file.storage, old.file.name
+    assert storage.exists(name)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = ExportJob.objects.create(
+        requested_by=city.staff, spec="needs.board", row_ids=ids, total=len(ids)
+    )
+    waiting = ExportJob.objects.create(
+        requested_by=city.staff, spec="needs.board", row_ids=ids, total=len(ids)
+    )
+    ExportJob.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(days=30))
+    out = _io.StringIO()
+    call_command("exports-purge", stdout=out)
+    assert not storage.exists(name)
+    assert set(ExportJob.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
