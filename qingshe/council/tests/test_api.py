@@ -125,3 +125,17 @@ def test_evaluations(city):
     assert api_client(c.secretary).api_get("/evaluations", {"org": c.branch.pk}).json()["count"] == 2
     assert api_client(c.other_staff).api_get("/evaluations").json()["count"] == 0
     assert Evaluation.objects.count() == 2
+
+
+def test_openapi_documents_the_council_paths(city):
+    paths = api_client(city.league_admin).api_get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/council/lists", "/api/v1/council/meetings", "/api/v1/council/meetings/{meeting_id}/resolutions",
+                 "/api/v1/feedback-forms", "/api/v1/feedback-forms/{form_id}/confirm", "/api/v1/evaluations",
+                 "/api/v1/council/ratings/{token}", "/api/v1/council/scores"):
+        assert path in paths, path
+
+
+def test_scores_api(city):
+    r = api_client(city.department_admin).api_get("/council/scores", {"month": "2026-10"})
+    assert r.status_code == 200 and {i["org"] for i in r.json()["items"]} == {city.branch.pk, city.branch2.pk}
+    assert_error(api_client(city.department_admin).api_get("/council/scores", {"month": "10/2026"}), 422, "invalid_month")
