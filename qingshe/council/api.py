@@ -159,7 +159,8 @@ def meeting_close(request: HttpRequest, meeting_id: int, payload: CloseIn) -> An
              summary="The evaluation panel verifies a need reported solved (青年评议团)")
 def verify(request: HttpRequest, need_id: int, payload: VerifyIn) -> Any:
     """Only a panel member of the need's community (403 `forbidden`); 422 `evidence_required`.
-    The reporter and followers are each sent a one-time rating link."""
+    The reporter and followers are each sent a one-time rating link. Photos of the evidence are
+    added with `POST /needs/{id}/photos` (stage `verified`), which the panel may use."""
     user = _user(request)
     need = selectors.need_for_verifier(user=user, need_id=need_id)
     v = services.council_verify(actor=user, need=need, evidence=payload.evidence)
