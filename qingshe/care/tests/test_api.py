@@ -159,3 +159,10 @@ def test_logs_never_contain_id_or_phone(care: Any, caplog: Any) -> None:
         assert secret not in text
         assert secret not in events
     assert r.status_code == 201, r.content
+
+
+def test_openapi_documents_the_care_paths(db: Any) -> None:
+    schema = api_client().get("/api/v1/openapi.json").json()
+    for path in ("/beneficiaries", "/help-relationships", "/help-relationships/{relationship_id}/visits", "/care/stats"):
+        assert f"/api/v1{path}" in schema["paths"], path
+    assert "post" in schema["paths"]["/api/v1/help-relationships/{relationship_id}/visits"]
