@@ -49,7 +49,7 @@ def figure_cards(board: Dashboard, *, query: str) -> list[dict[str, Any]]:
             "council",
             _("Council items resolved"),
             council if council is not None else 0,
-            records="",
+            records=None if council is not None else "",
             note=""
             if council is not None
             else _("The youth council's records are not available yet."),

@@ -251,6 +251,36 @@ def _model_row(c: Any) -> Row:
     ], None
 
 
+def _council(org: Organisation, period: Period, today: date) -> QuerySet[Any]:
+    """The council's resolutions, the same rows as selectors.council_resolved counts; none while
+    the council app has no models (it is built alongside)."""
+    try:
+        from qingshe.council.models import Resolution
+    except ImportError:
+        return Organisation.objects.none()
+    return (
+        Resolution.objects.filter(
+            meeting__community__path__startswith=org.path,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .select_related("meeting__community", "item__need")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _council_row(r: Any) -> Row:
+    return (
+        [
+            r.meeting.held_on,
+            r.meeting.community.display_name,
+            r.item.need.title,
+            r.get_kind_display(),
+        ],
+        reverse("council:meeting", args=[r.meeting_id]),
+    )
+
+
 NEED_COLUMNS = (_("received"), _("need"), _("community"), _("kind of work"), _("state"))
 RECORDS: dict[str, RecordList] = {
     "hours": RecordList(
@@ -337,6 +367,12 @@ RECORDS: dict[str, RecordList] = {
         (_("community"), _("honour"), _("commended by"), _("period")),
         _models,
         _model_row,
+    ),
+    "council": RecordList(
+        _("Council items resolved"),
+        (_("meeting"), _("community"), _("need"), _("decision")),
+        _council,
+        _council_row,
     ),
     "pairings_active": RecordList(
         _("Active pairings"),

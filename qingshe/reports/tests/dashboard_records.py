@@ -93,5 +93,25 @@ def build(c: Any) -> Any:
         state="submitted",
     )
     Need.objects.filter(pk=labour.pk).update(created_at=at(date(2026, 11, 1)))
+    _council(c, labour)
     refresh_rollups(full=True)
     return c
+
+
+def _council(c: Any, need: Any) -> None:
+    """The youth council decides on the labour need in October (read only when its app exists)."""
+    try:
+        from qingshe.council.models import ListItem, Meeting, MonthlyList, Resolution
+    except ImportError:
+        return
+    agenda = MonthlyList.objects.create(
+        community=c.community, month=date(2026, 10, 1), state="final"
+    )
+    item = ListItem.objects.create(monthly_list=agenda, need=need, rank=1)
+    meeting = Meeting.objects.create(
+        community=c.community, agenda=agenda, title="十月议事会", held_on=date(2026, 10, 28)
+    )
+    resolution = Resolution.objects.create(
+        meeting=meeting, item=item, kind="refer", refer_to="街道城管科"
+    )
+    Resolution.objects.filter(pk=resolution.pk).update(created_at=at(date(2026, 10, 28), 20))

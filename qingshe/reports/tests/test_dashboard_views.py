@@ -41,6 +41,7 @@ def test_city_dashboard_shows_the_figures_with_links_to_records(
     assert board.totals["needs_received"] == 2 and board.totals["needs_solved"] == 1
     assert board.totals["resident_visits"] == 1
     assert sum(board.open_by_age.values()) == 1
+    assert board.council_resolved == 1
     html = response.content.decode()
     hours_link = (
         reverse("dashboard:records", args=[c.city.pk, "hours"]) + "?from=2026-09&amp;to=2026-11"
@@ -151,6 +152,7 @@ def test_every_number_counts_the_records_listed_behind_it(client: Any, c: Any) -
         "pairings_idle",
         "featured_cases",
         "model_communities",
+        "council",
     ):
         assert cards[key]["value"] == listed[key], key
         assert cards[key]["url"].startswith(reverse("dashboard:records", args=[c.city.pk, key]))
