@@ -141,7 +141,9 @@ def _assignees(meeting: Any) -> dict[str, Any]:
     return {
         "teams": Organisation.objects.filter(kind=OrgKind.VOLUNTEER_TEAM, is_active=True,
                                              path__startswith=f"/{community.city_id}/").order_by("name")[:100],
-        "groups": ProjectGroup.objects.filter(state=ProjectGroup.State.OPEN).order_by("name")[:100],
+        "groups": ProjectGroup.objects.filter(
+            state=ProjectGroup.State.OPEN, owner__path__startswith=f"/{community.city_id}/"
+        ).order_by("name")[:100],
         "pairings": Pairing.objects.filter(
             community_id__in=[community.pk, *community.ancestor_ids()],
             state__in=(Pairing.State.APPROVED, Pairing.State.ACTIVE),

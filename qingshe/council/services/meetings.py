@@ -75,10 +75,15 @@ def _assignee(community: Any, team: Any, project_group: Any, pairing: Any) -> tu
             _("Choose one volunteer team, project group or pairing to assign it to."),
             field="assignee",
         )
-    if team is not None and (not isinstance(team, Organisation) or team.kind != OrgKind.VOLUNTEER_TEAM or not team.is_active):
+    city = f"/{community.city_id}/"
+    if team is not None and (
+        not isinstance(team, Organisation) or team.kind != OrgKind.VOLUNTEER_TEAM or not team.is_active
+        or not team.path.startswith(city)
+    ):
         raise ValidationFailed("invalid_team", _("Choose an active volunteer team."), field="team")
     if project_group is not None and (
         not isinstance(project_group, ProjectGroup) or project_group.state != ProjectGroup.State.OPEN
+        or not project_group.owner.path.startswith(city)
     ):
         raise ValidationFailed("invalid_project_group", _("Choose an open project group."), field="project_group")
     if pairing is not None and (

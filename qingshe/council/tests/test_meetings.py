@@ -110,3 +110,14 @@ def test_close_with_minutes_and_attendance(council, team):
     item = meeting.agenda.items.first()
     with pytest.raises(Conflict):
         services.meeting_resolve(actor=c.member, meeting=meeting, item=item, kind="assign", team=team)
+
+
+def test_assignee_of_another_city_is_refused(council):
+    c = council
+    meeting = open_meeting(c)
+    elsewhere = OrganisationFactory(kind=OrgKind.CITY_COMMITTEE, name="共青团别市委员会")
+    foreign_team = OrganisationFactory(kind=OrgKind.VOLUNTEER_TEAM, name="别市志愿队", parent=elsewhere)
+    item = meeting.agenda.items.order_by("rank").first()
+    with pytest.raises(ValidationFailed) as exc:
+        services.meeting_resolve(actor=c.member, meeting=meeting, item=item, kind="assign", team=foreign_team)
+    assert exc.value.field == "team" and not Resolution.objects.exists()
