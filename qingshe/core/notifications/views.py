@@ -48,10 +48,14 @@ def bell(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_or_404(services.notification_mark_read, actor=request.user, notification_id=pk)
+    hosts = {request.get_host()}
     target = note.url if request.POST.get("go") and note.url else ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts=hosts):
         return redirect(target)
-    return redirect(request.POST.get("next") or "core:notifications")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts=hosts):
+        return redirect(back)
+    return redirect("core:notifications")
 
 
 @login_required

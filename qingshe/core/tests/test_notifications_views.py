@@ -58,6 +58,10 @@ def test_offsite_link_is_not_followed(city: SimpleNamespace) -> None:
     )
     r = _client(city.student).post(f"/notifications/{mine.pk}/read/", {"go": "1"})
     assert r["Location"] == "/notifications/"
+    r = _client(city.student).post(f"/notifications/{mine.pk}/read/", {"next": "//evil.example/x"})
+    assert r["Location"] == "/notifications/"
+    r = _client(city.student).post(f"/notifications/{mine.pk}/read/", {"next": "/notifications/?page=2"})
+    assert r["Location"] == "/notifications/?page=2"
 
 
 def test_mark_all_read(city: SimpleNamespace) -> None:
