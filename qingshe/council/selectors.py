@@ -57,8 +57,11 @@ def community_public(*, community_id: int) -> Organisation:
 
 
 def lists_for_user(*, user: Any, month: date | None = None, community_id: int | None = None) -> QuerySet[MonthlyList]:
-    qs = MonthlyList.objects.filter(_view_q(user)).select_related("community").annotate(
-        item_count=Count("items", filter=Q(items__included=True))
+    qs = (
+        MonthlyList.objects.filter(_view_q(user))
+        .select_related("community")
+        .annotate(item_count=Count("items", filter=Q(items__included=True)))
+        .prefetch_related(Prefetch("items", queryset=ListItem.objects.select_related("need").order_by("rank", "pk")))
     )
     if month is not None:
         qs = qs.filter(month=month)

@@ -139,3 +139,18 @@ def test_scores_api(city):
     r = api_client(city.department_admin).api_get("/council/scores", {"month": "2026-10"})
     assert r.status_code == 200 and {i["org"] for i in r.json()["items"]} == {city.branch.pk, city.branch2.pk}
     assert_error(api_client(city.department_admin).api_get("/council/scores", {"month": "10/2026"}), 422, "invalid_month")
+
+
+def test_lists_query_count_does_not_grow_with_lists(council, django_assert_max_num_queries):
+    c = council
+    final_list(c)
+    from qingshe.council.tests.conftest import need_at
+
+    need_at(c, "列西的问题", actor=c.other_resident, community=c.other_community)
+    year, month = this_month()
+    services.monthly_list_build(actor=c.other_staff, community=c.other_community, year=year, month=month)
+    client = api_client(c.league_admin)
+    client.api_get("/council/lists")
+    with django_assert_max_num_queries(8):
+        body = client.api_get("/council/lists").json()
+    assert body["count"] == 2
