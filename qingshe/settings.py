@@ -37,6 +37,14 @@ QINGSHE_FIELD_KEY: str = env.str(
     "QINGSHE_FIELD_KEY",
     default="dev-only-field-key-qingshe" if DEBUG else environ.Env.NOTSET,
 )
+# Email for notifications and the daily digest (qingshe/core/notifications): EMAIL_URL such as
+# "smtp+tls://user:password@mail.example.cn:587" (django-environ's form); the demo prints mails to
+# the console. QINGSHE_SITE_URL ("https://qingshe.example.cn") makes the links in emails absolute.
+vars().update(
+    env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="青社 Qingshe <noreply@localhost>")
+QINGSHE_SITE_URL: str = env.str("QINGSHE_SITE_URL", default="")
 # The version of the personal-information notice (个人信息处理告知书) users consent to.
 QINGSHE_NOTICE_VERSION: str = env.str("QINGSHE_NOTICE_VERSION", default="2026-09")
 # Ed25519 keys that sign certificates of volunteer service (qingshe/credit/signing.py):
