@@ -181,6 +181,7 @@ class RollupState(models.Model):
 
     refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
     watermark = models.DateTimeField(_("changes included up to"), null=True, blank=True)
+    running_since = models.DateTimeField(_("refresh running since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("state of the rollups")

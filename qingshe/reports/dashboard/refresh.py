@@ -391,33 +391,54 @@ def months_changed_since(watermark: datetime | None) -> set[date]:
 @dataclass
 class RefreshResult:
     months: list[date]
-    refreshed_at: datetime
+    refreshed_at: datetime | None
+    skipped: bool = False
+
+
+# A refresh that has not finished after this long is taken for dead (its process was killed).
+RUNNING_STALE_AFTER = timedelta(hours=2)
 
 
 def refresh_rollups(*, months: Iterable[date] | None = None, full: bool = False) -> RefreshResult:
-    """Recompute the months touched since the last refresh (or `months`, or all with `full`)."""
+    """Recompute the months touched since the last refresh (or `months`, or all with `full`).
+
+    One short write transaction per month (and per block of people involved), not one for the
+    whole refresh: on SQLite a write transaction holds the database's write lock, and check-ins
+    must not wait for a recomputation. Only one refresh runs at a time (`running_since`); a
+    second one returns at once, skipped."""
     started = timezone.now()
     with transaction.atomic():
         state = RollupState.objects.select_for_update().order_by("pk").first()
         if state is None:
             state = RollupState.objects.create()
+        if state.running_since is not None and started - state.running_since < RUNNING_STALE_AFTER:
+            return RefreshResult(months=[], refreshed_at=state.refreshed_at, skipped=True)
+        state.running_since = started
+        state.save(update_fields=["running_since"])
+        watermark = None if full else state.watermark
+    try:
         if months is None:
-            watermark = None if full else state.watermark
             todo = sorted(months_changed_since(watermark))
         else:
             todo = sorted({periods.month_start(m) for m in months})
         chains = OrgChains()
         by_block: dict[int, dict[date, dict[tuple[int, str], set[int]]]] = defaultdict(dict)
         for month in todo:
-            by_block[periods.month_block(month)[0]][month] = _write_month(
-                month, _month_data(month, chains)
-            )
+            data = _month_data(month, chains)  # reads only, outside the write transaction
+            with transaction.atomic():
+                by_block[periods.month_block(month)[0]][month] = _write_month(month, data)
         for block, involved in by_block.items():
-            _write_block(block, involved, chains)
-        _open_cohorts(chains)
-        _quotas(chains)
-        state.refreshed_at = timezone.now()
-        if months is None:
-            state.watermark = started - WATERMARK_MARGIN
-        state.save()
-    return RefreshResult(months=todo, refreshed_at=state.refreshed_at)
+            with transaction.atomic():
+                _write_block(block, involved, chains)
+        with transaction.atomic():
+            _open_cohorts(chains)
+        with transaction.atomic():
+            _quotas(chains)
+    finally:
+        RollupState.objects.filter(pk=state.pk).update(running_since=None)
+    refreshed_at = timezone.now()
+    changes: dict[str, Any] = {"refreshed_at": refreshed_at}
+    if months is None:
+        changes["watermark"] = started - WATERMARK_MARGIN
+    RollupState.objects.filter(pk=state.pk).update(**changes)
+    return RefreshResult(months=todo, refreshed_at=refreshed_at)

@@ -59,3 +59,22 @@ def test_only_a_past_month_is_published_and_only_once(city: Any) -> None:
     frozen = MonthlySnapshot.objects.get(org=c.city, month=date(2026, 10, 1))
     assert frozen.figures["hours"] == "3.0" and frozen.figures["needs_solved"] == 1
     assert month_freeze(month=date(2026, 10, 1), today=date(2026, 11, 22)) == 0
+
+
+def test_one_refresh_at_a_time(city: Any) -> None:
+    from datetime import timedelta
+
+    from qingshe.reports.dashboard.models import RollupState
+
+    c = build(city)
+    serve(c, c.student2, date(2026, 8, 5), "4.5").__class__.objects.filter(
+        service_date=date(2026, 8, 5)
+    ).update(recorded_at=timezone.now())
+    RollupState.objects.update(running_since=timezone.now() - timedelta(minutes=5))
+    busy = refresh_rollups()
+    assert busy.skipped and busy.months == []
+    assert not MonthFigure.objects.filter(org=c.city, month=date(2026, 8, 1)).exists()
+    # A refresh that died hours ago does not block the next one, which clears the mark.
+    RollupState.objects.update(running_since=timezone.now() - timedelta(hours=3))
+    assert refresh_rollups().months == [date(2026, 8, 1)]
+    assert RollupState.objects.get().running_since is None
