@@ -30,8 +30,14 @@ def needs_to_verify(user: Any) -> list[Panel]:
     return [
         Panel(
             title=gettext_lazy("Waiting for the evaluation panel"),
-            items=[PanelItem(text=n.title, url=reverse("council:verify", args=[n.pk]),
-                             badge=gettext_lazy("to verify")) for n in rows],
+            items=[
+                PanelItem(
+                    text=n.title,
+                    url=reverse("council:verify", args=[n.pk]),
+                    badge=gettext_lazy("to verify"),
+                )
+                for n in rows
+            ],
             empty_text=gettext_lazy("Nothing waits for verification."),
             action_url=reverse("council:home"),
             action_text=gettext_lazy("Youth council"),
@@ -46,7 +52,9 @@ def forms_to_confirm(user: Any) -> list[Panel]:
     if not access.has_role(user, access.ORG_ACTIONS["feedback.confirm"]):
         return []
     qs = selectors.feedback_forms_for_user(user=user, state=FeedbackForm.State.SUBMITTED).filter(
-        access.subtree_q(user, access.ORG_ACTIONS["feedback.confirm"], prefix="pairing__community__")
+        access.subtree_q(
+            user, access.ORG_ACTIONS["feedback.confirm"], prefix="pairing__community__"
+        )
     )
     rows, total = _first(qs)
     if not rows:
@@ -54,9 +62,14 @@ def forms_to_confirm(user: Any) -> list[Panel]:
     return [
         Panel(
             title=gettext_lazy("Work feedback forms to confirm"),
-            items=[PanelItem(text=f"{f.month:%Y-%m} · {f.pairing.unit.display_name}",
-                             url=reverse("council:feedback", args=[f.pk]), badge=gettext_lazy("to confirm"))
-                   for f in rows],
+            items=[
+                PanelItem(
+                    text=f"{f.month:%Y-%m} · {f.pairing.unit.display_name}",
+                    url=reverse("council:feedback", args=[f.pk]),
+                    badge=gettext_lazy("to confirm"),
+                )
+                for f in rows
+            ],
             action_url=reverse("council:feedback_list"),
             action_text=gettext_lazy("All forms"),
             total=total,

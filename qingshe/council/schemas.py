@@ -16,7 +16,9 @@ class ResolutionOut(Schema):
     pairing: int | None = Field(None, alias="pairing_id")
     refer_to: str
     reason: str
-    need_state: str = Field(..., alias="item.need.state", description="Where the need is now: tracked to the end.")
+    need_state: str = Field(
+        ..., alias="item.need.state", description="Where the need is now: tracked to the end."
+    )
 
 
 class ListItemOut(Schema):
@@ -160,7 +162,9 @@ class EvaluationIn(Schema):
     subject_org: int = Field(..., description="The branch or volunteer team")
     subject_user: int | None = Field(None, description="peer: the teammate")
     community: int | None = Field(None, description="resident/community: the community served")
-    activity: int | None = Field(None, description="The activity evaluated (self/peer: the volunteer took part)")
+    activity: int | None = Field(
+        None, description="The activity evaluated (self/peer: the volunteer took part)"
+    )
     score: int = Field(..., description="1 to 5")
     comment: str = ""
 
@@ -186,7 +190,9 @@ class ScoreOut(Schema):
     org_name: str = Field(..., alias="org.name")
     evaluations: int
     mean: Decimal | None = Field(None, description="Mean evaluation score (1–5)")
-    forms_points: Decimal | None = Field(None, description="Feedback-form points (0–30); null without a pairing")
+    forms_points: Decimal | None = Field(
+        None, description="Feedback-form points (0–30); null without a pairing"
+    )
     score: Decimal = Field(..., description="0–100")
     department: int | None = Field(None, alias="department.pk")
     district: int | None = Field(None, alias="district.pk")

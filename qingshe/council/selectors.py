@@ -50,18 +50,26 @@ def community_get_for_user(*, user: Any, community_id: int) -> Organisation:
 
 
 def community_public(*, community_id: int) -> Organisation:
-    org = Organisation.objects.filter(pk=community_id, kind=OrgKind.COMMUNITY, is_active=True).first()
+    org = Organisation.objects.filter(
+        pk=community_id, kind=OrgKind.COMMUNITY, is_active=True
+    ).first()
     if org is None:
         raise NotFound("not_found", _("No such community."))
     return org
 
 
-def lists_for_user(*, user: Any, month: date | None = None, community_id: int | None = None) -> QuerySet[MonthlyList]:
+def lists_for_user(
+    *, user: Any, month: date | None = None, community_id: int | None = None
+) -> QuerySet[MonthlyList]:
     qs = (
         MonthlyList.objects.filter(_view_q(user))
         .select_related("community")
         .annotate(item_count=Count("items", filter=Q(items__included=True)))
-        .prefetch_related(Prefetch("items", queryset=ListItem.objects.select_related("need").order_by("rank", "pk")))
+        .prefetch_related(
+            Prefetch(
+                "items", queryset=ListItem.objects.select_related("need").order_by("rank", "pk")
+            )
+        )
     )
     if month is not None:
         qs = qs.filter(month=month)
@@ -71,18 +79,25 @@ def lists_for_user(*, user: Any, month: date | None = None, community_id: int | 
 
 
 def list_get_for_user(*, user: Any, list_id: int) -> MonthlyList:
-    mlist = MonthlyList.objects.filter(_view_q(user)).select_related("community").filter(pk=list_id).first()
+    mlist = (
+        MonthlyList.objects.filter(_view_q(user))
+        .select_related("community")
+        .filter(pk=list_id)
+        .first()
+    )
     if mlist is None:
         raise NotFound("not_found", _("No such monthly list."))
     return mlist
 
 
 def list_items(*, monthly_list: MonthlyList) -> QuerySet[ListItem]:
-    return (
-        monthly_list.items.select_related("need", "resolution", "resolution__team", "resolution__project_group",
-                                          "resolution__pairing__unit")
-        .order_by("rank", "pk")
-    )
+    return monthly_list.items.select_related(
+        "need",
+        "resolution",
+        "resolution__team",
+        "resolution__project_group",
+        "resolution__pairing__unit",
+    ).order_by("rank", "pk")
 
 
 def item_get_for_user(*, user: Any, item_id: int) -> ListItem:
@@ -99,9 +114,9 @@ def item_get_for_user(*, user: Any, item_id: int) -> ListItem:
 
 def summaries_for(*, community: Organisation, limit: int = 8) -> list[WeeklySummary]:
     return list(
-        WeeklySummary.objects.filter(community=community).prefetch_related(
-            Prefetch("needs", queryset=Need.objects.order_by("created_at"))
-        ).order_by("-week_start")[:limit]
+        WeeklySummary.objects.filter(community=community)
+        .prefetch_related(Prefetch("needs", queryset=Need.objects.order_by("created_at")))
+        .order_by("-week_start")[:limit]
     )
 
 
@@ -112,8 +127,12 @@ def summary_groups(summary: WeeklySummary) -> list[dict[str, Any]]:
         place = (need.address or "").strip() or _("No place given")
         groups[(need.get_service_field_display(), place)].append(need)
     return [
-        {"category": cat, "place": place, "needs": needs,
-         "open": sum(1 for n in needs if n.state != Need.State.DUPLICATE)}
+        {
+            "category": cat,
+            "place": place,
+            "needs": needs,
+            "open": sum(1 for n in needs if n.state != Need.State.DUPLICATE),
+        }
         for (cat, place), needs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
 
@@ -126,22 +145,32 @@ def meetings_for_user(*, user: Any, community_id: int | None = None) -> QuerySet
 
 
 def meeting_get_for_user(*, user: Any, meeting_id: int) -> Meeting:
-    meeting = Meeting.objects.filter(_view_q(user)).select_related("community", "agenda").filter(pk=meeting_id).first()
+    meeting = (
+        Meeting.objects.filter(_view_q(user))
+        .select_related("community", "agenda")
+        .filter(pk=meeting_id)
+        .first()
+    )
     if meeting is None:
         raise NotFound("not_found", _("No such meeting."))
     return meeting
 
 
 def resolutions_of(*, meeting: Meeting) -> QuerySet[Resolution]:
-    return meeting.resolutions.select_related("item__need", "team", "project_group", "pairing__unit").order_by(
-        "item__rank"
-    )
+    return meeting.resolutions.select_related(
+        "item__need", "team", "project_group", "pairing__unit"
+    ).order_by("item__rank")
 
 
 def need_for_verifier(*, user: Any, need_id: int) -> Need:
-    need = Need.objects.filter(
-        access.subtree_q(user, access.ORG_ACTIONS["council.view"], prefix="community__"), pk=need_id
-    ).select_related("community").first()
+    need = (
+        Need.objects.filter(
+            access.subtree_q(user, access.ORG_ACTIONS["council.view"], prefix="community__"),
+            pk=need_id,
+        )
+        .select_related("community")
+        .first()
+    )
     if need is None:
         raise NotFound("not_found", _("This need does not exist."))
     return need
@@ -150,7 +179,11 @@ def need_for_verifier(*, user: Any, need_id: int) -> Need:
 def to_verify_for_user(*, user: Any) -> QuerySet[Need]:
     """Needs reported done waiting for the panels the user sits on."""
     q = access.subtree_q(user, access.ORG_ACTIONS["council.verify"], prefix="community__")
-    return Need.objects.filter(q, state=Need.State.CLAIMED_DONE).select_related("community").order_by("state_changed_at")
+    return (
+        Need.objects.filter(q, state=Need.State.CLAIMED_DONE)
+        .select_related("community")
+        .order_by("state_changed_at")
+    )
 
 
 # --- the public accountability board -----------------------------------------------------------
@@ -184,16 +217,22 @@ class Board:
 def public_board(*, community: Organisation, month: date) -> Board:
     """This month's list: each item's state and progress; solved (verified) items with their
     verification; ratings as counts and averages. Nothing about who reported what."""
-    mlist = MonthlyList.objects.filter(community=community, month=month, state=MonthlyList.State.FINAL).first()
+    mlist = MonthlyList.objects.filter(
+        community=community, month=month, state=MonthlyList.State.FINAL
+    ).first()
     board = Board(community=community, month=month, monthly_list=mlist)
     if mlist is None:
         return board
     items = list(
-        mlist.items.filter(included=True).select_related("need", "resolution").order_by("rank", "pk")
+        mlist.items.filter(included=True)
+        .select_related("need", "resolution")
+        .order_by("rank", "pk")
     )
     need_ids = [i.need_id for i in items]
     verifications: dict[int, Verification] = {}
-    for v in Verification.objects.filter(need_id__in=need_ids, outcome=Verification.Outcome.VERIFIED).order_by("at"):
+    for v in Verification.objects.filter(
+        need_id__in=need_ids, outcome=Verification.Outcome.VERIFIED
+    ).order_by("at"):
         verifications[v.need_id] = v
     ratings = {
         row["need_id"]: row
@@ -228,20 +267,29 @@ def public_board(*, community: Organisation, month: date) -> Board:
 def solved_count(*, community: Organisation, start: Any, end: Any) -> int:
     """Needs of the community verified as solved in [start, end): the only figure of 'solved'."""
     return (
-        Need.objects.filter(community=community, state__in=SOLVED_STATES, events__to_state=Need.State.VERIFIED,
-                            events__at__gte=start, events__at__lt=end)
+        Need.objects.filter(
+            community=community,
+            state__in=SOLVED_STATES,
+            events__to_state=Need.State.VERIFIED,
+            events__at__gte=start,
+            events__at__lt=end,
+        )
         .distinct()
         .count()
     )
 
 
 # --- feedback forms ----------------------------------------------------------------------------
-def feedback_forms_for_user(*, user: Any, month: date | None = None, state: str = "") -> QuerySet[FeedbackForm]:
+def feedback_forms_for_user(
+    *, user: Any, month: date | None = None, state: str = ""
+) -> QuerySet[FeedbackForm]:
     roles = access.ORG_ACTIONS["feedback.view"]
     q = access.subtree_q(user, roles, prefix="pairing__unit__") | access.subtree_q(
         user, roles, prefix="pairing__community__"
     )
-    qs = FeedbackForm.objects.filter(q).select_related("pairing__unit", "pairing__community", "filed_by")
+    qs = FeedbackForm.objects.filter(q).select_related(
+        "pairing__unit", "pairing__community", "filed_by"
+    )
     if month is not None:
         qs = qs.filter(month=month)
     if state:
@@ -272,7 +320,11 @@ def feedback_issues(*, pairings: list[Pairing], month: tuple[int, int]) -> list[
     from qingshe.core.timeutil import month_bounds
 
     start, end = month_bounds(*month)
-    owing = [p for p in pairings if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < end]
+    owing = [
+        p
+        for p in pairings
+        if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < end
+    ]
     if not owing:
         return []
     forms = {

@@ -57,7 +57,9 @@ def monthly_scores(*, user: Any, year: int, month: int) -> list[Score]:
     start, end = month_bounds(year, month)
     orgs = list(
         Organisation.objects.filter(
-            access.subtree_q(user, access.ORG_ACTIONS["evaluation.view"]), kind__in=SCORED_KINDS, is_active=True
+            access.subtree_q(user, access.ORG_ACTIONS["evaluation.view"]),
+            kind__in=SCORED_KINDS,
+            is_active=True,
         ).order_by("path")
     )
     ids = [o.pk for o in orgs]
@@ -105,12 +107,17 @@ def monthly_scores(*, user: Any, year: int, month: int) -> list[Score]:
             forms_points = None
             score = eval_share * 100
         up = [ancestors[a] for a in org.ancestor_ids() if a in ancestors]
-        scores.append(Score(
-            org=org, evaluations=row["n"] if row else 0, mean=mean,
-            forms_points=_q(forms_points) if forms_points is not None else None, score=_q(score),
-            department=next((a for a in up if a.kind == OrgKind.DEPARTMENT_COMMITTEE), None),
-            district=next((a for a in up if a.kind == OrgKind.DISTRICT_COMMITTEE), None),
-        ))
+        scores.append(
+            Score(
+                org=org,
+                evaluations=row["n"] if row else 0,
+                mean=mean,
+                forms_points=_q(forms_points) if forms_points is not None else None,
+                score=_q(score),
+                department=next((a for a in up if a.kind == OrgKind.DEPARTMENT_COMMITTEE), None),
+                district=next((a for a in up if a.kind == OrgKind.DISTRICT_COMMITTEE), None),
+            )
+        )
     scores.sort(key=lambda s: (-s.score, s.org.path))
     for attr, rank_attr in (("department", "rank_in_department"), ("district", "rank_in_district")):
         seen: dict[Any, int] = defaultdict(int)

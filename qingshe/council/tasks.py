@@ -46,16 +46,25 @@ def chase_feedback_forms(today_iso: str | None = None) -> dict[str, Any]:
     kind = f"{CHASE_KIND}.{today:%Y%m%d}"
     label = f"{first:%Y-%m}"
     reminded = 0
-    for pairing in Pairing.objects.filter(state=Pairing.State.ACTIVE).exclude(pk__in=filed).select_related("unit"):
+    for pairing in (
+        Pairing.objects.filter(state=Pairing.State.ACTIVE)
+        .exclude(pk__in=filed)
+        .select_related("unit")
+    ):
         people = [
-            u for u in access.holders_over(pairing.unit, [Role.BRANCH_SECRETARY])
+            u
+            for u in access.holders_over(pairing.unit, [Role.BRANCH_SECRETARY])
             if not Notification.objects.filter(user=u, kind=kind).exists()
         ]
         url = reverse("council:feedback_new", args=[pairing.pk])
         notify(
-            users=people, kind=kind, url=url,
-            title=lambda: _("Please file the work feedback form for %(month)s by the %(day)dth")
-            % {"month": label, "day": FEEDBACK_DUE_DAY},
+            users=people,
+            kind=kind,
+            url=url,
+            title=lambda: (
+                _("Please file the work feedback form for %(month)s by the %(day)dth")
+                % {"month": label, "day": FEEDBACK_DUE_DAY}
+            ),
         )
         reminded += len(people)
     return {"reminded": reminded}

@@ -25,17 +25,27 @@ TEAM_KINDS = (OrgKind.CLASS_BRANCH, OrgKind.VOLUNTEER_TEAM)
 
 def _choices(user: Any) -> dict[str, Any]:
     mine = list(
-        Membership.objects.filter(user=user, is_active=True).select_related("org").order_by("org__path")
+        Membership.objects.filter(user=user, is_active=True)
+        .select_related("org")
+        .order_by("org__path")
     )
     teams = [m.org for m in mine if m.org.kind in TEAM_KINDS]
-    communities = [m.org for m in mine if m.org.kind == OrgKind.COMMUNITY
-                   and m.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY)]
+    communities = [
+        m.org
+        for m in mine
+        if m.org.kind == OrgKind.COMMUNITY
+        and m.role in (Role.RESIDENT, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY)
+    ]
     served = list(
-        Pairing.objects.filter(community__in=communities, state=Pairing.State.ACTIVE).select_related("unit", "community")
+        Pairing.objects.filter(
+            community__in=communities, state=Pairing.State.ACTIVE
+        ).select_related("unit", "community")
     )
     peers = list(
-        User.objects.filter(memberships__org__in=teams, memberships__is_active=True).exclude(pk=user.pk)
-        .distinct().order_by("name")[:100]
+        User.objects.filter(memberships__org__in=teams, memberships__is_active=True)
+        .exclude(pk=user.pk)
+        .distinct()
+        .order_by("name")[:100]
     )
     return {"teams": teams, "served": served, "peers": peers}
 
@@ -51,19 +61,39 @@ def evaluate(request: HttpRequest) -> HttpResponse:
             try:
                 org = Organisation.objects.get(pk=int(data.get("subject_org", "")))
             except (ValueError, Organisation.DoesNotExist):
-                raise ValidationFailed("invalid_subject_org", _("Choose one of the listed options."),
-                                       field="subject_org") from None
+                raise ValidationFailed(
+                    "invalid_subject_org",
+                    _("Choose one of the listed options."),
+                    field="subject_org",
+                ) from None
             community = None
             if kind in (Evaluation.Kind.RESIDENT, Evaluation.Kind.COMMUNITY):
                 community = Organisation.objects.filter(pk=data.get("community") or 0).first()
-            peer = User.objects.filter(pk=data.get("subject_user") or 0).first() if kind == "peer" else None
-            services.evaluation_submit(actor=user, kind=kind, subject_org=org, subject_user=peer, community=community,
-                                       score=data.get("score"), comment=data.get("comment", ""))
+            peer = (
+                User.objects.filter(pk=data.get("subject_user") or 0).first()
+                if kind == "peer"
+                else None
+            )
+            services.evaluation_submit(
+                actor=user,
+                kind=kind,
+                subject_org=org,
+                subject_user=peer,
+                community=community,
+                score=data.get("score"),
+                comment=data.get("comment", ""),
+            )
             messages.success(request, _("Thank you, recorded."))
             return redirect("council:evaluate")
         except ServiceError as exc:
             messages.error(request, str(exc.message))
             status = exc.status
-    given = list(Evaluation.objects.filter(evaluator=user).select_related("subject_org", "subject_user")[:20])
-    return render_page(request, "council/evaluate.html", {**_choices(user), "given": given,
-                                                           "kinds": Evaluation.Kind.choices}, status=status)
+    given = list(
+        Evaluation.objects.filter(evaluator=user).select_related("subject_org", "subject_user")[:20]
+    )
+    return render_page(
+        request,
+        "council/evaluate.html",
+        {**_choices(user), "given": given, "kinds": Evaluation.Kind.choices},
+        status=status,
+    )

@@ -27,20 +27,34 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     done = invite.used_at is not None
     if request.method == "POST" and not done:
         if getattr(request, "limited", False):
-            return render(request, "council/rate.html", {"invite": invite, "limited": True}, status=429)
+            return render(
+                request, "council/rate.html", {"invite": invite, "limited": True}, status=429
+            )
         try:
             invite = services.rating_submit(
-                token=token, outcome=request.POST.get("outcome", ""), stars=request.POST.get("stars"),
+                token=token,
+                outcome=request.POST.get("outcome", ""),
+                stars=request.POST.get("stars"),
                 comment=request.POST.get("comment", ""),
             )
             done = True
         except ServiceError as exc:
             error, status = str(exc.message), exc.status
     expired = not done and timezone.now() >= invite.expires_at
-    return render(request, "council/rate.html", {
-        "invite": invite, "need": invite.need, "done": done, "expired": expired, "error": error,
-        "outcomes": RatingInvite.Outcome.choices, "stars": range(1, 6),
-    }, status=status)
+    return render(
+        request,
+        "council/rate.html",
+        {
+            "invite": invite,
+            "need": invite.need,
+            "done": done,
+            "expired": expired,
+            "error": error,
+            "outcomes": RatingInvite.Outcome.choices,
+            "stars": range(1, 6),
+        },
+        status=status,
+    )
 
 
 def public(request: HttpRequest, pk: int) -> HttpResponse:
@@ -48,7 +62,10 @@ def public(request: HttpRequest, pk: int) -> HttpResponse:
         community = selectors.community_public(community_id=pk)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
-    parsed = parse_month(request.GET.get("month", "")) or (timezone.localdate().year, timezone.localdate().month)
+    parsed = parse_month(request.GET.get("month", "")) or (
+        timezone.localdate().year,
+        timezone.localdate().month,
+    )
     month = date(parsed[0], parsed[1], 1)
     board = selectors.public_board(community=community, month=month)
     return render(request, "council/public.html", {"board": board, "month_text": f"{month:%Y-%m}"})

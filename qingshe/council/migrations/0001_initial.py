@@ -7,228 +7,694 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('duty', '0001_initial'),
-        ('needs', '0003_need_lifecycle_resources_bounties_dispatch'),
-        ('orgs', '0002_office_hours'),
-        ('programmes', '0003_programme_transcript_rules'),
+        ("duty", "0001_initial"),
+        ("needs", "0003_need_lifecycle_resources_bounties_dispatch"),
+        ("orgs", "0002_office_hours"),
+        ("programmes", "0003_programme_transcript_rules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MonthlyList',
+            name="MonthlyList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('month', models.DateField(help_text='The first day of the month.', verbose_name='month')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('final', 'Sent to the council')], default='draft', max_length=8, verbose_name='state')),
-                ('finalised_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='monthly_lists', to='orgs.organisation', verbose_name='community')),
-                ('finalised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "month",
+                    models.DateField(help_text="The first day of the month.", verbose_name="month"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("final", "Sent to the council")],
+                        default="draft",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "finalised_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent at"),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="monthly_lists",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "finalised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="sent by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'monthly list',
-                'verbose_name_plural': 'monthly lists',
-                'ordering': ['community', '-month'],
+                "verbose_name": "monthly list",
+                "verbose_name_plural": "monthly lists",
+                "ordering": ["community", "-month"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('held_on', models.DateField(verbose_name='date')),
-                ('place', models.CharField(blank=True, max_length=120, verbose_name='place')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8, verbose_name='state')),
-                ('minutes', models.TextField(blank=True, verbose_name='minutes')),
-                ('guests', models.PositiveSmallIntegerField(default=0, verbose_name='other attendees')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('attendees', models.ManyToManyField(blank=True, related_name='council_meetings', to=settings.AUTH_USER_MODEL, verbose_name='attendees')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='council_meetings', to='orgs.organisation', verbose_name='community')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='called by')),
-                ('agenda', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='council.monthlylist', verbose_name='agenda (monthly list)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("held_on", models.DateField(verbose_name="date")),
+                ("place", models.CharField(blank=True, max_length=120, verbose_name="place")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="minutes")),
+                (
+                    "guests",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="other attendees"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "attendees",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="council_meetings",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="attendees",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="closed by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="council_meetings",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="called by",
+                    ),
+                ),
+                (
+                    "agenda",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="council.monthlylist",
+                        verbose_name="agenda (monthly list)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'council meeting',
-                'verbose_name_plural': 'council meetings',
-                'ordering': ['-held_on', '-pk'],
+                "verbose_name": "council meeting",
+                "verbose_name_plural": "council meetings",
+                "ordering": ["-held_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ListItem',
+            name="ListItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField(verbose_name='rank')),
-                ('affected', models.PositiveIntegerField(default=1, verbose_name='residents affected')),
-                ('urgency', models.PositiveSmallIntegerField(default=0, verbose_name='urgency')),
-                ('age_days', models.PositiveIntegerField(default=0, verbose_name='days waiting')),
-                ('included', models.BooleanField(default=True, verbose_name='on the agenda')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name="secretary's note")),
-                ('need', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='list_items', to='needs.need', verbose_name='need')),
-                ('monthly_list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='council.monthlylist', verbose_name='monthly list')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveSmallIntegerField(verbose_name="rank")),
+                (
+                    "affected",
+                    models.PositiveIntegerField(default=1, verbose_name="residents affected"),
+                ),
+                ("urgency", models.PositiveSmallIntegerField(default=0, verbose_name="urgency")),
+                ("age_days", models.PositiveIntegerField(default=0, verbose_name="days waiting")),
+                ("included", models.BooleanField(default=True, verbose_name="on the agenda")),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=500, verbose_name="secretary's note"),
+                ),
+                (
+                    "need",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="list_items",
+                        to="needs.need",
+                        verbose_name="need",
+                    ),
+                ),
+                (
+                    "monthly_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="council.monthlylist",
+                        verbose_name="monthly list",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'list item',
-                'verbose_name_plural': 'list items',
-                'ordering': ['monthly_list', 'rank', 'pk'],
+                "verbose_name": "list item",
+                "verbose_name_plural": "list items",
+                "ordering": ["monthly_list", "rank", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Resolution',
+            name="Resolution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('assign', 'Assign'), ('refer', 'Refer'), ('decline', 'Decline')], max_length=8, verbose_name='decision')),
-                ('refer_to', models.CharField(blank=True, max_length=120, verbose_name='referred to')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('item', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='resolution', to='council.listitem', verbose_name='list item')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resolutions', to='council.meeting', verbose_name='meeting')),
-                ('pairing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='programmes.pairing', verbose_name='pairing')),
-                ('project_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='needs.projectgroup', verbose_name='project group')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='volunteer team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("assign", "Assign"), ("refer", "Refer"), ("decline", "Decline")],
+                        max_length=8,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "refer_to",
+                    models.CharField(blank=True, max_length=120, verbose_name="referred to"),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "item",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resolution",
+                        to="council.listitem",
+                        verbose_name="list item",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="resolutions",
+                        to="council.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="programmes.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
+                (
+                    "project_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="needs.projectgroup",
+                        verbose_name="project group",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="volunteer team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resolution',
-                'verbose_name_plural': 'resolutions',
-                'ordering': ['meeting', 'item__rank'],
+                "verbose_name": "resolution",
+                "verbose_name_plural": "resolutions",
+                "ordering": ["meeting", "item__rank"],
             },
         ),
         migrations.CreateModel(
-            name='Verification',
+            name="Verification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('verified', 'Verified'), ('sent_back', 'Sent back')], max_length=10, verbose_name='outcome')),
-                ('evidence', models.TextField(verbose_name='evidence')),
-                ('photos', models.PositiveSmallIntegerField(default=0, verbose_name='photos')),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('need', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verifications', to='needs.need', verbose_name='need')),
-                ('verified_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("verified", "Verified"), ("sent_back", "Sent back")],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("evidence", models.TextField(verbose_name="evidence")),
+                ("photos", models.PositiveSmallIntegerField(default=0, verbose_name="photos")),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="at")),
+                (
+                    "need",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verifications",
+                        to="needs.need",
+                        verbose_name="need",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verification',
-                'verbose_name_plural': 'verifications',
-                'ordering': ['need', '-at', '-pk'],
+                "verbose_name": "verification",
+                "verbose_name_plural": "verifications",
+                "ordering": ["need", "-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RatingInvite',
+            name="RatingInvite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='rated at')),
-                ('outcome', models.CharField(blank=True, choices=[('solved', 'Solved'), ('partly', 'Partly solved'), ('not_solved', 'Not solved')], max_length=10, verbose_name='result')),
-                ('stars', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='stars')),
-                ('comment', models.CharField(blank=True, max_length=500, verbose_name='comment')),
-                ('need', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rating_invites', to='needs.need', verbose_name='need')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='resident')),
-                ('verification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invites', to='council.verification', verbose_name='verification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="rated at")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("solved", "Solved"),
+                            ("partly", "Partly solved"),
+                            ("not_solved", "Not solved"),
+                        ],
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                (
+                    "stars",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="stars"),
+                ),
+                ("comment", models.CharField(blank=True, max_length=500, verbose_name="comment")),
+                (
+                    "need",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rating_invites",
+                        to="needs.need",
+                        verbose_name="need",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="resident",
+                    ),
+                ),
+                (
+                    "verification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invites",
+                        to="council.verification",
+                        verbose_name="verification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rating',
-                'verbose_name_plural': 'ratings',
-                'ordering': ['need', '-created_at'],
+                "verbose_name": "rating",
+                "verbose_name_plural": "ratings",
+                "ordering": ["need", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WeeklySummary',
+            name="WeeklySummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('week_start', models.DateField(help_text='The Monday the week begins (local time).', verbose_name='week of')),
-                ('built_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='built by')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='weekly_summaries', to='orgs.organisation', verbose_name='community')),
-                ('needs', models.ManyToManyField(blank=True, related_name='weekly_summaries', to='needs.need', verbose_name='needs')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "week_start",
+                    models.DateField(
+                        help_text="The Monday the week begins (local time).", verbose_name="week of"
+                    ),
+                ),
+                (
+                    "built_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="built by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="weekly_summaries",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "needs",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="weekly_summaries",
+                        to="needs.need",
+                        verbose_name="needs",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'weekly summary',
-                'verbose_name_plural': 'weekly summaries',
-                'ordering': ['community', '-week_start'],
+                "verbose_name": "weekly summary",
+                "verbose_name_plural": "weekly summaries",
+                "ordering": ["community", "-week_start"],
             },
         ),
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('self', 'Self-evaluation'), ('peer', 'Peer evaluation'), ('resident', 'Rating by residents'), ('community', 'Rating by the community')], max_length=10, verbose_name='kind')),
-                ('score', models.PositiveSmallIntegerField(verbose_name='score')),
-                ('comment', models.CharField(blank=True, max_length=500, verbose_name='comment')),
-                ('at', models.DateTimeField(verbose_name='at')),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='duty.activity', verbose_name='activity')),
-                ('evaluator', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('subject_org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='evaluations', to='orgs.organisation', verbose_name='branch or team')),
-                ('subject_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evaluations_received', to=settings.AUTH_USER_MODEL, verbose_name='volunteer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("self", "Self-evaluation"),
+                            ("peer", "Peer evaluation"),
+                            ("resident", "Rating by residents"),
+                            ("community", "Rating by the community"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField(verbose_name="score")),
+                ("comment", models.CharField(blank=True, max_length=500, verbose_name="comment")),
+                ("at", models.DateTimeField(verbose_name="at")),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="duty.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "evaluator",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "subject_org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluations",
+                        to="orgs.organisation",
+                        verbose_name="branch or team",
+                    ),
+                ),
+                (
+                    "subject_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evaluations_received",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="volunteer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evaluation',
-                'verbose_name_plural': 'evaluations',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['subject_org', 'at'], name='council_eva_subject_e3379f_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='council_evaluation_score_1_5'), models.UniqueConstraint(condition=models.Q(('activity__isnull', False), ('subject_user__isnull', False)), fields=('kind', 'activity', 'subject_user', 'evaluator'), name='council_evaluation_once_per_activity')],
+                "verbose_name": "evaluation",
+                "verbose_name_plural": "evaluations",
+                "ordering": ["-at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_org", "at"], name="council_eva_subject_e3379f_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 1), ("score__lte", 5)),
+                        name="council_evaluation_score_1_5",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("activity__isnull", False), ("subject_user__isnull", False)
+                        ),
+                        fields=("kind", "activity", "subject_user", "evaluator"),
+                        name="council_evaluation_once_per_activity",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FeedbackForm',
+            name="FeedbackForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('month', models.DateField(help_text='The first day of the month reported on.', verbose_name='month')),
-                ('state', models.CharField(choices=[('submitted', 'Waiting for the community'), ('confirmed', 'Confirmed'), ('returned', 'Returned')], default='submitted', max_length=10, verbose_name='state')),
-                ('activities_held', models.PositiveSmallIntegerField(verbose_name='activities held')),
-                ('people_involved', models.PositiveIntegerField(verbose_name='people involved')),
-                ('hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=7, verbose_name='hours')),
-                ('solved', models.TextField(blank=True, verbose_name='what was solved')),
-                ('problems', models.TextField(blank=True, verbose_name='problems met')),
-                ('next_plan', models.TextField(verbose_name="next month's plan")),
-                ('filed_at', models.DateTimeField(verbose_name='filed at')),
-                ('is_late', models.BooleanField(default=False, verbose_name='late')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('comments', models.TextField(blank=True, verbose_name="community's comments")),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('filed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='filed by')),
-                ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='feedback_forms', to='programmes.pairing', verbose_name='pairing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "month",
+                    models.DateField(
+                        help_text="The first day of the month reported on.", verbose_name="month"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Waiting for the community"),
+                            ("confirmed", "Confirmed"),
+                            ("returned", "Returned"),
+                        ],
+                        default="submitted",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "activities_held",
+                    models.PositiveSmallIntegerField(verbose_name="activities held"),
+                ),
+                ("people_involved", models.PositiveIntegerField(verbose_name="people involved")),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=1, default=Decimal("0"), max_digits=7, verbose_name="hours"
+                    ),
+                ),
+                ("solved", models.TextField(blank=True, verbose_name="what was solved")),
+                ("problems", models.TextField(blank=True, verbose_name="problems met")),
+                ("next_plan", models.TextField(verbose_name="next month's plan")),
+                ("filed_at", models.DateTimeField(verbose_name="filed at")),
+                ("is_late", models.BooleanField(default=False, verbose_name="late")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                ("comments", models.TextField(blank=True, verbose_name="community's comments")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="filed by",
+                    ),
+                ),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="feedback_forms",
+                        to="programmes.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'work feedback form',
-                'verbose_name_plural': 'work feedback forms',
-                'ordering': ['-month', 'pairing'],
-                'constraints': [models.UniqueConstraint(fields=('pairing', 'month'), name='council_feedback_one_per_month'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='council_feedback_month_first_day')],
+                "verbose_name": "work feedback form",
+                "verbose_name_plural": "work feedback forms",
+                "ordering": ["-month", "pairing"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("pairing", "month"), name="council_feedback_one_per_month"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)),
+                        name="council_feedback_month_first_day",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='monthlylist',
-            constraint=models.UniqueConstraint(fields=('community', 'month'), name='council_list_one_per_month'),
+            model_name="monthlylist",
+            constraint=models.UniqueConstraint(
+                fields=("community", "month"), name="council_list_one_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='monthlylist',
-            constraint=models.CheckConstraint(condition=models.Q(('month__day', 1)), name='council_list_month_first_day'),
+            model_name="monthlylist",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("month__day", 1)), name="council_list_month_first_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listitem',
-            constraint=models.UniqueConstraint(fields=('monthly_list', 'need'), name='council_item_need_once'),
+            model_name="listitem",
+            constraint=models.UniqueConstraint(
+                fields=("monthly_list", "need"), name="council_item_need_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resolution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'assign'), _negated=True), ('team__isnull', False), ('project_group__isnull', False), ('pairing__isnull', False), _connector='OR'), name='council_assign_has_assignee'),
+            model_name="resolution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "assign"), _negated=True),
+                    ("team__isnull", False),
+                    ("project_group__isnull", False),
+                    ("pairing__isnull", False),
+                    _connector="OR",
+                ),
+                name="council_assign_has_assignee",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ratinginvite',
-            constraint=models.CheckConstraint(condition=models.Q(('stars__isnull', True), models.Q(('stars__gte', 1), ('stars__lte', 5)), _connector='OR'), name='council_rating_stars_1_5'),
+            model_name="ratinginvite",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stars__isnull", True),
+                    models.Q(("stars__gte", 1), ("stars__lte", 5)),
+                    _connector="OR",
+                ),
+                name="council_rating_stars_1_5",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='weeklysummary',
-            constraint=models.UniqueConstraint(fields=('community', 'week_start'), name='council_summary_one_per_week'),
+            model_name="weeklysummary",
+            constraint=models.UniqueConstraint(
+                fields=("community", "week_start"), name="council_summary_one_per_week"
+            ),
         ),
     ]

@@ -16,13 +16,24 @@ class WeeklySummary(TimeStampedModel):
     """The needs a community collected in one local week (Monday 00:00 Asia/Shanghai onward)."""
 
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="weekly_summaries"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="weekly_summaries",
     )
-    week_start = models.DateField(_("week of"), help_text=_("The Monday the week begins (local time)."))
-    needs = models.ManyToManyField("needs.Need", verbose_name=_("needs"), blank=True, related_name="weekly_summaries")
+    week_start = models.DateField(
+        _("week of"), help_text=_("The Monday the week begins (local time).")
+    )
+    needs = models.ManyToManyField(
+        "needs.Need", verbose_name=_("needs"), blank=True, related_name="weekly_summaries"
+    )
     built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("built by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("built by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -30,7 +41,9 @@ class WeeklySummary(TimeStampedModel):
         verbose_name_plural = _("weekly summaries")
         ordering = ["community", "-week_start"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "week_start"], name="council_summary_one_per_week"),
+            models.UniqueConstraint(
+                fields=["community", "week_start"], name="council_summary_one_per_week"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -46,13 +59,20 @@ class MonthlyList(TimeStampedModel):
         FINAL = "final", _("Sent to the council")
 
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="monthly_lists"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="monthly_lists",
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.DRAFT)
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     finalised_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -61,7 +81,9 @@ class MonthlyList(TimeStampedModel):
         verbose_name_plural = _("monthly lists")
         ordering = ["community", "-month"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "month"], name="council_list_one_per_month"),
+            models.UniqueConstraint(
+                fields=["community", "month"], name="council_list_one_per_month"
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="council_list_month_first_day"),
         ]
 
@@ -72,8 +94,12 @@ class MonthlyList(TimeStampedModel):
 class ListItem(models.Model):
     """One need on a monthly list, with its rank and the figures it was ranked by."""
 
-    monthly_list = models.ForeignKey(MonthlyList, verbose_name=_("monthly list"), on_delete=models.CASCADE, related_name="items")
-    need = models.ForeignKey("needs.Need", verbose_name=_("need"), on_delete=models.PROTECT, related_name="list_items")
+    monthly_list = models.ForeignKey(
+        MonthlyList, verbose_name=_("monthly list"), on_delete=models.CASCADE, related_name="items"
+    )
+    need = models.ForeignKey(
+        "needs.Need", verbose_name=_("need"), on_delete=models.PROTECT, related_name="list_items"
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     affected = models.PositiveIntegerField(_("residents affected"), default=1)
     urgency = models.PositiveSmallIntegerField(_("urgency"), default=0)

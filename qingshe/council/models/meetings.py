@@ -17,10 +17,16 @@ class Meeting(TimeStampedModel):
         CLOSED = "closed", _("Closed")
 
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="council_meetings"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="council_meetings",
     )
     agenda = models.ForeignKey(
-        "council.MonthlyList", verbose_name=_("agenda (monthly list)"), on_delete=models.PROTECT, related_name="meetings"
+        "council.MonthlyList",
+        verbose_name=_("agenda (monthly list)"),
+        on_delete=models.PROTECT,
+        related_name="meetings",
     )
     title = models.CharField(_("title"), max_length=120)
     held_on = models.DateField(_("date"))
@@ -28,15 +34,26 @@ class Meeting(TimeStampedModel):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     minutes = models.TextField(_("minutes"), blank=True)
     attendees = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("attendees"), blank=True, related_name="council_meetings"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attendees"),
+        blank=True,
+        related_name="council_meetings",
     )
     guests = models.PositiveSmallIntegerField(_("other attendees"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("called by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("called by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
@@ -57,27 +74,48 @@ class Resolution(TimeStampedModel):
         REFER = "refer", _("Refer")
         DECLINE = "decline", _("Decline")
 
-    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions"
+    )
     item = models.OneToOneField(
-        "council.ListItem", verbose_name=_("list item"), on_delete=models.PROTECT, related_name="resolution"
+        "council.ListItem",
+        verbose_name=_("list item"),
+        on_delete=models.PROTECT,
+        related_name="resolution",
     )
     kind = models.CharField(_("decision"), max_length=8, choices=Kind.choices)
     team = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("volunteer team"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "orgs.Organisation",
+        verbose_name=_("volunteer team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     project_group = models.ForeignKey(
-        "needs.ProjectGroup", verbose_name=_("project group"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "needs.ProjectGroup",
+        verbose_name=_("project group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     pairing = models.ForeignKey(
-        "programmes.Pairing", verbose_name=_("pairing"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "programmes.Pairing",
+        verbose_name=_("pairing"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     refer_to = models.CharField(_("referred to"), max_length=120, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -87,7 +125,9 @@ class Resolution(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="assign")
-                | Q(team__isnull=False) | Q(project_group__isnull=False) | Q(pairing__isnull=False),
+                | Q(team__isnull=False)
+                | Q(project_group__isnull=False)
+                | Q(pairing__isnull=False),
                 name="council_assign_has_assignee",
             ),
         ]

@@ -21,10 +21,15 @@ class FeedbackForm(TimeStampedModel):
         RETURNED = "returned", _("Returned")
 
     pairing = models.ForeignKey(
-        "programmes.Pairing", verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="feedback_forms"
+        "programmes.Pairing",
+        verbose_name=_("pairing"),
+        on_delete=models.PROTECT,
+        related_name="feedback_forms",
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month reported on."))
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.SUBMITTED
+    )
     activities_held = models.PositiveSmallIntegerField(_("activities held"))
     people_involved = models.PositiveIntegerField(_("people involved"))
     hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=1, default=Decimal("0"))
@@ -32,13 +37,21 @@ class FeedbackForm(TimeStampedModel):
     problems = models.TextField(_("problems met"), blank=True)
     next_plan = models.TextField(_("next month's plan"))
     filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     filed_at = models.DateTimeField(_("filed at"))
     is_late = models.BooleanField(_("late"), default=False)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     comments = models.TextField(_("community's comments"), blank=True)
@@ -48,8 +61,12 @@ class FeedbackForm(TimeStampedModel):
         verbose_name_plural = _("work feedback forms")
         ordering = ["-month", "pairing"]
         constraints = [
-            models.UniqueConstraint(fields=["pairing", "month"], name="council_feedback_one_per_month"),
-            models.CheckConstraint(condition=Q(month__day=1), name="council_feedback_month_first_day"),
+            models.UniqueConstraint(
+                fields=["pairing", "month"], name="council_feedback_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="council_feedback_month_first_day"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,17 +84,33 @@ class Evaluation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     activity = models.ForeignKey(
-        "duty.Activity", verbose_name=_("activity"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "duty.Activity",
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     subject_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), null=True, blank=True,
-        on_delete=models.CASCADE, related_name="evaluations_received",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteer"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evaluations_received",
     )
     subject_org = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("branch or team"), on_delete=models.PROTECT, related_name="evaluations"
+        "orgs.Organisation",
+        verbose_name=_("branch or team"),
+        on_delete=models.PROTECT,
+        related_name="evaluations",
     )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
@@ -88,7 +121,9 @@ class Evaluation(models.Model):
         verbose_name_plural = _("evaluations")
         ordering = ["-at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="council_evaluation_score_1_5"),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="council_evaluation_score_1_5"
+            ),
             models.UniqueConstraint(
                 fields=["kind", "activity", "subject_user", "evaluator"],
                 condition=Q(activity__isnull=False) & Q(subject_user__isnull=False),

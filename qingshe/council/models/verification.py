@@ -14,12 +14,18 @@ class Verification(models.Model):
         VERIFIED = "verified", _("Verified")
         SENT_BACK = "sent_back", _("Sent back")
 
-    need = models.ForeignKey("needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="verifications")
+    need = models.ForeignKey(
+        "needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="verifications"
+    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     evidence = models.TextField(_("evidence"))
     photos = models.PositiveSmallIntegerField(_("photos"), default=0)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -40,12 +46,23 @@ class RatingInvite(models.Model):
         PARTLY = "partly", _("Partly solved")
         NOT_SOLVED = "not_solved", _("Not solved")
 
-    need = models.ForeignKey("needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="rating_invites")
+    need = models.ForeignKey(
+        "needs.Need",
+        verbose_name=_("need"),
+        on_delete=models.CASCADE,
+        related_name="rating_invites",
+    )
     verification = models.ForeignKey(
-        Verification, verbose_name=_("verification"), on_delete=models.CASCADE, related_name="invites"
+        Verification,
+        verbose_name=_("verification"),
+        on_delete=models.CASCADE,
+        related_name="invites",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
@@ -60,7 +77,8 @@ class RatingInvite(models.Model):
         ordering = ["need", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(stars__isnull=True) | (Q(stars__gte=1) & Q(stars__lte=5)), name="council_rating_stars_1_5"
+                condition=Q(stars__isnull=True) | (Q(stars__gte=1) & Q(stars__lte=5)),
+                name="council_rating_stars_1_5",
             ),
         ]
 

@@ -62,17 +62,23 @@ def _collect_denied() -> str:
 def _refresh_summary(*, community: Any, week_start: date, actor: Any) -> WeeklySummary:
     start, end = week_bounds(week_start)
     summary, _created = WeeklySummary.objects.get_or_create(
-        community=community, week_start=week_start, defaults={"built_by": actor if getattr(actor, "pk", None) else None}
+        community=community,
+        week_start=week_start,
+        defaults={"built_by": actor if getattr(actor, "pk", None) else None},
     )
     ids = list(
-        Need.objects.filter(community=community, created_at__gte=start, created_at__lt=end).values_list("pk", flat=True)
+        Need.objects.filter(
+            community=community, created_at__gte=start, created_at__lt=end
+        ).values_list("pk", flat=True)
     )
     summary.needs.set(ids)
     return summary
 
 
 @transaction.atomic
-def weekly_summary_build(*, actor: Any, community: Any, week_start: date, now: datetime | None = None) -> WeeklySummary:
+def weekly_summary_build(
+    *, actor: Any, community: Any, week_start: date, now: datetime | None = None
+) -> WeeklySummary:
     """Summarise (or bring up to date) the needs a community collected in one local week."""
     _community(community)
     require(actor, "council.collect", community, _collect_denied())
@@ -80,9 +86,17 @@ def weekly_summary_build(*, actor: Any, community: Any, week_start: date, now: d
         raise ValidationFailed("invalid_week", _("A week begins on a Monday."), field="week_start")
     today = local_date(now or timezone.now())
     if week_start > today:
-        raise ValidationFailed("week_not_started", _("This week has not begun yet."), field="week_start")
+        raise ValidationFailed(
+            "week_not_started", _("This week has not begun yet."), field="week_start"
+        )
     summary = _refresh_summary(community=community, week_start=week_start, actor=actor)
-    audit(actor=actor, action="council.summary_build", obj=summary, org=community, data={"needs": summary.needs.count()})
+    audit(
+        actor=actor,
+        action="council.summary_build",
+        obj=summary,
+        org=community,
+        data={"needs": summary.needs.count()},
+    )
     return summary
 
 
@@ -99,7 +113,9 @@ def weekly_summaries_refresh(*, now: datetime | None = None) -> int:
     if today.weekday() == 0:
         weeks.append(weeks[0] - timedelta(days=7))
     count = 0
-    for community in Organisation.objects.filter(kind=OrgKind.COMMUNITY, is_active=True).order_by("pk"):
+    for community in Organisation.objects.filter(kind=OrgKind.COMMUNITY, is_active=True).order_by(
+        "pk"
+    ):
         for monday in weeks:
             _refresh_summary(community=community, week_start=monday, actor=None)
             count += 1
@@ -142,9 +158,13 @@ def monthly_list_build(
     now = now or timezone.now()
     start, end = month_bounds(year, month)
     if start > now:
-        raise ValidationFailed("month_not_started", _("This month has not begun yet."), field="month")
+        raise ValidationFailed(
+            "month_not_started", _("This month has not begun yet."), field="month"
+        )
     first = date(year, month, 1)
-    mlist, _created = MonthlyList.objects.select_for_update().get_or_create(community=community, month=first)
+    mlist, _created = MonthlyList.objects.select_for_update().get_or_create(
+        community=community, month=first
+    )
     if mlist.state != MonthlyList.State.DRAFT:
         raise Conflict("list_final", _("This month's list has already been sent to the council."))
     today = local_date(now)
@@ -176,16 +196,31 @@ def monthly_list_build(
         item.urgency = need.urgency
         item.age_days = max(0, (horizon - need.created_at).days)
         item.save()
-    audit(actor=actor, action="council.list_build", obj=mlist, org=community, data={"items": len(scored)})
+    audit(
+        actor=actor,
+        action="council.list_build",
+        obj=mlist,
+        org=community,
+        data={"items": len(scored)},
+    )
     return mlist
 
 
 @transaction.atomic
 def list_item_edit(
-    *, actor: Any, item: ListItem, rank: Any = None, included: bool | None = None, note: str | None = None
+    *,
+    actor: Any,
+    item: ListItem,
+    rank: Any = None,
+    included: bool | None = None,
+    note: str | None = None,
 ) -> ListItem:
     """The council secretary moves an item, takes it off the agenda or puts it back, or notes it."""
-    item = ListItem.objects.select_related("monthly_list__community").select_for_update().get(pk=item.pk)
+    item = (
+        ListItem.objects.select_related("monthly_list__community")
+        .select_for_update()
+        .get(pk=item.pk)
+    )
     mlist = item.monthly_list
     require(actor, "council.collect", mlist.community, _collect_denied())
     if mlist.state != MonthlyList.State.DRAFT:
@@ -203,7 +238,9 @@ def list_item_edit(
             wanted = 0
         if not 1 <= wanted <= len(items):
             raise ValidationFailed(
-                "invalid_rank", _("Choose a place between 1 and %(n)d.") % {"n": len(items)}, field="rank"
+                "invalid_rank",
+                _("Choose a place between 1 and %(n)d.") % {"n": len(items)},
+                field="rank",
             )
         items = [i for i in items if i.pk != item.pk]
         items.insert(wanted - 1, item)
@@ -212,20 +249,29 @@ def list_item_edit(
                 row.rank = position
                 ListItem.objects.filter(pk=row.pk).update(rank=position)
         item.rank = wanted
-    audit(actor=actor, action="council.item_edit", obj=item, org=mlist.community,
-          data={"rank": item.rank, "included": item.included})
+    audit(
+        actor=actor,
+        action="council.item_edit",
+        obj=item,
+        org=mlist.community,
+        data={"rank": item.rank, "included": item.included},
+    )
     return item
 
 
 @transaction.atomic
 def monthly_list_finalise(*, actor: Any, monthly_list: MonthlyList) -> MonthlyList:
     """Send the list to the council as its agenda; the council members are told."""
-    mlist = MonthlyList.objects.select_for_update().select_related("community").get(pk=monthly_list.pk)
+    mlist = (
+        MonthlyList.objects.select_for_update().select_related("community").get(pk=monthly_list.pk)
+    )
     require(actor, "council.collect", mlist.community, _collect_denied())
     if mlist.state != MonthlyList.State.DRAFT:
         raise Conflict("list_final", _("This month's list has already been sent to the council."))
     if not mlist.items.filter(included=True).exists():
-        raise ValidationFailed("list_empty", _("Put at least one item on the agenda first."), field="items")
+        raise ValidationFailed(
+            "list_empty", _("Put at least one item on the agenda first."), field="items"
+        )
     mlist.state = MonthlyList.State.FINAL
     mlist.finalised_by = actor
     mlist.finalised_at = timezone.now()
@@ -234,10 +280,16 @@ def monthly_list_finalise(*, actor: Any, monthly_list: MonthlyList) -> MonthlyLi
     label = f"{mlist.month:%Y-%m}"
     name = mlist.community.display_name
     notify(
-        users=[u for u in access.holders_over(mlist.community, [Role.COUNCIL_MEMBER]) if u.pk != actor.pk],
+        users=[
+            u
+            for u in access.holders_over(mlist.community, [Role.COUNCIL_MEMBER])
+            if u.pk != actor.pk
+        ],
         kind="council.list_final",
-        title=lambda: _("The monthly list of %(community)s for %(month)s is ready for the council")
-        % {"community": name, "month": label},
+        title=lambda: (
+            _("The monthly list of %(community)s for %(month)s is ready for the council")
+            % {"community": name, "month": label}
+        ),
         url=reverse("council:list", args=[mlist.pk]),
     )
     return mlist

@@ -19,11 +19,15 @@ def require(actor: Any, action: str, org: Any, message: str) -> None:
         raise AccessDenied("forbidden", message)
 
 
-def text(value: Any, *, field: str, required: bool = False, limit: int = TEXT_MAX, message: str = "") -> str:
+def text(
+    value: Any, *, field: str, required: bool = False, limit: int = TEXT_MAX, message: str = ""
+) -> str:
     """Stripped text; script tags and the like are kept as typed and shown escaped by the pages."""
     out = str(value or "").strip()
     if required and not out:
-        raise ValidationFailed(f"{field}_required", message or _("Please fill this in."), field=field)
+        raise ValidationFailed(
+            f"{field}_required", message or _("Please fill this in."), field=field
+        )
     if len(out) > limit:
         raise ValidationFailed(
             "text_too_long", _("Please keep it to %(n)d characters.") % {"n": limit}, field=field

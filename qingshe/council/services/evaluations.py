@@ -23,7 +23,9 @@ K = Evaluation.Kind
 
 
 def _member_of(user: Any, org: Organisation) -> bool:
-    return Membership.objects.filter(user_id=getattr(user, "pk", None), org=org, is_active=True).exists()
+    return Membership.objects.filter(
+        user_id=getattr(user, "pk", None), org=org, is_active=True
+    ).exists()
 
 
 @transaction.atomic
@@ -43,7 +45,9 @@ def evaluation_submit(
     branch or team on another member. Resident: a resident of `community` on the team that served
     it. Community: the community's staff on the team."""
     if kind not in K.values:
-        raise ValidationFailed("invalid_choice", _("Choose one of the listed options."), field="kind")
+        raise ValidationFailed(
+            "invalid_choice", _("Choose one of the listed options."), field="kind"
+        )
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -58,29 +62,53 @@ def evaluation_submit(
             raise denied
     elif kind == K.PEER:
         if subject_user is None or subject_user.pk == actor.pk:
-            raise ValidationFailed("invalid_subject", _("Choose a teammate to evaluate."), field="subject_user")
+            raise ValidationFailed(
+                "invalid_subject", _("Choose a teammate to evaluate."), field="subject_user"
+            )
         if not (_member_of(actor, subject_org) and _member_of(subject_user, subject_org)):
             raise denied
     else:
         if community is None:
-            raise ValidationFailed("invalid_community", _("Choose the community that was served."), field="community")
-        roles = [Role.RESIDENT] if kind == K.RESIDENT else [Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY]
+            raise ValidationFailed(
+                "invalid_community", _("Choose the community that was served."), field="community"
+            )
+        roles = (
+            [Role.RESIDENT]
+            if kind == K.RESIDENT
+            else [Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY]
+        )
         if not access.holds_over(actor, community, roles):
             raise denied
     if activity is not None and kind in (K.SELF, K.PEER):
         from qingshe.duty.models import Attendance
 
-        if not Attendance.objects.filter(shift__activity=activity, user_id=subject_user.pk).exists():
+        if not Attendance.objects.filter(
+            shift__activity=activity, user_id=subject_user.pk
+        ).exists():
             raise ValidationFailed(
-                "invalid_activity", _("This volunteer did not take part in that activity."), field="activity"
+                "invalid_activity",
+                _("This volunteer did not take part in that activity."),
+                field="activity",
             )
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(
-                kind=kind, activity=activity, subject_user=subject_user, subject_org=subject_org,
-                evaluator=actor, score=score, comment=comment, at=now or timezone.now(),
+                kind=kind,
+                activity=activity,
+                subject_user=subject_user,
+                subject_org=subject_org,
+                evaluator=actor,
+                score=score,
+                comment=comment,
+                at=now or timezone.now(),
             )
     except IntegrityError:
         raise Conflict("already_evaluated", _("This evaluation has already been given.")) from None
-    audit(actor=actor, action=f"council.evaluation_{kind}", obj=evaluation, org=subject_org, data={"score": score})
+    audit(
+        actor=actor,
+        action=f"council.evaluation_{kind}",
+        obj=evaluation,
+        org=subject_org,
+        data={"score": score},
+    )
     return evaluation

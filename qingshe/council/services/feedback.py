@@ -24,7 +24,13 @@ from qingshe.council.services.common import check_month, require, text
 from qingshe.orgs.models import Role
 from qingshe.programmes.models import Pairing
 
-__all__ = ["FEEDBACK_DUE_DAY", "feedback_confirm", "feedback_due_on", "feedback_file", "feedback_return"]
+__all__ = [
+    "FEEDBACK_DUE_DAY",
+    "feedback_confirm",
+    "feedback_due_on",
+    "feedback_file",
+    "feedback_return",
+]
 
 FEEDBACK_DUE_DAY = 5
 
@@ -41,7 +47,9 @@ def _count(value: Any, field: str, top: int) -> int:
     except (TypeError, ValueError):
         n = -1
     if not 0 <= n <= top:
-        raise ValidationFailed("invalid_number", _("Give a whole number from 0 to %(n)d.") % {"n": top}, field=field)
+        raise ValidationFailed(
+            "invalid_number", _("Give a whole number from 0 to %(n)d.") % {"n": top}, field=field
+        )
     return n
 
 
@@ -51,15 +59,21 @@ def _fields(data: dict[str, Any]) -> dict[str, Any]:
     except (InvalidOperation, ValueError):
         hours = Decimal("-1")
     if not Decimal("0") <= hours <= Decimal("99999"):
-        raise ValidationFailed("invalid_hours", _("Give the hours as a number, e.g. 12.5."), field="hours")
+        raise ValidationFailed(
+            "invalid_hours", _("Give the hours as a number, e.g. 12.5."), field="hours"
+        )
     return {
         "activities_held": _count(data.get("activities_held"), "activities_held", 1000),
         "people_involved": _count(data.get("people_involved"), "people_involved", 100000),
         "hours": hours,
         "solved": text(data.get("solved"), field="solved"),
         "problems": text(data.get("problems"), field="problems"),
-        "next_plan": text(data.get("next_plan"), field="next_plan", required=True,
-                          message=_("Please write next month's plan.")),
+        "next_plan": text(
+            data.get("next_plan"),
+            field="next_plan",
+            required=True,
+            message=_("Please write next month's plan."),
+        ),
     }
 
 
@@ -68,17 +82,27 @@ def feedback_file(
     *, actor: Any, pairing: Pairing, year: Any, month: Any, now: datetime | None = None, **data: Any
 ) -> FeedbackForm:
     """File the month's form, or file a returned form again."""
-    require(actor, "feedback.file", pairing.unit, _("Only the branch secretary of this pairing can file its form."))
+    require(
+        actor,
+        "feedback.file",
+        pairing.unit,
+        _("Only the branch secretary of this pairing can file its form."),
+    )
     if pairing.state != Pairing.State.ACTIVE:
-        raise ValidationFailed("pairing_not_active", _("Only an active pairing files monthly forms."), field="pairing")
+        raise ValidationFailed(
+            "pairing_not_active", _("Only an active pairing files monthly forms."), field="pairing"
+        )
     year, month = check_month(year, month)
     first = date(year, month, 1)
     now = now or timezone.now()
     today = local_date(now)
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     if today < nxt:
-        raise ValidationFailed("month_not_ended", _("A month's form can be filed once the month has ended."),
-                               field="month")
+        raise ValidationFailed(
+            "month_not_ended",
+            _("A month's form can be filed once the month has ended."),
+            field="month",
+        )
     fields = _fields(data)
     late = after_day(now, feedback_due_on(first))
     form = FeedbackForm.objects.select_for_update().filter(pairing=pairing, month=first).first()
@@ -88,33 +112,58 @@ def feedback_file(
         try:
             with transaction.atomic():
                 form = FeedbackForm.objects.create(
-                    pairing=pairing, month=first, filed_by=actor, filed_at=now, is_late=late, **fields
+                    pairing=pairing,
+                    month=first,
+                    filed_by=actor,
+                    filed_at=now,
+                    is_late=late,
+                    **fields,
                 )
         except IntegrityError:
-            raise Conflict("already_filed", _("The form for this month has already been filed.")) from None
+            raise Conflict(
+                "already_filed", _("The form for this month has already been filed.")
+            ) from None
     else:
         for key, value in fields.items():
             setattr(form, key, value)
         form.state = FeedbackForm.State.SUBMITTED
         form.filed_by, form.filed_at = actor, now
         form.save()
-    audit(actor=actor, action="council.feedback_file", obj=form, org=pairing.community,
-          data={"month": f"{first:%Y-%m}", "late": late})
+    audit(
+        actor=actor,
+        action="council.feedback_file",
+        obj=form,
+        org=pairing.community,
+        data={"month": f"{first:%Y-%m}", "late": late},
+    )
     label = f"{first:%Y-%m}"
     unit = pairing.unit.display_name
     notify(
-        users=access.holders_over(pairing.community, [Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY]),
+        users=access.holders_over(
+            pairing.community, [Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY]
+        ),
         kind="council.feedback_filed",
-        title=lambda: _("Work feedback form of %(unit)s for %(month)s: please confirm") % {"unit": unit, "month": label},
+        title=lambda: (
+            _("Work feedback form of %(unit)s for %(month)s: please confirm")
+            % {"unit": unit, "month": label}
+        ),
         url=reverse("council:feedback", args=[form.pk]),
     )
     return form
 
 
 def _decide(actor: Any, form: FeedbackForm) -> FeedbackForm:
-    form = FeedbackForm.objects.select_for_update().select_related("pairing__community", "pairing__unit").get(pk=form.pk)
-    require(actor, "feedback.confirm", form.pairing.community,
-            _("Only the paired community's staff can confirm or return this form."))
+    form = (
+        FeedbackForm.objects.select_for_update()
+        .select_related("pairing__community", "pairing__unit")
+        .get(pk=form.pk)
+    )
+    require(
+        actor,
+        "feedback.confirm",
+        form.pairing.community,
+        _("Only the paired community's staff can confirm or return this form."),
+    )
     if form.state != FeedbackForm.State.SUBMITTED:
         raise Conflict("already_decided", _("This form has already been confirmed or returned."))
     return form
@@ -134,7 +183,9 @@ def feedback_confirm(*, actor: Any, form: FeedbackForm, comments: str = "") -> F
 @transaction.atomic
 def feedback_return(*, actor: Any, form: FeedbackForm, comments: str) -> FeedbackForm:
     form = _decide(actor, form)
-    form.comments = text(comments, field="comments", required=True, message=_("Say what should be changed."))
+    form.comments = text(
+        comments, field="comments", required=True, message=_("Say what should be changed.")
+    )
     form.state = FeedbackForm.State.RETURNED
     form.decided_by, form.decided_at = actor, timezone.now()
     form.save(update_fields=["comments", "state", "decided_by", "decided_at", "updated_at"])

@@ -55,28 +55,48 @@ def _invite_residents(need: Need) -> list[Any]:
 
 @transaction.atomic
 def council_verify(
-    *, actor: Any, need: Need, evidence: str, photos: Sequence[Any] | None = None, now: datetime | None = None
+    *,
+    actor: Any,
+    need: Need,
+    evidence: str,
+    photos: Sequence[Any] | None = None,
+    now: datetime | None = None,
 ) -> Verification:
     """The panel verifies with evidence; the residents get their rating links."""
     require(actor, "council.verify", need.community, _verify_denied())
-    evidence = text(evidence, field="evidence", required=True,
-                    message=_("Please say how you checked that it was done (what you saw, whom you asked)."))
+    evidence = text(
+        evidence,
+        field="evidence",
+        required=True,
+        message=_("Please say how you checked that it was done (what you saw, whom you asked)."),
+    )
     need = need_verify(actor=actor, need=need, evidence=evidence, photos=photos)
     verification = Verification.objects.create(
-        need=need, outcome=Verification.Outcome.VERIFIED, evidence=evidence, photos=len(photos or []),
+        need=need,
+        outcome=Verification.Outcome.VERIFIED,
+        evidence=evidence,
+        photos=len(photos or []),
         verified_by=actor,
     )
     expires = (now or timezone.now()) + timedelta(days=RATING_DAYS)
     title = need.title
     for resident in _invite_residents(need):
-        invite = RatingInvite.objects.create(need=need, verification=verification, user=resident, expires_at=expires)
+        invite = RatingInvite.objects.create(
+            need=need, verification=verification, user=resident, expires_at=expires
+        )
         notify(
             users=[resident],
             kind="council.rate",
             title=lambda: _("Was it solved? Rate it with one tap: %(title)s") % {"title": title},
             url=reverse("council:rate", args=[rating_token(invite)]),
         )
-    audit(actor=actor, action="council.verify", obj=verification, org=need.community, data={"need": need.pk})
+    audit(
+        actor=actor,
+        action="council.verify",
+        obj=verification,
+        org=need.community,
+        data={"need": need.pk},
+    )
     return verification
 
 
@@ -84,12 +104,20 @@ def council_verify(
 def council_send_back(*, actor: Any, need: Need, reason: str) -> Verification:
     """The panel found it not done: back to the team with what is missing."""
     require(actor, "council.verify", need.community, _verify_denied())
-    reason = text(reason, field="reason", required=True, message=_("Please say what is still missing."))
+    reason = text(
+        reason, field="reason", required=True, message=_("Please say what is still missing.")
+    )
     need = need_send_back(actor=actor, need=need, reason=reason)
     verification = Verification.objects.create(
         need=need, outcome=Verification.Outcome.SENT_BACK, evidence=reason, verified_by=actor
     )
-    audit(actor=actor, action="council.send_back", obj=verification, org=need.community, data={"need": need.pk})
+    audit(
+        actor=actor,
+        action="council.send_back",
+        obj=verification,
+        org=need.community,
+        data={"need": need.pk},
+    )
     return verification
 
 
@@ -113,14 +141,18 @@ def rating_submit(
     """A resident's one-tap rating. The link is the resident's key: it works once, until it
     expires. "Not solved" on a verified need reopens it in the resident's name."""
     invite = rating_invite_for_token(token)
-    invite = RatingInvite.objects.select_for_update().select_related("need", "user").get(pk=invite.pk)
+    invite = (
+        RatingInvite.objects.select_for_update().select_related("need", "user").get(pk=invite.pk)
+    )
     now = now or timezone.now()
     if invite.used_at is not None:
         raise Conflict("link_used", _("This rating link has already been used. Thank you!"))
     if now >= invite.expires_at:
         raise Conflict("link_expired", _("This rating link has expired."))
     if outcome not in RatingInvite.Outcome.values:
-        raise ValidationFailed("invalid_choice", _("Choose solved, partly solved or not solved."), field="outcome")
+        raise ValidationFailed(
+            "invalid_choice", _("Choose solved, partly solved or not solved."), field="outcome"
+        )
     try:
         stars = int(stars)
     except (TypeError, ValueError):
@@ -131,11 +163,20 @@ def rating_submit(
     invite.outcome, invite.stars, invite.comment, invite.used_at = outcome, stars, comment, now
     invite.save(update_fields=["outcome", "stars", "comment", "used_at"])
     need = invite.need
-    audit(actor=invite.user, action="council.rate", obj=invite, org=need.community,
-          data={"outcome": outcome, "stars": stars})
+    audit(
+        actor=invite.user,
+        action="council.rate",
+        obj=invite,
+        org=need.community,
+        data={"outcome": outcome, "stars": stars},
+    )
     if outcome == RatingInvite.Outcome.NOT_SOLVED:
         if need.state == Need.State.VERIFIED:
-            need_reopen(actor=invite.user, need=need, reason=comment or _("A resident rated it as not solved."))
+            need_reopen(
+                actor=invite.user,
+                need=need,
+                reason=comment or _("A resident rated it as not solved."),
+            )
         else:
             title = need.title
             notify(

@@ -23,11 +23,21 @@ def local(*args: int) -> datetime:
     return timezone.make_aware(datetime(*args), timezone.get_current_timezone())
 
 
-def need_at(city: Any, title: str, when: datetime | None = None, *, actor: Any = None, community: Any = None,
-            **kw: Any) -> Need:
+def need_at(
+    city: Any,
+    title: str,
+    when: datetime | None = None,
+    *,
+    actor: Any = None,
+    community: Any = None,
+    **kw: Any,
+) -> Need:
     """A need submitted through needs' service, then placed at `when` (collection time)."""
     need = need_services.need_submit(
-        actor=actor or city.resident, community=community or city.community, title=title, **{**BASE, **kw}
+        actor=actor or city.resident,
+        community=community or city.community,
+        title=title,
+        **{**BASE, **kw},
     )
     if when is not None:
         Need.objects.filter(pk=need.pk).update(created_at=when)

@@ -21,10 +21,14 @@ def final_list(c: Any, titles: tuple[str, ...] = ("楼道堆物清理", "小区�
     for title in titles:
         need_at(c, title)
     year, month = this_month()
-    mlist = services.monthly_list_build(actor=c.council_secretary, community=c.community, year=year, month=month)
+    mlist = services.monthly_list_build(
+        actor=c.council_secretary, community=c.community, year=year, month=month
+    )
     return services.monthly_list_finalise(actor=c.council_secretary, monthly_list=mlist)
 
 
 def open_meeting(c: Any) -> Meeting:
     mlist = final_list(c)
-    return services.meeting_create(actor=c.member, monthly_list=mlist, held_on=date.today(), title="十一月青年议事会")
+    return services.meeting_create(
+        actor=c.member, monthly_list=mlist, held_on=date.today(), title="十一月青年议事会"
+    )

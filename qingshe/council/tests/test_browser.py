@@ -26,13 +26,17 @@ def test_council_loop_on_a_phone(
     transactional_db: Any, council: Any, browser: Any, live_server: Any, screenshot_dir: Any
 ) -> None:
     c = council
-    team = OrganisationFactory(kind=OrgKind.VOLUNTEER_TEAM, name="白沙青年志愿服务队", parent=c.community)
+    team = OrganisationFactory(
+        kind=OrgKind.VOLUNTEER_TEAM, name="白沙青年志愿服务队", parent=c.community
+    )
     lamp = need_at(c, "3号楼楼道灯不亮", address="3号楼")
     need_at(c, "小区停车难<script>alert(1)</script>", actor=c.resident2, address="南门")
     contexts = []
 
     def as_user(user: Any = None) -> Any:
-        context = browser.new_context(locale="zh-CN", viewport={"width": PHONE_WIDTH, "height": 844})
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": PHONE_WIDTH, "height": 844}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -90,7 +94,9 @@ def test_council_loop_on_a_phone(
             need_services.need_report_done(actor=c.student, need=lamp, note="已更换3号楼楼道灯。")
         public = as_user()
         public.goto(f"{live_server.url}/council/c/{c.community.pk}/public/")
-        assert public.locator(".council-figures strong").nth(1).inner_text() == "0"  # not verified yet
+        assert (
+            public.locator(".council-figures strong").nth(1).inner_text() == "0"
+        )  # not verified yet
         assert c.resident.name not in public.content()
 
         # The evaluation panel verifies with evidence.

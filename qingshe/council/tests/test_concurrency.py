@@ -59,14 +59,25 @@ def test_double_tap_on_a_rating_link(transactional_db: Any, council: Any) -> Non
         return real_audit(**kwargs)
 
     with mock.patch.object(verification, "audit", slow_audit):
-        outcomes = _race(2, lambda i: services.rating_submit(token=token, outcome="solved", stars=5 - i))
+        outcomes = _race(
+            2, lambda i: services.rating_submit(token=token, outcome="solved", stars=5 - i)
+        )
     assert sorted(outcomes) == ["link_used", "ok"]
     assert RatingInvite.objects.filter(used_at__isnull=False).count() == 1
 
 
 @pytest.mark.postgres
 def test_same_month_filed_twice_at_once(transactional_db: Any, city: Any, pairing: Any) -> None:  # noqa: F811
-    outcomes = _race(2, lambda i: services.feedback_file(
-        actor=city.secretary, pairing=pairing, year=2026, month=10, now=local(2026, 11, 3, 9), **DATA))
+    outcomes = _race(
+        2,
+        lambda i: services.feedback_file(
+            actor=city.secretary,
+            pairing=pairing,
+            year=2026,
+            month=10,
+            now=local(2026, 11, 3, 9),
+            **DATA,
+        ),
+    )
     assert sorted(outcomes) == ["already_filed", "ok"]
     assert FeedbackForm.objects.count() == 1

@@ -23,18 +23,32 @@ def test_feedback_form_on_a_phone(
 ) -> None:
     c = council
     programme = programme_services.programme_create(
-        actor=c.league_admin, owner=c.city, name="大学生社区实践计划", year=2026, scope=[c.university, c.district],
-        pairing_deadline=date(2026, 11, 15), start_deadline=date(2026, 11, 20), case_deadline=date(2026, 12, 31),
+        actor=c.league_admin,
+        owner=c.city,
+        name="大学生社区实践计划",
+        year=2026,
+        scope=[c.university, c.district],
+        pairing_deadline=date(2026, 11, 15),
+        start_deadline=date(2026, 11, 20),
+        case_deadline=date(2026, 12, 31),
     )
-    Pairing.objects.create(programme=programme, unit=c.branch, community=c.community,
-                           state=Pairing.State.ACTIVE, term_start=date(2026, 9, 1),
-                           term_end=date(2027, 6, 30), started_at=timezone.now())
+    Pairing.objects.create(
+        programme=programme,
+        unit=c.branch,
+        community=c.community,
+        state=Pairing.State.ACTIVE,
+        term_start=date(2026, 9, 1),
+        term_end=date(2027, 6, 30),
+        started_at=timezone.now(),
+    )
     need_at(c, "楼道堆物清理", address="5号楼")
     need_at(c, "楼道杂物太多", actor=c.resident2, address="5号楼")
     contexts = []
 
     def as_user(user: Any) -> Any:
-        context = browser.new_context(locale="zh-CN", viewport={"width": PHONE_WIDTH, "height": 844})
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": PHONE_WIDTH, "height": 844}
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -47,7 +61,9 @@ def test_feedback_form_on_a_phone(
 
     def shot(page: Any, name: str) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, name
-        page.screenshot(path=str(screenshot_dir / f"phone-council-feedback-{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(screenshot_dir / f"phone-council-feedback-{name}.png"), full_page=True
+        )
 
     try:
         sec = as_user(c.secretary)

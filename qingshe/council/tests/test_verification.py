@@ -36,7 +36,10 @@ def test_panel_verifies_and_residents_get_links(council, done, django_capture_on
         v = services.council_verify(actor=c.panel, need=done, evidence="上门查看，老人已会用。")
     done.refresh_from_db()
     assert done.state == Need.State.VERIFIED and v.outcome == Verification.Outcome.VERIFIED
-    assert set(RatingInvite.objects.values_list("user_id", flat=True)) == {c.resident.pk, c.resident2.pk}
+    assert set(RatingInvite.objects.values_list("user_id", flat=True)) == {
+        c.resident.pk,
+        c.resident2.pk,
+    }
     note = Notification.objects.get(user=c.resident2, kind="council.rate")
     assert note.url.startswith("/council/rate/")
 
@@ -68,7 +71,9 @@ def test_rating_once_and_not_solved_reopens(council, done, django_capture_on_com
         services.rating_submit(token=_token(done, c.resident2), outcome="not_solved", stars=1)
     assert exc.value.code == "link_used"
     with django_capture_on_commit_callbacks(execute=True):
-        services.rating_submit(token=_token(done, c.resident), outcome="not_solved", stars=1, comment="还是不会")
+        services.rating_submit(
+            token=_token(done, c.resident), outcome="not_solved", stars=1, comment="还是不会"
+        )
     done.refresh_from_db()
     assert done.state == Need.State.IN_PROGRESS
     assert Notification.objects.filter(user=c.student, kind="need.reopened").exists()  # the team
@@ -79,7 +84,9 @@ def test_expired_forged_and_bad_ratings_write_nothing(council, done):
     services.council_verify(actor=c.panel, need=done, evidence="上门查看。")
     token = _token(done, c.resident)
     with pytest.raises(Conflict) as exc:
-        services.rating_submit(token=token, outcome="solved", stars=5, now=timezone.now() + timedelta(days=15))
+        services.rating_submit(
+            token=token, outcome="solved", stars=5, now=timezone.now() + timedelta(days=15)
+        )
     assert exc.value.code == "link_expired"
     with pytest.raises(NotFound):
         services.rating_submit(token=token[:-2] + "xx", outcome="solved", stars=5)
@@ -93,6 +100,8 @@ def test_expired_forged_and_bad_ratings_write_nothing(council, done):
 def test_only_verified_counts_as_solved(council, done):
     c = council
     start, end = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
-    assert selectors.solved_count(community=c.community, start=start, end=end) == 0  # reported done only
+    assert (
+        selectors.solved_count(community=c.community, start=start, end=end) == 0
+    )  # reported done only
     services.council_verify(actor=c.panel, need=done, evidence="上门查看。")
     assert selectors.solved_count(community=c.community, start=start, end=end) == 1

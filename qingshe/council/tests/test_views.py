@@ -25,7 +25,11 @@ def _client(user=None) -> Client:
 def test_pages_for_the_council_and_404_for_outsiders(council):
     c = council
     meeting = open_meeting(c)
-    for url in (f"/council/c/{c.community.pk}/", f"/council/lists/{meeting.agenda_id}/", f"/council/meetings/{meeting.pk}/"):
+    for url in (
+        f"/council/c/{c.community.pk}/",
+        f"/council/lists/{meeting.agenda_id}/",
+        f"/council/meetings/{meeting.pk}/",
+    ):
         assert _client(c.member).get(url).status_code == 200, url
         assert _client(c.other_member).get(url).status_code == 404, url
     assert _client(c.member).get("/council/").status_code == 200
@@ -36,7 +40,10 @@ def test_script_text_is_shown_escaped(council):
     c = council
     mlist = final_list(c, titles=("<script>alert(1)</script>路灯坏了",))
     body = _client(c.member).get(f"/council/lists/{mlist.pk}/").content.decode()
-    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;路灯坏了" in body
+    assert (
+        "<script>alert(1)</script>" not in body
+        and "&lt;script&gt;alert(1)&lt;/script&gt;路灯坏了" in body
+    )
 
 
 def test_public_board_counts_only_verified_and_shows_no_reporter(council):
@@ -86,18 +93,46 @@ def test_feedback_pages(city):
 
     c = city
     programme = programme_services.programme_create(
-        actor=c.league_admin, owner=c.city, name="计划", year=2026, scope=[c.university, c.district],
-        pairing_deadline=date(2026, 11, 15), start_deadline=date(2026, 11, 20), case_deadline=date(2026, 12, 31),
+        actor=c.league_admin,
+        owner=c.city,
+        name="计划",
+        year=2026,
+        scope=[c.university, c.district],
+        pairing_deadline=date(2026, 11, 15),
+        start_deadline=date(2026, 11, 20),
+        case_deadline=date(2026, 12, 31),
     )
-    pairing = Pairing.objects.create(programme=programme, unit=c.branch, community=c.community,
-                                     state=Pairing.State.ACTIVE, term_start=date(2026, 9, 1), term_end=date(2027, 6, 30))
+    pairing = Pairing.objects.create(
+        programme=programme,
+        unit=c.branch,
+        community=c.community,
+        state=Pairing.State.ACTIVE,
+        term_start=date(2026, 9, 1),
+        term_end=date(2027, 6, 30),
+    )
     url = f"/council/feedback/new/{pairing.pk}/"
     assert _client(c.student).get(url).status_code == 404
-    bad = _client(c.secretary).post(url, {"month": "2026-10", "activities_held": "3", "people_involved": "x",
-                                          "hours": "2", "next_plan": "计划"})
+    bad = _client(c.secretary).post(
+        url,
+        {
+            "month": "2026-10",
+            "activities_held": "3",
+            "people_involved": "x",
+            "hours": "2",
+            "next_plan": "计划",
+        },
+    )
     assert bad.status_code == 422 and not FeedbackForm.objects.exists()
-    ok = _client(c.secretary).post(url, {"month": "2026-10", "activities_held": "3", "people_involved": "9",
-                                         "hours": "12.5", "next_plan": "<script>alert(1)</script>继续"})
+    ok = _client(c.secretary).post(
+        url,
+        {
+            "month": "2026-10",
+            "activities_held": "3",
+            "people_involved": "9",
+            "hours": "12.5",
+            "next_plan": "<script>alert(1)</script>继续",
+        },
+    )
     form = FeedbackForm.objects.get()
     assert ok.status_code == 302 and ok["Location"] == f"/council/feedback/{form.pk}/"
     page = _client(c.staff).get(f"/council/feedback/{form.pk}/").content.decode()
@@ -127,11 +162,17 @@ def test_evaluate_page(city):
     client = _client(c.student)
     page = client.get("/council/evaluate/")
     assert page.status_code == 200 and c.branch.name in page.content.decode()
-    bad = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch.pk, "score": "9"})
+    bad = client.post(
+        "/council/evaluate/", {"kind": "self", "subject_org": c.branch.pk, "score": "9"}
+    )
     assert bad.status_code == 422 and not Evaluation.objects.exists()
-    foreign = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch2.pk, "score": "4"})
+    foreign = client.post(
+        "/council/evaluate/", {"kind": "self", "subject_org": c.branch2.pk, "score": "4"}
+    )
     assert foreign.status_code == 403 and not Evaluation.objects.exists()
-    ok = client.post("/council/evaluate/", {"kind": "self", "subject_org": c.branch.pk, "score": "4",
-                                            "comment": "<i>按时</i>"})
+    ok = client.post(
+        "/council/evaluate/",
+        {"kind": "self", "subject_org": c.branch.pk, "score": "4", "comment": "<i>按时</i>"},
+    )
     assert ok.status_code == 302 and Evaluation.objects.get().score == 4
     assert "&lt;i&gt;按时&lt;/i&gt;" in client.get("/council/evaluate/").content.decode()

@@ -29,4 +29,6 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"任务失败 / task(s) failed: {', '.join(failed)}")
         for name, result in results:
-            self.stdout.write(f"{name}: {result.return_value if result.status == TaskResultStatus.SUCCESSFUL else result.id}")
+            self.stdout.write(
+                f"{name}: {result.return_value if result.status == TaskResultStatus.SUCCESSFUL else result.id}"
+            )
