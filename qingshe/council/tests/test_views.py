@@ -176,3 +176,24 @@ def test_evaluate_page(city):
     )
     assert ok.status_code == 302 and Evaluation.objects.get().score == 4
     assert "&lt;i&gt;按时&lt;/i&gt;" in client.get("/council/evaluate/").content.decode()
+
+
+def test_verify_page_with_photo_evidence(council, settings, tmp_path):
+    from qingshe.needs.models import NeedPhoto
+    from qingshe.needs.tests.needs_support import photo
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    c = council
+    need = reported_done(c)
+    url = f"/council/verify/{need.pk}/"
+    assert _client(c.other_panel).get(url).status_code == 404
+    denied = _client(c.member).post(url, {"action": "verify", "evidence": "看过"})
+    assert (
+        denied.status_code == 200 and Need.objects.get(pk=need.pk).state == Need.State.CLAIMED_DONE
+    )
+    response = _client(c.panel).post(
+        url, {"action": "verify", "evidence": "上门查看，灯已亮", "photos": [photo()]}
+    )
+    assert response.status_code == 302
+    assert Need.objects.get(pk=need.pk).state == Need.State.VERIFIED
+    assert NeedPhoto.objects.filter(need=need, stage=NeedPhoto.Stage.VERIFIED).count() == 1
