@@ -42,7 +42,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from qingshe.accounts.models import User
 from qingshe.accounts.services import token_issue
 from qingshe.demo.builder import build_demo, demo_city
-from qingshe.orgs.models import Organisation
+from qingshe.orgs.models import Organisation, OrgKind, Role
 
 API = "/api/v1"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -54,6 +54,13 @@ PUBLIC = {
     ("get", "/certificates/{code}/verify"): "anyone holding a certificate's code may check it",
     ("get", "/cases/featured"): "typical cases featured by the league are published",
     ("post", "/council/ratings/{token}"): "a resident rates through a signed single-use link",
+}
+# Shared by design inside one city (never across cities), with the reason: skipped by the
+# neighbouring-community test only.
+SHARED_IN_CITY = {
+    ("get", "/venues"): "venues (阵地) are shared: any active venue of the city is listed",
+    ("get", "/venues/{venue_id}/bookings"): "a shared venue's week of bookings, to pick a slot",
+    ("post", "/venues/{venue_id}/bookings"): "organisers of the city book shared venues",
 }
 # Pages public by design (no login), with the reason.
 PUBLIC_PAGES = {
@@ -491,3 +498,122 @@ def test_the_foreign_ids_are_real_objects_their_own_city_can_read(world: SimpleN
     readable = [route for route, status in pages.items() if status != 405]
     missing = sorted(route for route, status in pages.items() if status in (403, 404))
     assert len(shown) >= 0.4 * len(readable), (Counter(pages.values()), missing)
+
+
+# --- inside one city: a community worker against the neighbouring community -------------------
+def _org_lookups(model: type[Model], depth: int = 0) -> Iterator[str]:
+    """Lookups from `model` to an organisation: direct foreign keys first, then through a
+    person's memberships, then up to two hops through other rows."""
+    if model is Organisation:
+        yield "path"
+        return
+    relations = [f for f in model._meta.get_fields() if f.many_to_one and f.concrete]
+    for field in relations:
+        if field.related_model is Organisation:
+            yield f"{field.name}__path"
+    for field in relations:
+        if field.related_model is User:
+            yield f"{field.name}__memberships__org__path"
+    if depth < 2:
+        for field in relations:
+            if field.related_model not in (Organisation, User, model):
+                for inner in _org_lookups(field.related_model, depth + 1):
+                    yield f"{field.name}__{inner}"
+
+
+def _pick_in_subtree(label: str, root: Organisation) -> Any:
+    model, field = _model(label)
+    if model is User:
+        qs = User.objects.filter(memberships__org__path__startswith=root.path)
+        return qs.order_by("pk").values_list(field, flat=True).first()
+    for lookup in _org_lookups(model):
+        qs = model._default_manager.filter(**{f"{lookup}__startswith": root.path})
+        value = qs.order_by("pk").values_list(field, flat=True).first()
+        if value is not None:
+            return value
+    return None
+
+
+@pytest.mark.django_db
+def test_the_neighbouring_community_worker_reaches_nothing_of_a_community(
+    world: SimpleNamespace,
+) -> None:
+    """Inside the demo city: the community worker of one community against the objects of
+    another (the small demo city has one district, so this is the outsider next door, a
+    stricter case than another district)."""
+    districts = list(world.foreign_orgs.filter(kind=OrgKind.COMMUNITY).order_by("pk"))
+    assert len(districts) >= 2
+    district, other = districts[0], districts[1]  # two communities
+    outsider = (
+        User.objects.filter(
+            memberships__role=Role.COMMUNITY_STAFF, memberships__org__path__startswith=other.path
+        )
+        .order_by("pk")
+        .first()
+    )
+    assert outsider is not None
+    inside = Organisation.objects.filter(path__startswith=district.path)
+    visible_elsewhere = {
+        w
+        for o in Organisation.objects.exclude(path__startswith=district.path)
+        for w in (o.name, o.short_name)
+        if w
+    }
+    people = User.objects.filter(memberships__org__in=inside).exclude(
+        memberships__org__path__startswith=other.path
+    )
+    names = set(inside.values_list("name", flat=True)) | set(people.values_list("name", flat=True))
+    names = {n for n in names if len(n) >= 2 and not any(n in w for w in visible_elsewhere)}
+    assert len(names) > 20
+    scoped = SimpleNamespace(names=sorted(names, key=len, reverse=True), values={})
+    for label in {*PATH_MODELS.values(), *PAGE_PK_MODELS.values(), *PAGE_PARAM_MODELS.values()}:
+        scoped.values[label] = _pick_in_subtree(label, district)
+    for label in set(QUERY_MODELS.values()):
+        scoped.values[label] = _pick_in_subtree(label, district)
+    scoped.values["orgs.Organisation"] = inside.exclude(pk=district.pk).order_by("pk").first().pk
+
+    raw, _token = token_issue(user=outsider)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    schema = Client().get(f"{API}/openapi.json").json()
+    failures: list[str] = []
+    covered = 0
+    for method, path, operation in _api_operations(schema):
+        if (method, path) in PUBLIC or (method, path) in SHARED_IN_CITY:
+            continue
+        try:
+            url, query, body, foreign = _api_request(scoped, schema, method, path, operation)
+        except (KeyError, TypeError):
+            continue
+        if "None" in url.split("/"):
+            continue  # the demo has no such object in this district
+        query = {k: v for k, v in query.items() if v is not None}
+        if method == "get":
+            response = client.get(API + url, query)
+        else:
+            response = getattr(client, method)(
+                API + url,
+                json.dumps(body if body is not None else {}),
+                content_type="application/json",
+            )
+        covered += foreign
+        failure = _check(scoped, "outsider", f"{method.upper()} {path}", response, foreign=foreign)
+        if failure:
+            failures.append(failure)
+    page_client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page_client.force_login(outsider)
+    for route in _pages(get_resolver().url_patterns):
+        if route in PUBLIC_PAGES:
+            continue
+        url, foreign = _page_url(scoped, route)
+        if url is None or "None" in url.split("/"):
+            continue
+        covered += foreign
+        for method in ("get", "post"):
+            response = getattr(page_client, method)(url)
+            failure = _check(
+                scoped, "outsider", f"{method.upper()} /{route}", response, foreign=foreign
+            )
+            if failure:
+                failures.append(failure)
+    assert covered > 100
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures)
