@@ -30,3 +30,26 @@ def test_the_documented_statuses_are_the_ones_answered(city: Any) -> None:
     assert_error(client.api_get("/rewards/not-a-number"), 422, "invalid_input")
     response = client.post("/api/v1/needs", b"\x00", content_type="application/json")
     assert_error(response, 400, "bad_request")
+
+
+def _item_component(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    components = schema["components"]["schemas"]
+    paged = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    paged_ref = paged["schema"]["$ref"].rsplit("/", 1)[-1]
+    item_ref = components[paged_ref]["properties"]["items"]["items"]["$ref"].rsplit("/", 1)[-1]
+    return components[item_ref]
+
+
+def test_classes_of_the_same_name_in_two_apps_are_two_components(db: Any) -> None:
+    # Regression: programmes' and credit's ApplicationOut (and their Paged… wrappers) were
+    # published as one component, so GET /applications was documented with the partner
+    # applications' fields (committee_id) it never returns; likewise three OrgRefOut.
+    schema = Client().get("/api/v1/openapi.json").json()
+    branch = _item_component(schema, "/api/v1/applications")
+    partner = _item_component(schema, "/api/v1/partner-applications")
+    assert "committee_id" not in branch["properties"]
+    assert "committee_id" in partner["properties"]
+    org_refs = [
+        c for c in schema["components"]["schemas"].values() if c.get("title") == "OrgRefOut"
+    ]
+    assert len({tuple(sorted(c["properties"])) for c in org_refs}) == 3

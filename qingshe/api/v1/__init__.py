@@ -11,10 +11,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import ninja.openapi.schema
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Router
 from ninja.renderers import JSONRenderer
+from ninja.schema import NinjaGenerateJsonSchema
 
 from qingshe.api import messages as m
 from qingshe.api.auth import DEFAULT_AUTH
@@ -35,6 +37,39 @@ ROUTERS = [
     "qingshe.care.api.router",
     "qingshe.core.notifications.api.router",
 ]
+
+
+class UniqueNamesJsonSchema(NinjaGenerateJsonSchema):
+    """Component names unique across the whole API. Pydantic only tells same-named classes
+    apart within one model's schema, and ninja merges every operation's definitions by name, so
+    two apps' `OrgRefOut` (or `ApplicationOut`, `DecideIn`, …) were published as one, and the
+    schema lied about the other's responses (found by the fuzzing test). The first class to
+    claim a short name keeps it; another class of that name gets its module-qualified name."""
+
+    _names: dict[str, str] = {}  # a class's core ref (it carries the class's id) -> its name
+    _taken: set[str] = set()
+
+    def get_defs_ref(self, core_mode_ref: Any) -> Any:
+        defs_ref = super().get_defs_ref(core_mode_ref)
+        choices = self._prioritized_defsref_choices[defs_ref]
+        short, qualified = choices[0], choices[2]
+        name = self._names.get(core_mode_ref[0])
+        if name is None:
+            # Classes made at run time (ninja's Paged… wrappers) share a module and a name.
+            base = short if qualified.startswith("abc__") else qualified
+            name, n = (short if short not in self._taken else base), 1
+            while name in self._taken:
+                n += 1
+                name = f"{base}__{n}"
+            self._taken.add(name)
+            self._names[core_mode_ref[0]] = name
+        if name != short:
+            choices[:2] = [name, name + choices[1][len(short) :]]
+        return defs_ref
+
+
+# ninja names its generator at module level and offers no setting for it.
+ninja.openapi.schema.NinjaGenerateJsonSchema = UniqueNamesJsonSchema  # type: ignore[misc]
 
 
 class Utf8JSONRenderer(JSONRenderer):
