@@ -5,7 +5,8 @@ handler, in process, so the requests share the test's database transaction), and
 is called with positive data (valid by the schema) and negative data (invalid by the schema) as
 the city's league administrator (widest scope, so most code paths are reached), with a bearer
 token. Path parameters are drawn half from generated values and half from IDs of objects that
-exist in the test city, so that handlers get past their first lookup.
+exist, so that handlers get past their first lookup. A second run does the same inside the demo
+city (built beside the test city) as its league administrator with its objects' IDs.
 
 Checks on every response: no 5xx, and the response (status, body) matches what the schema
 documents. Bounded: MAX_EXAMPLES per operation and mode, no shrinking, a fixed seed, so the
@@ -15,6 +16,7 @@ run is deterministic and takes a couple of minutes on CI's machine.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import hypothesis
@@ -32,7 +34,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from qingshe.accounts.models import User
 from qingshe.accounts.services import token_issue
+from qingshe.demo.builder import build_demo
+from qingshe.orgs.models import Organisation
 
 MAX_EXAMPLES = 4
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
@@ -96,14 +101,11 @@ def _run_operation(
     return None
 
 
-@pytest.mark.django_db
-def test_every_operation_survives_fuzzing(city: Any) -> None:
+def _fuzz_everything(user: Any, ids: dict[str, list[Any]]) -> None:
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    raw, _token = token_issue(user=city.league_admin)
+    raw, _token = token_issue(user=user)
     headers = {"Authorization": f"Bearer {raw}", "Accept-Language": "zh-hans"}
-    ids = _existing_ids(city)
-
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 100  # the whole API, not a schema that failed to load
     failures = []
@@ -113,3 +115,29 @@ def test_every_operation_survives_fuzzing(city: Any) -> None:
             if failure:
                 failures.append(failure)
     assert not failures, f"{len(failures)} failing operation(s):\n\n" + "\n\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_every_operation_survives_fuzzing(city: Any) -> None:
+    """The test city's league administrator: few objects, the whole API's input handling."""
+    _fuzz_everything(city.league_admin, _existing_ids(city))
+
+
+@pytest.mark.django_db
+def test_every_operation_survives_fuzzing_on_the_demo_citys_data(city: Any) -> None:
+    """The demo city's league administrator, path parameters drawn from the demo's objects
+    (by the access matrix's table of parameter names): handlers reach real rows in every
+    state, so responses with data are checked against the schema too."""
+    from qingshe.core.tests.test_access_matrix import PATH_MODELS, _model
+
+    # Both cities are called 共青团青州市委员会; two roots may not share a name.
+    Organisation.objects.filter(pk=city.city.pk).update(name="共青团青州市委员会（测试城市）")
+    build_demo(seed=2026, size=0.05, today=date(2026, 11, 22), log=lambda _line: None)
+    ids: dict[str, list[Any]] = {}
+    for key, label in PATH_MODELS.items():
+        model, field = _model(label)
+        values = list(model._default_manager.order_by("-pk").values_list(field, flat=True)[:5])
+        ids.setdefault(key.split(":")[-1], []).extend(values)
+    ids = {name: values for name, values in ids.items() if values}
+    assert len(ids) > 20
+    _fuzz_everything(User.objects.get(username="league_admin"), ids)
