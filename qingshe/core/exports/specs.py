@@ -267,3 +267,5 @@ def _cases() -> None:
 
 for _register in (_needs, _resources, _duty, _credit, _programmes, _orgs, _imports, _cases):
     _register()
+
+from qingshe.core.exports import specs_more  # noqa: E402, F401 - registers the further lists

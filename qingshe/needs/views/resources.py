@@ -246,7 +246,10 @@ def bounty_board(request: HttpRequest) -> HttpResponse:
     user = request.user
     status = request.GET.get("status", "")
     status = status if status in selectors.BOARD_FILTERS else ""
-    page = paginate(request, selectors.bounty_board_for_user(user=user, status=status))
+    bounties = selectors.bounty_board_for_user(user=user, status=status)
+    if exports.requested(request):
+        return exports.respond(request, "needs.bounties", bounties)
+    page = paginate(request, bounties)
     choices = _claim_choices(user)
     rows = []
     for need in page.object_list:
