@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from qingshe.core.exports.registry import Column, ExportSpec, register
 from qingshe.core.exports.specs import _, _name, _vn
@@ -61,5 +62,48 @@ def _bounties() -> None:
     )
 
 
-for _register in (_bounties,):
+def _yes(flag: bool) -> Any:
+    return _("Yes") if flag else ""
+
+
+def _duty() -> None:
+    from django.db.models import Count
+
+    from qingshe.duty.models import InsurancePolicy, TrainingRecord
+
+    register(
+        ExportSpec(
+            name="duty.training_records",
+            title=_("Training records"),
+            model=TrainingRecord,
+            prepare=lambda qs: qs.select_related("user", "course"),
+            columns=[
+                Column(_("Name"), lambda r: r.user.name, width=12),
+                Column(_("Volunteer number"), lambda r: r.user.volunteer_no, width=18),
+                Column(_("Course"), lambda r: r.course.name, width=24),
+                Column(_vn(TrainingRecord, "completed_on"), lambda r: r.completed_on, width=12),
+                Column(_vn(TrainingRecord, "valid_until"), lambda r: r.valid_until, width=12),
+            ],
+        )
+    )
+    register(
+        ExportSpec(
+            name="duty.insurance",
+            title=_("Insurance policies"),
+            model=InsurancePolicy,
+            prepare=lambda qs: qs.select_related("holder").annotate(export_covered=Count("covered")),
+            columns=[
+                Column(_vn(InsurancePolicy, "insurer"), lambda p: p.insurer, width=20),
+                Column(_vn(InsurancePolicy, "policy_no"), lambda p: p.policy_no, width=20),
+                Column(_vn(InsurancePolicy, "holder"), lambda p: _name(p.holder), width=24),
+                Column(_vn(InsurancePolicy, "valid_from"), lambda p: p.valid_from, width=12),
+                Column(_vn(InsurancePolicy, "valid_to"), lambda p: p.valid_to, width=12),
+                Column(_("Covered people"), lambda p: p.export_covered, width=10),
+                Column(_("Expired"), lambda p: _yes(p.valid_to < timezone.localdate()), width=8),
+            ],
+        )
+    )
+
+
+for _register in (_bounties, _duty):
     _register()

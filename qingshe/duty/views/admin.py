@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qingshe.core.errors import AccessDenied, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, render_page
 from qingshe.duty import selectors, services
 from qingshe.duty.forms import ActivityForm, CourseForm, PolicyForm, ShiftForm, TrainingRecordForm
@@ -135,6 +136,9 @@ def training_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     course = get_or_404(selectors.course_get_for_manager, user=request.user, course_id=pk)
+    if request.method == "GET" and exports.requested(request):
+        records = selectors.course_records(course=course, limit=exports.MAX_ROWS + 1)
+        return exports.respond(request, "duty.training_records", records)
     form = TrainingRecordForm(
         request.POST if request.method == "POST" else None, initial={"completed_on": timezone.localdate()}
     )
@@ -167,6 +171,8 @@ def insurance_list(request: HttpRequest) -> HttpResponse:
     orgs = selectors.organisers_for_user(user=request.user, action="activity.manage")
     if not orgs.exists():
         raise PermissionDenied(_("Only an organisation's staff record insurance."))
+    if request.method == "GET" and exports.requested(request):
+        return exports.respond(request, "duty.insurance", selectors.policies_for_user(user=request.user))
     today = timezone.localdate()
     form = PolicyForm(
         request.POST if request.method == "POST" else None,
