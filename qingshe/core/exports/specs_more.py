@@ -105,5 +105,32 @@ def _duty() -> None:
     )
 
 
-for _register in (_bounties, _duty):
+def _local(moment: Any) -> Any:
+    return timezone.localtime(moment)
+
+
+def _my_shifts() -> None:
+    from qingshe.duty.models import SignUp
+
+    register(
+        ExportSpec(
+            name="duty.my_shifts",
+            title=_("My shifts"),
+            model=SignUp,
+            prepare=lambda qs: qs.select_related("shift__activity__organiser"),
+            columns=[
+                # the page groups the shifts by day: the day is a column of each row
+                Column(_("Day"), lambda s: _local(s.shift.starts_at).date(), width=12),
+                Column(_("From"), lambda s: _local(s.shift.starts_at).strftime("%H:%M"), width=8),
+                Column(_("Until"), lambda s: _local(s.shift.ends_at).strftime("%H:%M"), width=8),
+                Column(_("Activity"), lambda s: s.shift.activity.title, width=30),
+                Column(_("Organiser"), lambda s: _name(s.shift.activity.organiser), width=24),
+                Column(_("Place"), lambda s: s.shift.activity.place, width=20),
+                Column(_vn(SignUp, "state"), lambda s: s.get_state_display()),
+            ],
+        )
+    )
+
+
+for _register in (_bounties, _duty, _my_shifts):
     _register()

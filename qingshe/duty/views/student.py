@@ -135,6 +135,8 @@ def remote_log(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_shifts(request: HttpRequest) -> HttpResponse:
+    if exports.requested(request):
+        return exports.respond(request, "duty.my_shifts", selectors.my_shifts(user=request.user))
     signups = list(selectors.my_shifts(user=request.user)[:200])
     days = [
         {"day": day, "signups": list(rows)}
