@@ -54,7 +54,6 @@ def _q(value: Decimal) -> Decimal:
 
 def monthly_scores(*, user: Any, year: int, month: int) -> list[Score]:
     """Scores of the branches and teams `user` looks after, best first, with their ranks."""
-    start, end = month_bounds(year, month)
     orgs = list(
         Organisation.objects.filter(
             access.subtree_q(user, access.ORG_ACTIONS["evaluation.view"]),
@@ -62,6 +61,34 @@ def monthly_scores(*, user: Any, year: int, month: int) -> list[Score]:
             is_active=True,
         ).order_by("path")
     )
+    return scores_of(orgs, year, month)
+
+
+def mean_scores(org_ids: list[int], first: date, last: date) -> dict[int, Decimal]:
+    """The mean monthly score of each of these branches or teams over the calendar months from
+    `first` to `last` (the last 12 at most), for the commendation ranking (credit's
+    team_ranking). Units without a score are left out."""
+    orgs = list(
+        Organisation.objects.filter(pk__in=org_ids, kind__in=SCORED_KINDS).order_by("path")
+    )
+    months: list[tuple[int, int]] = []
+    y, m = last.year, last.month
+    while (y, m) >= (first.year, first.month) and len(months) < 12:
+        months.append((y, m))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    if not orgs or not months:
+        return {}
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for year, month in months:
+        for score in scores_of(orgs, year, month):
+            totals[score.org.pk] += score.score
+    return {pk: _q(total / len(months)) for pk, total in totals.items()}
+
+
+def scores_of(orgs: list[Organisation], year: int, month: int) -> list[Score]:
+    """The month's scores of these branches and teams, best first, ranked in their department
+    and district."""
+    start, end = month_bounds(year, month)
     ids = [o.pk for o in orgs]
     evals = {
         row["subject_org_id"]: row

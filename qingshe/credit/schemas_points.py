@@ -343,6 +343,9 @@ class RankedOut(Schema):
     name: str
     team: int | None = None
     commended: bool
+    score: Decimal | None = Field(
+        None, description="Teams: the mean monthly score (月评月考, 0–100) over the period."
+    )
 
     @staticmethod
     def resolve_person(obj: Any) -> int | None:

@@ -536,6 +536,7 @@ class Ranked:
     user: Any = None
     team: Any = None
     commended: bool = False
+    score: Decimal | None = None  # a team's mean monthly score (月评月考) over the period
 
 
 def _members_q(org: Organisation) -> QuerySet[Membership]:
@@ -631,7 +632,8 @@ def ranking(
 def team_ranking(
     *, org: Organisation, start: date, end: date, title: str = "", limit: int = 15
 ) -> list[Ranked]:
-    """Class branches of the subtree ranked by their members' hours in the period."""
+    """Class branches of the subtree ranked by their members' hours in the period, then by their
+    mean monthly score (council), then by needs solved."""
     pairs = list(
         _members_q(org).filter(org__kind=OrgKind.CLASS_BRANCH).values_list("org_id", "user_id")
     )
@@ -648,8 +650,15 @@ def team_ranking(
     for org_id, user_id in pairs:
         teams[org_id][0] += per_user.get(user_id) or Decimal("0")
         teams[org_id][1] += needs.get(user_id, 0)
+    # The council's monthly scores (月评月考: evaluations and feedback forms) feed the ranking:
+    # shown beside each team and deciding between teams of equal hours.
+    from qingshe.council.selectors_scores import mean_scores
+
+    served = [t for t, v in teams.items() if v[0] > 0]
+    scores = mean_scores(served, start, end)
     top = sorted(
-        ((t, v) for t, v in teams.items() if v[0] > 0), key=lambda x: (-x[1][0], -x[1][1], x[0])
+        ((t, teams[t]) for t in served),
+        key=lambda x: (-x[1][0], -(scores.get(x[0]) or 0), -x[1][1], x[0]),
     )[:limit]
     orgs = Organisation.objects.in_bulk([t for t, _v in top])
     done = (
@@ -673,6 +682,7 @@ def team_ranking(
             stars=None,
             team=orgs[t],
             commended=t in done,
+            score=scores.get(t),
         )
         for i, (t, v) in enumerate(top, start=1)
     ]

@@ -385,3 +385,37 @@ def test_commendation_permissions_and_bad_input(city, rules) -> None:
         )
     assert exc.value.status == 404
     assert not Commendation.objects.exists() and not Award.objects.exists()
+
+
+def test_council_monthly_scores_feed_the_team_ranking(city, rules, earn, client) -> None:
+    """月评月考 feeds commendations: between teams of equal hours, the better monthly score
+    (self evaluations here) ranks first, and the score is shown on the ranking and in the API."""
+    from qingshe.api.tests.utils import api_client
+    from qingshe.council import services as council
+
+    earn(city.student, days_ago=1, minutes=60)
+    earn(city.student2, days_ago=1, minutes=60)
+    today = timezone.localdate()
+    council.evaluation_submit(actor=city.student, kind="self", subject_org=city.branch, score=2)
+    council.evaluation_submit(actor=city.student2, kind="self", subject_org=city.branch2, score=5)
+    start = today.replace(day=1)
+    teams = selectors_points.team_ranking(org=city.city, start=start, end=today)
+    assert [(t.team, t.hours, t.score) for t in teams] == [
+        (city.branch2, Decimal("1.0"), Decimal("100.0")),
+        (city.branch, Decimal("1.0"), Decimal("40.0")),
+    ]
+    body = api_client(city.league_admin).api_get(
+        "/commendations/ranking",
+        {"org": city.city.pk, "start": start.isoformat(), "end": today.isoformat(), "teams": True},
+    )
+    assert body.status_code == 200, body.content
+    assert [(i["team"], i["score"]) for i in body.json()] == [
+        (city.branch2.pk, "100.0"),
+        (city.branch.pk, "40.0"),
+    ]
+    client.force_login(city.league_admin)
+    html = client.get(
+        "/credit/commendations/",
+        {"org": city.city.pk, "start": start.isoformat(), "end": today.isoformat(), "title": "优秀团支部"},
+    ).content.decode()
+    assert "月评 100.0 分" in html and "月评 40.0 分" in html
