@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from qingshe.core import access
 from qingshe.core.errors import ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.credit import selectors_points as sel
 from qingshe.credit import services_circle, services_rewards
@@ -45,6 +46,8 @@ def _fail(request: HttpRequest, exc: ServiceError) -> None:
 # --- my points ----------------------------------------------------------------------------------
 @login_required
 def my_points(request: HttpRequest) -> HttpResponse:
+    if exports.requested(request):
+        return exports.respond(request, "credit.points", sel.lines_of(user=request.user))
     context = {
         "points": sel.my_points(user=request.user),
         "rules": sel.rules_in_force_for(user=request.user),
@@ -201,7 +204,10 @@ def redemption_act(request: HttpRequest, code: str, what: str) -> HttpResponse:
 @login_required
 def partner_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:40]
-    page = paginate(request, sel.partners_for_user(user=request.user, q=q))
+    partners = sel.partners_for_user(user=request.user, q=q)
+    if exports.requested(request):
+        return exports.respond(request, "credit.partners", partners)
+    page = paginate(request, partners)
     context = {
         "page": page,
         "q": q,

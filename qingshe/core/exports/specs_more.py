@@ -132,5 +132,49 @@ def _my_shifts() -> None:
     )
 
 
-for _register in (_bounties, _duty, _my_shifts):
+def _credit() -> None:
+    from django.db.models import Count, Q
+
+    from qingshe.credit.models import PointsEntry
+    from qingshe.orgs.models import Organisation
+
+    register(
+        ExportSpec(
+            name="credit.points",
+            title=_("My points"),
+            model=PointsEntry,
+            prepare=lambda qs: qs.select_related("transfer__rule"),
+            columns=[
+                Column(_("Recorded at"), lambda e: e.transfer.created_at, width=18),
+                Column(_("Reason"), lambda e: e.transfer.reason, width=30),
+                Column(_("Kind"), lambda e: e.transfer.get_kind_display(), width=12),
+                Column(_("Rule"), lambda e: e.transfer.rule.name if e.transfer.rule else "", width=20),
+                Column(_("Points"), lambda e: e.amount, width=8),
+                Column(_("Balance after"), lambda e: e.balance_after, width=10),
+            ],
+        )
+    )
+    register(
+        ExportSpec(
+            name="credit.partners",
+            title=_("Partner circle"),
+            model=Organisation,
+            prepare=lambda qs: qs.annotate(
+                export_rewards=Count("rewards", filter=Q(rewards__state="listed"), distinct=True),
+                export_resources=Count(
+                    "resources", filter=Q(resources__state="available"), distinct=True
+                ),
+            ),
+            columns=[
+                Column(_("Partner unit"), lambda o: o.name, width=30),
+                Column(_("Address"), lambda o: o.address, width=24),
+                Column(_("Resources"), lambda o: o.export_resources, width=8),
+                Column(_("Rewards"), lambda o: o.export_rewards, width=8),
+                Column(_("Description"), lambda o: o.description, width=40),
+            ],
+        )
+    )
+
+
+for _register in (_bounties, _duty, _my_shifts, _credit):
     _register()
