@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from qingshe.core import access
 from qingshe.core.errors import ServiceError, ValidationFailed
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import get_or_404, render_page
 from qingshe.core.timeutil import parse_month
 from qingshe.council import selectors, services
@@ -89,6 +90,8 @@ def list_build(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
     mlist = get_or_404(selectors.list_get_for_user, user=request.user, list_id=pk)
+    if exports.requested(request):
+        return exports.respond(request, "council.list", selectors.list_items(monthly_list=mlist))
     items = list(selectors.list_items(monthly_list=mlist))
     return render_page(
         request,

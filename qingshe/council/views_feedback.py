@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from qingshe.core import access
 from qingshe.core.errors import ServiceError, ValidationFailed
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import get_or_404, render_page
 from qingshe.core.timeutil import parse_month, previous_month
 from qingshe.council import selectors, selectors_scores, services
@@ -30,6 +31,8 @@ FIELDS = ("activities_held", "people_involved", "hours", "solved", "problems", "
 @login_required
 def feedback_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if exports.requested(request):
+        return exports.respond(request, "council.feedback", selectors.feedback_forms_for_user(user=user))
     pairings = list(
         Pairing.objects.filter(state=Pairing.State.ACTIVE)
         .select_related("unit", "community")

@@ -176,5 +176,60 @@ def _credit() -> None:
     )
 
 
-for _register in (_bounties, _duty, _my_shifts, _credit):
+def _decision(item: Any) -> str:
+    resolution = getattr(item, "resolution", None)
+    if resolution is None:
+        return ""
+    return " ".join(
+        t for t in (str(resolution.get_kind_display()), resolution.refer_to, resolution.reason) if t
+    )
+
+
+def _council() -> None:
+    from qingshe.council.models import FeedbackForm, ListItem
+
+    register(
+        ExportSpec(
+            name="council.list",
+            title=_("Monthly list"),
+            model=ListItem,
+            prepare=lambda qs: qs.select_related("need", "resolution"),
+            columns=[
+                Column(_vn(ListItem, "rank"), lambda i: i.rank, width=6),
+                Column(_("Need"), lambda i: i.need.title, width=30),
+                Column(_("Need state"), lambda i: i.need.get_state_display()),
+                Column(_vn(ListItem, "affected"), lambda i: i.affected, width=10),
+                Column(_vn(ListItem, "age_days"), lambda i: i.age_days, width=10),
+                Column(_("Urgent"), lambda i: _yes(bool(i.urgency)), width=6),
+                Column(_vn(ListItem, "included"), lambda i: _yes(i.included), width=8),
+                Column(_vn(ListItem, "note"), lambda i: i.note, width=30),
+                Column(_("Council's decision"), _decision, width=30),
+            ],
+        )
+    )
+    register(
+        ExportSpec(
+            name="council.feedback",
+            title=_("Work feedback forms"),
+            model=FeedbackForm,
+            prepare=lambda qs: qs.select_related("pairing__unit", "pairing__community"),
+            columns=[
+                Column(_vn(FeedbackForm, "month"), lambda f: f.month.strftime("%Y-%m"), width=8),
+                Column(_("University side"), lambda f: f.pairing.unit.name, width=26),
+                Column(_("Community side"), lambda f: f.pairing.community.name, width=20),
+                Column(_vn(FeedbackForm, "state"), lambda f: f.get_state_display()),
+                Column(_vn(FeedbackForm, "is_late"), lambda f: _yes(f.is_late), width=6),
+                Column(_vn(FeedbackForm, "activities_held"), lambda f: f.activities_held, width=8),
+                Column(_vn(FeedbackForm, "people_involved"), lambda f: f.people_involved, width=8),
+                Column(_vn(FeedbackForm, "hours"), lambda f: f.hours, width=8),
+                Column(_vn(FeedbackForm, "solved"), lambda f: f.solved, width=30),
+                Column(_vn(FeedbackForm, "problems"), lambda f: f.problems, width=30),
+                Column(_vn(FeedbackForm, "next_plan"), lambda f: f.next_plan, width=30),
+                Column(_vn(FeedbackForm, "filed_at"), lambda f: f.filed_at, width=18),
+            ],
+        )
+    )
+
+
+for _register in (_bounties, _duty, _my_shifts, _credit, _council):
     _register()
