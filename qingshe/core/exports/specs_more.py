@@ -231,5 +231,36 @@ def _council() -> None:
     )
 
 
-for _register in (_bounties, _duty, _my_shifts, _credit, _council):
+def _dispatch() -> None:
+    from django.db.models import Count, Q
+
+    from qingshe.needs.dispatch.explain import plan_state_label
+    from qingshe.needs.models import DispatchPlan
+
+    register(
+        ExportSpec(
+            name="needs.dispatch_plans",
+            title=_("Dispatch plans"),
+            model=DispatchPlan,
+            prepare=lambda qs: qs.select_related("scope", "created_by").annotate(
+                export_lines=Count("lines", filter=Q(lines__included=True), distinct=True)
+            ),
+            columns=[
+                Column(_("No."), lambda p: p.pk, width=8),
+                Column(_("Area"), lambda p: _name(p.scope), width=24),
+                Column(_vn(DispatchPlan, "state"), lambda p: plan_state_label(p.state)),
+                Column(_vn(DispatchPlan, "horizon_start"), lambda p: p.horizon_start, width=18),
+                Column(_vn(DispatchPlan, "horizon_end"), lambda p: p.horizon_end, width=18),
+                Column(_("People planned"), lambda p: p.export_lines, width=10),
+                Column(
+                    _("Named by hand"), lambda p: _yes(bool((p.stats or {}).get("direct"))), width=8
+                ),
+                Column(_("Made by"), lambda p: p.created_by.name if p.created_by else "", width=12),
+                Column(_("Made at"), lambda p: p.created_at, width=18),
+            ],
+        )
+    )
+
+
+for _register in (_bounties, _duty, _my_shifts, _credit, _council, _dispatch):
     _register()

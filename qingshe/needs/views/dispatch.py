@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import AccessDenied, ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.needs import selectors, services
 from qingshe.needs.dispatch import explain
@@ -57,6 +58,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in DispatchPlan.State.values else ""
     plans = selectors.dispatch_plans_for_user(user=request.user, state=state)
+    if exports.requested(request):
+        return exports.respond(request, "needs.dispatch_plans", plans)
     page = paginate(request, plans)
     for plan in page.object_list:
         plan.state_text = explain.plan_state_label(plan.state)
