@@ -16,6 +16,8 @@ run is deterministic and takes a couple of minutes on CI's machine.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -23,7 +25,9 @@ import hypothesis
 import hypothesis.errors
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -101,19 +105,32 @@ def _run_operation(
     return None
 
 
+@contextmanager
+def _connection_kept() -> Iterator[None]:
+    """As Django's test client does: the WSGI handler's request signals would close the
+    database connection, and with it the test's transaction (PostgreSQL)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 def _fuzz_everything(user: Any, ids: dict[str, list[Any]]) -> None:
-    app = get_wsgi_application()
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     raw, _token = token_issue(user=user)
     headers = {"Authorization": f"Bearer {raw}", "Accept-Language": "zh-hans"}
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 100  # the whole API, not a schema that failed to load
     failures = []
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            failure = _run_operation(operation, mode, headers, ids)
-            if failure:
-                failures.append(failure)
+    with _connection_kept():
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert len(operations) > 100  # the whole API, not a schema that failed to load
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                failure = _run_operation(operation, mode, headers, ids)
+                if failure:
+                    failures.append(failure)
     assert not failures, f"{len(failures)} failing operation(s):\n\n" + "\n\n".join(failures)
 
 
