@@ -61,8 +61,9 @@ STEPS: list[DemoStep] = [
     DemoStep("duty", "qingshe.duty.demo:build", "qingshe.duty.demo:reset"),
     DemoStep("dispatch", "qingshe.needs.demo_dispatch:build", "qingshe.needs.demo_dispatch:reset"),
     DemoStep("credit", "qingshe.credit.demo:build", "qingshe.credit.demo:reset"),
-    DemoStep("points", "qingshe.credit.demo_points:build", "qingshe.credit.demo_points:reset"),
+    # Before points: the hours of confirmed care visits are paid points like any other hours.
     DemoStep("care", "qingshe.care.demo:build", "qingshe.care.demo:reset"),
+    DemoStep("points", "qingshe.credit.demo_points:build", "qingshe.credit.demo_points:reset"),
     # Later issues: one line each, in the order they depend on one another.
     # Last: the dashboards' rollups read what every step above wrote (add new steps above it).
     DemoStep("council", "qingshe.council.demo:build", "qingshe.council.demo:reset"),
