@@ -7,6 +7,7 @@ service's error and its status."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -453,85 +454,72 @@ def need_triage(request: HttpRequest, pk: int) -> HttpResponse:
     return _after(request, need, message)
 
 
-def _note_action(request: HttpRequest, pk: int, prefix: str) -> tuple[Need, NoteForm]:
+def _note_action(
+    request: HttpRequest,
+    pk: int,
+    prefix: str,
+    call: Callable[..., Any],
+    text_as: str,
+    done: str,
+    *,
+    photos: bool = False,
+) -> HttpResponse:
+    """One workflow step that takes a note (and, for some, photos): `call` is the service, the
+    note goes to its `text_as` argument; a refusal comes back on the form under the note."""
     need = _need_or_404(request, pk)
     form = NoteForm(request.POST, request.FILES, prefix=prefix)
     form.is_valid()
-    return need, form
+    extra = {"photos": form.cleaned_data.get("photos")} if photos else {}
+    try:
+        call(actor=request.user, need=need, **{text_as: form.cleaned_data.get("text", "")}, **extra)
+    except ServiceError as exc:
+        add_service_error(form, exc, aliases={text_as: "text"})
+        return _failed(request, need, exc, **{prefix: form})
+    return _after(request, need, done)
 
 
 @login_required
 @require_POST
 def need_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    need, form = _note_action(request, pk, "done")
-    try:
-        services.need_report_done(
-            actor=request.user,
-            need=need,
-            note=form.cleaned_data.get("text", ""),
-            photos=form.cleaned_data.get("photos"),
-        )
-    except ServiceError as exc:
-        add_service_error(form, exc, aliases={"note": "text"})
-        return _failed(request, need, exc, done=form)
-    return _after(request, need, _("Reported done; the community will verify it."))
+    return _note_action(
+        request, pk, "done", services.need_report_done, "note",
+        _("Reported done; the community will verify it."), photos=True,
+    )
 
 
 @login_required
 @require_POST
 def need_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    need, form = _note_action(request, pk, "verify")
-    try:
-        services.need_verify(
-            actor=request.user,
-            need=need,
-            evidence=form.cleaned_data.get("text", ""),
-            photos=form.cleaned_data.get("photos"),
-        )
-    except ServiceError as exc:
-        add_service_error(form, exc, aliases={"evidence": "text"})
-        return _failed(request, need, exc, verify=form)
-    return _after(request, need, _("Verified as done."))
+    return _note_action(
+        request, pk, "verify", services.need_verify, "evidence", _("Verified as done."),
+        photos=True,
+    )
 
 
 @login_required
 @require_POST
 def need_send_back(request: HttpRequest, pk: int) -> HttpResponse:
-    need, form = _note_action(request, pk, "back")
-    try:
-        services.need_send_back(
-            actor=request.user, need=need, reason=form.cleaned_data.get("text", "")
-        )
-    except ServiceError as exc:
-        add_service_error(form, exc, aliases={"reason": "text"})
-        return _failed(request, need, exc, back=form)
-    return _after(request, need, _("Sent back to the people doing it."))
+    return _note_action(
+        request, pk, "back", services.need_send_back, "reason",
+        _("Sent back to the people doing it."),
+    )
 
 
 @login_required
 @require_POST
 def need_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    need, form = _note_action(request, pk, "reopen")
-    try:
-        services.need_reopen(
-            actor=request.user, need=need, reason=form.cleaned_data.get("text", "")
-        )
-    except ServiceError as exc:
-        add_service_error(form, exc, aliases={"reason": "text"})
-        return _failed(request, need, exc, reopen=form)
-    return _after(request, need, _("Reopened: the people doing it are told it is not solved."))
+    return _note_action(
+        request, pk, "reopen", services.need_reopen, "reason",
+        _("Reopened: the people doing it are told it is not solved."),
+    )
 
 
 @login_required
 @require_POST
 def need_close(request: HttpRequest, pk: int) -> HttpResponse:
-    need, form = _note_action(request, pk, "close")
-    try:
-        services.need_close(actor=request.user, need=need, reason=form.cleaned_data.get("text", ""))
-    except ServiceError as exc:
-        add_service_error(form, exc, aliases={"reason": "text"})
-        return _failed(request, need, exc, close=form)
-    return _after(request, need, _("The need is closed."))
+    return _note_action(
+        request, pk, "close", services.need_close, "reason", _("The need is closed.")
+    )
 
 
 @login_required
