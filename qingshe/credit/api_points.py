@@ -12,7 +12,7 @@ services as the pages write; a service's refusal (`not_enough_points`, `limit_re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from qingshe.api.schemas import error_responses
 from qingshe.core.errors import NotFound, ValidationFailed
 from qingshe.credit import selectors_points as sel
 from qingshe.credit import services_circle, services_points, services_rewards, services_venues
-from qingshe.credit.models import PartnerApplication, Pledge, VenueBooking
+from qingshe.credit.models import Pledge, VenueBooking
 from qingshe.credit.schemas_points import (
     ApplicationIn,
     ApplicationOut,
@@ -57,6 +57,15 @@ router = Router(tags=["points"])
 
 def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
+
+
+def _org(pk: int, field: str, missing: str) -> Organisation:
+    """The organisation a payload names (the service checks what the caller may do with it);
+    404 `not_found` on `field` when there is none."""
+    org = Organisation.objects.filter(pk=pk).first()
+    if org is None:
+        raise NotFound("not_found", missing, field=field)
+    return org
 
 
 # --- my points ----------------------------------------------------------------------------------
@@ -118,9 +127,7 @@ def reward_list(request: HttpRequest, filters: Query[RewardFilter]) -> Any:
     summary="Put up a reward (partners)",
 )
 def reward_create(request: HttpRequest, payload: RewardIn) -> Any:
-    partner = Organisation.objects.filter(pk=payload.partner).first()
-    if partner is None:
-        raise NotFound("not_found", _("No such partner unit."), field="partner")
+    partner = _org(payload.partner, "partner", _("No such partner unit."))
     data = payload.dict(exclude={"partner"})
     return Status(
         201, services_rewards.reward_create(actor=_user(request), partner=partner, **data)
@@ -329,9 +336,7 @@ def pledge_make(request: HttpRequest, campaign_id: int, payload: PledgeIn) -> An
     campaign = sel.campaign_get_for_user(user=user, campaign_id=campaign_id)
     partner = None
     if payload.partner is not None:
-        partner = Organisation.objects.filter(pk=payload.partner).first()
-        if partner is None:
-            raise NotFound("not_found", _("No such partner unit."), field="partner")
+        partner = _org(payload.partner, "partner", _("No such partner unit."))
     pledge = services_circle.pledge_make(
         actor=user,
         campaign=campaign,
@@ -404,9 +409,7 @@ def rule_set(request: HttpRequest, payload: RuleIn) -> Any:
     `points_not_positive` for a rule paying zero or negative points, `invalid_cap`."""
     from qingshe.programmes.models import Programme
 
-    owner = Organisation.objects.filter(pk=payload.owner).first()
-    if owner is None:
-        raise NotFound("not_found", _("No such organisation."), field="owner")
+    owner = _org(payload.owner, "owner", _("No such organisation."))
     programme = None
     if payload.programme is not None:
         programme = Programme.objects.filter(pk=payload.programme, owner=owner).first()
@@ -433,11 +436,7 @@ def rule_set(request: HttpRequest, payload: RuleIn) -> Any:
 )
 @paginate
 def application_list(request: HttpRequest) -> Any:
-    user = _user(request)
-    deciding = sel.applications_to_decide(user=user).values("pk")
-    return PartnerApplication.objects.filter(Q(applicant=user) | Q(pk__in=deciding)).order_by(
-        "-created_at", "-pk"
-    )
+    return sel.applications_for_user(user=_user(request))
 
 
 @router.post(
@@ -446,9 +445,7 @@ def application_list(request: HttpRequest) -> Any:
     summary="Apply to join the partner circle (公益伙伴圈)",
 )
 def application_make(request: HttpRequest, payload: ApplicationIn) -> Any:
-    committee = Organisation.objects.filter(pk=payload.committee).first()
-    if committee is None:
-        raise NotFound("not_found", _("No such organisation."), field="committee")
+    committee = _org(payload.committee, "committee", _("No such organisation."))
     data = payload.dict(exclude={"committee"})
     return Status(
         201, services_circle.partner_apply(actor=_user(request), committee=committee, **data)
@@ -568,9 +565,7 @@ def commendation_make(request: HttpRequest, payload: CommendationIn) -> Any:
         if person is None:
             raise NotFound("not_found", _("No such person."), field="person")
     if payload.team is not None:
-        team = Organisation.objects.filter(pk=payload.team).first()
-        if team is None:
-            raise NotFound("not_found", _("No such team."), field="team")
+        team = _org(payload.team, "team", _("No such team."))
     commendation = services_commend.commendation_make(
         actor=user,
         org=org,

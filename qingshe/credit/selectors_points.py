@@ -318,6 +318,14 @@ def application_get_for_user(*, user: Any, application_id: int) -> PartnerApplic
     return application
 
 
+def applications_for_user(*, user: Any) -> QuerySet[PartnerApplication]:
+    """The person's own applications and those waiting for their decision, newest first."""
+    deciding = applications_to_decide(user=user).values("pk")
+    return PartnerApplication.objects.filter(Q(applicant=user) | Q(pk__in=deciding)).order_by(
+        "-created_at", "-pk"
+    )
+
+
 def my_applications(*, user: Any) -> QuerySet[PartnerApplication]:
     return PartnerApplication.objects.filter(applicant=user).select_related("committee", "partner")
 
