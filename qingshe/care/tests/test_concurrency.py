@@ -4,14 +4,13 @@ confirmed twice at once (the row lock credits the hours once)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from qingshe.care import services
@@ -19,33 +18,8 @@ from qingshe.care.models import HelpRelationship
 from qingshe.care.services import relationships as relationship_services
 from qingshe.care.services import visits as visit_services
 from qingshe.care.tests.conftest import past
-from qingshe.core.errors import AccessDenied, Conflict
+from qingshe.core.tests.races import race
 from qingshe.credit.models import LedgerEntry
-
-
-def _race(targets: list[Any]) -> list[str]:
-    barrier = threading.Barrier(len(targets))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(fn: Any) -> None:
-        try:
-            barrier.wait(timeout=10)
-            fn()
-            result = "ok"
-        except (Conflict, AccessDenied) as exc:
-            result = exc.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.postgres
@@ -66,7 +40,7 @@ def test_two_tutors_for_the_same_subject_at_once(transactional_db: Any, care: An
         )
 
     with mock.patch.object(relationship_services, "audit", slow_audit):
-        outcomes = _race([arrange(care.classmate), arrange(care.next_tutor)])
+        outcomes = race([arrange(care.classmate), arrange(care.next_tutor)])
     assert sorted(outcomes) == ["duplicate_tutor", "ok"]
     assert HelpRelationship.objects.filter(subject="英语").count() == 1
 
@@ -82,6 +56,6 @@ def test_visit_confirmed_twice_at_once_credits_once(transactional_db: Any, care:
 
     confirm = lambda: services.visit_confirm(actor=care.supervisor, visit=visit)  # noqa: E731
     with mock.patch.object(visit_services, "audit", slow_audit):
-        outcomes = _race([confirm, confirm])
+        outcomes = race([confirm, confirm])
     assert sorted(outcomes) == ["already_decided", "ok"]
     assert LedgerEntry.objects.filter(user=care.tutor).count() == 1

@@ -2,15 +2,14 @@
 recorded once; the other gets 409 link_used. Two secretaries filing the same month's form at
 once: one form, the other gets already_filed."""
 
-import threading
 import time
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from qingshe.core.errors import Conflict
+from qingshe.core.tests.races import race
 from qingshe.council import services
 from qingshe.council.models import FeedbackForm, RatingInvite
 from qingshe.council.services import verification
@@ -18,31 +17,6 @@ from qingshe.council.tests.conftest import local
 from qingshe.council.tests.test_feedback import DATA
 from qingshe.council.tests.test_feedback import pairing as pairing  # noqa: F401 (fixture)
 from qingshe.needs.tests.needs_support import reported_done
-
-
-def _race(n: int, fn: Any) -> list[str]:
-    barrier = threading.Barrier(n)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            fn(i)
-            result = "ok"
-        except Conflict as exc:
-            result = exc.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.postgres
@@ -59,8 +33,11 @@ def test_double_tap_on_a_rating_link(transactional_db: Any, council: Any) -> Non
         return real_audit(**kwargs)
 
     with mock.patch.object(verification, "audit", slow_audit):
-        outcomes = _race(
-            2, lambda i: services.rating_submit(token=token, outcome="solved", stars=5 - i)
+        outcomes = race(
+            [
+                lambda i=i: services.rating_submit(token=token, outcome="solved", stars=5 - i)
+                for i in range(2)
+            ]
         )
     assert sorted(outcomes) == ["link_used", "ok"]
     assert RatingInvite.objects.filter(used_at__isnull=False).count() == 1
@@ -68,16 +45,16 @@ def test_double_tap_on_a_rating_link(transactional_db: Any, council: Any) -> Non
 
 @pytest.mark.postgres
 def test_same_month_filed_twice_at_once(transactional_db: Any, city: Any, pairing: Any) -> None:  # noqa: F811
-    outcomes = _race(
-        2,
-        lambda i: services.feedback_file(
+    def file() -> Any:
+        return services.feedback_file(
             actor=city.secretary,
             pairing=pairing,
             year=2026,
             month=10,
             now=local(2026, 11, 3, 9),
             **DATA,
-        ),
-    )
+        )
+
+    outcomes = race([file, file])
     assert sorted(outcomes) == ["already_filed", "ok"]
     assert FeedbackForm.objects.count() == 1

@@ -4,18 +4,16 @@ the other gets 409 `plan_already_applied`, and the offers are made once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from qingshe.accounts.services import student_profile_save
 from qingshe.accounts.tests.factories import UserFactory
-from qingshe.core.errors import Conflict
+from qingshe.core.tests.races import race
 from qingshe.duty.models import SignUp
 from qingshe.needs.models import DispatchPlan, Need, NeedAssignment, NeedEvent
 from qingshe.needs.services import dispatch as ds
@@ -26,31 +24,6 @@ from qingshe.orgs.tests.factories import MembershipFactory
 
 dsp = dispatch_setup.dsp  # the fixture
 pytestmark = pytest.mark.postgres
-
-
-def _race(calls: list[Callable[[], Any]]) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=20)
-            call()
-            result = "ok"
-        except Conflict as exc:
-            result = exc.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 def test_grabs_at_once_give_exactly_the_head_count(transactional_db: Any, dsp: SimpleNamespace) -> None:
@@ -64,7 +37,7 @@ def test_grabs_at_once_give_exactly_the_head_count(transactional_db: Any, dsp: S
         student_profile_save(actor=user, user=user, branch=c.branch, major="社会工作", grade=2025)
         students.append(user)
     need = Need.objects.get(pk=d.need.pk)
-    outcomes = _race([lambda u=u: ds.need_grab(actor=u, need=need) for u in students])
+    outcomes = race([lambda u=u: ds.need_grab(actor=u, need=need) for u in students])
     assert sorted(outcomes) == ["need_full"] * 5 + ["ok"] * 3
     assert NeedAssignment.objects.filter(need=need, state="accepted").count() == 3
     assert SignUp.objects.filter(shift__activity__need=need, state="confirmed").count() == 3
@@ -82,7 +55,7 @@ def test_the_same_plan_applied_twice_at_once(transactional_db: Any, dsp: SimpleN
     plan = ds.dispatch_plan_create(
         actor=d.dispatcher, scope=c.community, horizon_start=start, horizon_end=start + timedelta(days=7)
     )
-    outcomes = _race(
+    outcomes = race(
         [
             lambda: ds.dispatch_plan_apply(actor=d.dispatcher, plan=plan),
             lambda: ds.dispatch_plan_apply(actor=c.district_admin, plan=plan),
