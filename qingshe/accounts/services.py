@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -554,7 +555,7 @@ def _sent_as_is(field: models.Field[Any, Any]) -> type | None:
     return None
 
 
-def _placeholder(db: BaseDatabaseWrapper) -> str:
+def _param_marker(db: BaseDatabaseWrapper) -> str:
     """The parameter mark for statements of thousands of values. Django's SQLite cursor turns
     each %s into SQLite's ? with a regular expression that costs ~0.6 µs a mark, more than
     SQLite takes to insert the row's value: on SQLite the statement is written with ? at once.
@@ -592,7 +593,9 @@ def insert_rows(
     # The connection itself, not django.db.connection (a proxy looked up on every use).
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_rows_from_bulk_insert:
-        raise NotImplementedError("insert_rows needs INSERT … RETURNING (SQLite 3.35+, PostgreSQL)")
+        raise ImproperlyConfigured(
+            "insert_rows needs INSERT … RETURNING (SQLite 3.35+, PostgreSQL)"
+        )
     opts = model._meta
     same = dict(same or {})
     fields = {f.attname: f for f in opts.concrete_fields}
@@ -606,7 +609,7 @@ def insert_rows(
         if name in same:
             fixed[name] = same.pop(name)
         elif field.has_db_default():  # type: ignore[attr-defined]  # Django 5, not in the stubs
-            raise NotImplementedError(f"{opts.label}.{name}: a database default is not supported")
+            raise TypeError(f"{opts.label}.{name}: a database default is not supported")
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             fixed[name] = now
         else:
@@ -617,7 +620,7 @@ def insert_rows(
     adapt = [(_sent_as_is(f), f.get_db_prep_save) for f in given]
     quote = connection.ops.quote_name
     names = [quote(f.column) for f in given] + [quote(fields[n].column) for n in fixed]
-    placeholder = "(" + ", ".join([_placeholder(connection)] * len(names)) + ")"
+    placeholder = "(" + ", ".join([_param_marker(connection)] * len(names)) + ")"
     returning, returning_params = connection.ops.return_insert_columns([opts.pk])
     per_statement = max(1, min(_ROWS_PER_STATEMENT, _max_parameters(connection) // len(names)))
     # Quoted table and column names from the model, values only as parameters.
@@ -694,7 +697,7 @@ def rows_where_in(
         raise ValueError(f"rows_where_in: {opts.label}: text and integer columns only")
     quote = connection.ops.quote_name
     select = ", ".join(quote(fields[c].column) for c in columns)
-    mark = _placeholder(connection)
+    mark = _param_marker(connection)
     fixed_sql = ""
     fixed_params: list[Any] = []
     for name, allowed in (among or {}).items():

@@ -107,7 +107,7 @@ def test_statements_use_django_placeholders_while_queries_are_logged(
         )
     assert "%s" not in captured.captured_queries[0]["sql"]
     assert Membership.objects.filter(user=city.student, org=city.branch2).exists()
-    assert accounts._placeholder(connection) == ("?" if connection.vendor == "sqlite" else "%s")
+    assert accounts._param_marker(connection) == ("?" if connection.vendor == "sqlite" else "%s")
 
 
 def test_rows_where_in_looks_up_in_chunks_and_within_among(
