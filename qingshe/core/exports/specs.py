@@ -269,3 +269,5 @@ for _register in (_needs, _resources, _duty, _credit, _programmes, _orgs, _impor
     _register()
 
 from qingshe.core.exports import specs_more  # noqa: E402, F401 - registers the further lists
+from qingshe.core.exports import specs_credit  # noqa: E402, F401 - credit and training lists
+from qingshe.core.exports import specs_needs  # noqa: E402, F401 - needs, projects and cases lists
