@@ -219,3 +219,7 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.created_at:%Y-%m-%d}"
+
+
+# A person's deletion requests (issue 11): the model lives with the rest of personal_data/.
+from qingshe.accounts.personal_data.models import DeletionRequest  # noqa: E402, F401

@@ -118,6 +118,8 @@ PERSON_ACTIONS: dict[str, frozenset[str]] = {
     "person.view_contact": STEWARD_ROLES,
     "person.view_id_number": ID_NUMBER_ROLES,
     "person.edit": frozenset(),  # only the person themself (and platform staff)
+    # carry out a person's deletion request (accounts.personal_data): never the person themself
+    "person.erase": frozenset({Role.LEAGUE_ADMIN, Role.UNIVERSITY_ADMIN}),
 }
 
 

@@ -25,6 +25,7 @@ from qingshe.api.messages import API_DESCRIPTION
 
 ROUTERS = [
     "qingshe.accounts.api.router",
+    "qingshe.accounts.personal_data.api.router",
     "qingshe.orgs.api.router",
     "qingshe.programmes.api.router",
     "qingshe.needs.api.router",

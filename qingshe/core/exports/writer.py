@@ -71,6 +71,11 @@ class Masker:
                     access.people_q(self.user, actions[kind]), pk__in=ids
                 ).values_list("pk", flat=True)
             )
+            if kind == ID_NUMBER and self.clear[kind]:
+                # Every clear ID number written to a file is a read: audited per person (issue 11).
+                from qingshe.accounts.personal_data.services import record_id_number_reads
+
+                record_id_number_reads(actor=self.user, person_ids=self.clear[kind], via="export")
 
     def phone(self, number: str, person: Any) -> str:
         if not number:
