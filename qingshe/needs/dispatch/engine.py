@@ -133,6 +133,7 @@ class Options:
     spread_per_head: int = 2
     contested: int = 2
     expansions: int = 2
+    expansion_factor: int = 16
     threads: int = 2
     cluster_min: int = 64
     augment_rounds: int = 30
@@ -1413,9 +1414,16 @@ def _repack(d: _Data, c: _Candidates, book: _Book, limit: int = 8) -> int:
     return changed
 
 
-def _improve(d: _Data, c: _Candidates, book: _Book, deadline: float | None) -> int:
+def _improve(
+    d: _Data,
+    c: _Candidates,
+    book: _Book,
+    deadline: float | None,
+    focus: np.ndarray | None = None,
+) -> int:
     """Fill free heads and improve the plan by short ejection chains, a min-cost flow per round
-    over the moves found around the needs with free heads: a volunteer takes the need on top
+    over the moves found around the needs with free heads (of those in `focus`, if given: a
+    mask of needs): a volunteer takes the need on top
     of what it does (if that fits), or instead of one of its services (if that fits), whose
     need then takes another volunteer the same way or stays short. A volunteer moves at most
     once per round (one arc to the sink per volunteer, one per released service); each move is
@@ -1427,7 +1435,10 @@ def _improve(d: _Data, c: _Candidates, book: _Book, deadline: float | None) -> i
     for _round in range(d.options.augment_rounds):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        short = np.flatnonzero(book.filled < d.n_heads)
+        is_short = book.filled < d.n_heads
+        if focus is not None:
+            is_short &= focus
+        short = np.flatnonzero(is_short)
         if not len(short):
             break
         lo, hi = need_first[short], need_first[short + 1]
@@ -1594,15 +1605,30 @@ def _replace(d: _Data, c: _Candidates, book: _Book, rounds: int = 4) -> int:
     return done
 
 
-def _polish(d: _Data, c: _Candidates, book: _Book, deadline: float | None) -> int:
-    """_improve, then re-packing and replacement, each followed by _improve if it changed
-    anything (what they free is offered again). Returns the number of changes."""
-    moves = _improve(d, c, book, deadline)
+def _polish(
+    d: _Data, c: _Candidates, book: _Book, deadline: float | None, *, improved: bool = False
+) -> int:
+    """_improve (unless `improved`: just done), then re-packing and replacement, each
+    followed by _improve if it changed anything (what they free is offered again). Returns
+    the number of changes."""
+    moves = 0 if improved else _improve(d, c, book, deadline)
     for step in (_repack, _replace):
+        before = book.in_plan.copy()
         changed = step(d, c, book)
         if changed:
-            moves += changed + _improve(d, c, book, deadline)
+            moves += changed + _improve(d, c, book, deadline, focus=_near_changes(d, c, book, before))
     return moves
+
+
+def _near_changes(d: _Data, c: _Candidates, book: _Book, before: np.ndarray) -> np.ndarray:
+    """The needs (a mask) that are candidates of a volunteer whose services changed since
+    `before`: only around them can what a step freed be taken again (the others' moves were
+    all tried before it)."""
+    moved = np.zeros(d.V, dtype=bool)
+    moved[c.v[np.flatnonzero(before[: len(book.in_plan)] != book.in_plan)]] = True
+    near = np.zeros(d.N, dtype=bool)
+    near[c.n[moved[c.v]]] = True
+    return near
 
 
 # --- the plan ----------------------------------------------------------------------------------
@@ -1847,7 +1873,10 @@ def plan(
     book = _Book(d, c)
     dropped = _repair(d, c, chosen, book)
     lap("repair")
-    moves = _polish(d, c, book, deadline)
+    # Fill what the flow's draft left free first; needs still short whose lists were cut get
+    # longer lists (each expansion multiplies them by `expansion_factor`) and are filled the
+    # same way; only then the more costly re-packing and replacement (_polish), once.
+    moves = _improve(d, c, book, deadline)
     lap("improve")
     expansions = 0
     while (
@@ -1860,7 +1889,7 @@ def plan(
             break
         expansions += 1
         k_need = k_need.copy()
-        k_need[short] *= 4
+        k_need[short] *= opts.expansion_factor
         more = _generate(d, lists, short, k_need)
         truncated = c.truncated.copy()
         truncated[short] = more.truncated[short]
@@ -1868,8 +1897,10 @@ def plan(
         c.truncated = truncated
         book.use(c)
         lap("candidates")
-        moves += _polish(d, c, book, deadline)
+        moves += _improve(d, c, book, deadline)
         lap("improve")
+    moves += _polish(d, c, book, deadline, improved=True)
+    lap("improve")
 
     assignments, objective = _assignments(d, c, book)
     lap("output")
