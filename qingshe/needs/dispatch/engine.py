@@ -1616,7 +1616,9 @@ def _polish(
         before = book.in_plan.copy()
         changed = step(d, c, book)
         if changed:
-            moves += changed + _improve(d, c, book, deadline, focus=_near_changes(d, c, book, before))
+            moves += changed + _improve(
+                d, c, book, deadline, focus=_near_changes(d, c, book, before)
+            )
     return moves
 
 
