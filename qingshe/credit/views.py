@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -48,6 +49,10 @@ def my_hours(request: HttpRequest) -> HttpResponse:
 # --- certificates -------------------------------------------------------------------------------
 @login_required
 def my_certificates(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and list_exports.requested(request):
+        return list_exports.respond(
+            request, "credit.certificates", selectors.my_certificates(user=request.user)
+        )
     form = CertificateForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -108,7 +113,11 @@ def certificate_revoke(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("credit:person", pk=cert.user_id)
 
 
-@ratelimit(key="ip", rate="60/m", block=False)
+def _verify_rate(_group: str, _request: HttpRequest) -> str:
+    return settings.QINGSHE_RATE_LIMITS["certificate_verify"]
+
+
+@ratelimit(key="ip", rate=_verify_rate, block=False)
 def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public (no login): whether the certificate is genuine, what it states, whether revoked."""
     if getattr(request, "limited", False):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.credit import selectors_points as sel
 from qingshe.credit import services_circle, services_commend, services_points, services_venues
@@ -46,9 +47,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", Campaign.State.OPEN)
     if state not in (*Campaign.State.values, "all"):
         state = Campaign.State.OPEN
-    page = paginate(
-        request, sel.campaigns_for_user(user=request.user, state="" if state == "all" else state)
-    )
+    campaigns = sel.campaigns_for_user(user=request.user, state="" if state == "all" else state)
+    if exports.requested(request):
+        return exports.respond(request, "credit.campaigns", campaigns)
+    page = paginate(request, campaigns)
     for c in page.object_list:
         c.percent = sel.percent(c.pledged, c.goal)
     context = {
@@ -167,7 +169,10 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     if kind not in Venue.Kind.values:
         kind = ""
     q = (request.GET.get("q") or "").strip()[:40]
-    page = paginate(request, sel.venues_for_user(user=request.user, kind=kind, q=q))
+    venues = sel.venues_for_user(user=request.user, kind=kind, q=q)
+    if exports.requested(request):
+        return exports.respond(request, "credit.venues", venues)
+    page = paginate(request, venues)
     query = "&".join(f"{k}={v}" for k, v in (("kind", kind), ("q", q)) if v)
     context = {
         "page": page,

@@ -62,6 +62,8 @@ def reward_shop(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:40]
     affordable = request.GET.get("affordable") == "1"
     rewards = sel.rewards_for_user(user=request.user, q=q, affordable=affordable)
+    if exports.requested(request):
+        return exports.respond(request, "credit.rewards", rewards)
     page = paginate(request, rewards)
     query = "&".join(
         f"{k}={v}" for k, v in (("q", q), ("affordable", "1" if affordable else "")) if v
@@ -139,7 +141,10 @@ def my_redemptions(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in Redemption.State.values:
         state = ""
-    page = paginate(request, sel.my_redemptions(user=request.user, state=state))
+    redemptions = sel.my_redemptions(user=request.user, state=state)
+    if exports.requested(request):
+        return exports.respond(request, "credit.redemptions", redemptions)
+    page = paginate(request, redemptions)
     context = {
         "page": page,
         "state": state,

@@ -110,6 +110,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
     orgs = selectors.organisers_for_user(user=request.user, action="training.manage")
     if not orgs.exists():
         raise PermissionDenied(_("Only trainers and organisation staff manage training."))
+    if request.method == "GET" and exports.requested(request):
+        return exports.respond(request, "duty.courses", selectors.courses_for_user(user=request.user))
     form = CourseForm(request.POST if request.method == "POST" else None, orgs=orgs, initial={"org": orgs.first().pk})  # type: ignore[union-attr]
     status = 200
     if request.method == "POST":
