@@ -270,11 +270,15 @@ def _haversine(
 
 
 def _mask_words(ids: frozenset[Any], index: Mapping[Any, int], words: int) -> list[int]:
+    if not ids:
+        return [0] * words
     m = 0
     for x in ids:
         i = index.get(x)
         if i is not None:
             m |= 1 << i
+    if words == 1:
+        return [m]
     return [(m >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)]
 
 
@@ -440,8 +444,9 @@ class _Data:
         """Each volunteer's intervals clipped to the planning span, sorted, overlapping or
         touching ones merged: (offsets, starts, ends, owner·span + end) relative to t0."""
         V = len(lists)
-        counts = np.fromiter((len(x) for x in lists), dtype=np.int64, count=V)
-        flat = np.fromiter((t for x in lists for iv in x for t in iv), dtype=np.int64)
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=V)
+        chain = itertools.chain.from_iterable
+        flat = np.fromiter(chain(chain(lists)), dtype=np.int64, count=2 * int(counts.sum()))
         owner = np.repeat(np.arange(V, dtype=np.int64), counts)
         a = np.clip(flat[0::2], t0, t1) - t0
         b = np.clip(flat[1::2], t0, t1) - t0
