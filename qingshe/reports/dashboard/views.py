@@ -14,9 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.core.exports import registry
+from qingshe.core.exports import specs_needs as exporting
 from qingshe.core.htmx import paginate
 from qingshe.reports.dashboard import records, selectors
 from qingshe.reports.dashboard.charts import chart_data, figure_cards
@@ -84,7 +87,10 @@ def dashboard_records(request: HttpRequest, pk: int, figure: str) -> HttpRespons
     spec = records.RECORDS.get(figure)
     if spec is None:
         raise Http404
-    page = paginate(request, spec.queryset(org, period, timezone.localdate()), per_page=50)
+    rows = spec.queryset(org, period, timezone.localdate())
+    if exporting.wanted(request):
+        return _export(request, figure, rows, error)
+    page = paginate(request, rows, per_page=50)
     context = {
         "org": org,
         "period": period,
@@ -100,3 +106,18 @@ def dashboard_records(request: HttpRequest, pk: int, figure: str) -> HttpRespons
         + f"?from={period.first:%Y-%m}&to={period.last:%Y-%m}",
     }
     return render(request, "reports/dashboard/records.html", context)
+
+
+def _export(request: HttpRequest, figure: str, rows: Any, period_error: str) -> HttpResponse:
+    """The records as the page lists them; a period the page could not read exports nothing
+    (the page would show another period than the one asked for)."""
+    name = exporting.dashboard_spec_name(figure)
+    if period_error:
+        return exporting.back_to_page(
+            request, _("Nothing was exported: %(error)s") % {"error": period_error}
+        )
+    try:
+        registry.get(name)
+    except KeyError as exc:  # a figure whose app is not installed
+        raise Http404 from exc
+    return exporting.answer(request, name, rows)
