@@ -28,6 +28,10 @@ class DeletionConfirmForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label is a sentence
+        super().__init__(*args, **kwargs)
+
 
 def _me(request: HttpRequest) -> User:
     return User.objects.get(pk=request.user.pk)

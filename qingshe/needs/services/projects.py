@@ -261,6 +261,12 @@ def project_join_apply(*, actor: Any, group: ProjectGroup, statement: str) -> Pr
         raise AccessDenied("forbidden", _("Only students of this group's branch or department can apply to join it."))
     if group.state != ProjectGroup.State.OPEN:
         raise Conflict("group_closed", _("This group is closed and takes no applications."))
+    from qingshe.accounts.services import has_guardian_consent, is_minor
+
+    if is_minor(actor) and not has_guardian_consent(actor):  # PIPL art. 31 (issue 11)
+        raise ValidationFailed(
+            "guardian_consent_required", _("A volunteer under 18 needs a guardian's consent on file.")
+        )
     statement = (statement or "").strip()
     if len(statement) < MIN_STATEMENT:
         raise ValidationFailed(
