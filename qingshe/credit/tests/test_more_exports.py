@@ -349,3 +349,25 @@ def test_bad_export_requests_answer_the_page_or_a_message(
     r = c.get(r["Location"])
     assert "超过 1 行" in r.content.decode() and _no_file(r)
     assert not ExportJob.objects.exists()
+
+
+def test_large_campaign_export_runs_as_a_job_with_the_same_figures(
+    city: SimpleNamespace,
+    campaigns: SimpleNamespace,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    monkeypatch.setattr(exports, "SYNC_LIMIT", 1)
+    c = _client(city.student)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = c.get("/credit/campaigns/", {"state": "all", "export": "xlsx"})
+    job = ExportJob.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/exports/{job.pk}/"
+    assert job.spec == "credit.campaigns" and job.state == "done" and job.done == 2
+    rows = sheet(c.get(f"/exports/{job.pk}/download/"))
+    by_title = {r[0]: r for r in rows[1:]}
+    assert set(by_title) == {"为图书角募集童书", "旧衣回收"}
+    assert by_title["为图书角募集童书"][6:9] == [1500, 30, 2]
+    assert by_title["旧衣回收"][3] == "已结束" and by_title["旧衣回收"][6:9] == [0, 0, 0]
+    # only the person who asked gets the file
+    assert _client(city.student2).get(f"/exports/{job.pk}/download/").status_code == 404
