@@ -271,11 +271,45 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def import_run(*, job_id: int, on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
-    """Run a queued job to its end (the task's body; the CLI calls it directly)."""
-    claimed = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.QUEUED).update(
-        state=ImportJob.State.VALIDATING, started_at=timezone.now()
-    )
+# A job whose runner died: checking or saving, never finished. Its saving transaction was rolled
+# back with the dead connection; what the checking stored (row errors, counters) is started again.
+INTERRUPTED = (ImportJob.State.VALIDATING, ImportJob.State.WRITING)
+RESTART_FIELDS = {
+    "rows_read": 0,
+    "rows_valid": 0,
+    "rows_to_write": 0,
+    "rows_written": 0,
+    "orgs_created": 0,
+    "orgs_existing": 0,
+    "students_created": 0,
+    "error_count": 0,
+    "error_rows": 0,
+}
+
+
+def import_run(
+    *,
+    job_id: int,
+    on_progress: Callable[[ImportJob], None] | None = None,
+    resume: bool = False,
+) -> ImportJob:
+    """Run a queued job to its end (the task's body; the CLI calls it directly). `resume`: the
+    task is run again after its worker died (the task queue's reaper re-queued it), so a job
+    left checking or saving by that worker is run again from the start."""
+    states = (ImportJob.State.QUEUED, *INTERRUPTED) if resume else (ImportJob.State.QUEUED,)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        claimed = job.state in states
+        if claimed:
+            if job.state in INTERRUPTED:
+                logger.warning("import %s: run again after its worker stopped", job.pk)
+                job.row_errors.all().delete()
+                if job.error_file:
+                    job.error_file.delete(save=False)
+                ImportJob.objects.filter(pk=job.pk).update(error_file="", **RESTART_FIELDS)
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=ImportJob.State.VALIDATING, started_at=timezone.now()
+            )
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if not claimed:
         return job  # run already (a task delivered twice)
@@ -410,10 +444,30 @@ def _run(job: ImportJob, progress: Progress) -> ImportJob:
             return _finish(job, progress, ImportJob.State.REJECTED)
     # Phase 2.
     progress(force=True, state=ImportJob.State.WRITING, rows_to_write=len(records) + len(new_orgs))
-    writer.write_all(
-        job, actor=job.created_by, new_orgs=new_orgs, records=records, progress=progress
-    )
+    try:
+        taken = writer.write_all(
+            job, actor=job.created_by, new_orgs=new_orgs, records=records, progress=progress
+        )
+    except writer.TakenMeanwhile as exc:
+        _report_taken(job, sink, exc.taken)
+        return _finish(job, progress, ImportJob.State.REJECTED, **NOTHING_SAVED)
+    if taken:
+        _report_taken(job, sink, taken)
     return _finish(job, progress, ImportJob.State.DONE)
+
+
+def _report_taken(job: ImportJob, sink: ErrorSink, taken: list[writer.Taken]) -> None:
+    """Rows another import registered while this one was checking: row errors like any
+    duplicate of a registered person (the same messages), and in the error file."""
+    rows = {record.row for record, *_rest in taken}
+    for record, key, code, params in taken:
+        sink.add(STUDENTS, record.row, key, code, **params)
+    sink.flush()
+    job.rows_valid = max(job.rows_valid - len(rows), 0)
+    job.error_count, job.error_rows = sink.count, sink.error_rows
+    if job.error_file:  # valid_only with errors found in phase 1: the file is written again
+        job.error_file.delete(save=False)
+    writer.write_error_file(job, sink)
 
 
 # --- housekeeping -------------------------------------------------------------------------------

@@ -8,18 +8,19 @@ import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingshe.accounts.models import User
+from qingshe.accounts.models import StudentProfile, User
 from qingshe.accounts.services import (
     NewPerson,
     NewStudentProfile,
     generate_volunteer_nos,
+    id_number_digest,
     rows_where_in,
     student_profiles_bulk_create,
     users_bulk_create,
@@ -62,6 +63,74 @@ def _sqlite_cache() -> Iterator[None]:
 
 
 # --- saving -------------------------------------------------------------------------------------
+# One import saves at a time (PostgreSQL: this transaction-level advisory lock; SQLite's
+# IMMEDIATE transactions queue writers already), so that the check below sees what an import
+# running beside this one saved: two rosters sharing students cannot both save them.
+SAVE_LOCK = "qingshe.imports.save"
+
+# A row whose person or student number was registered after the checking phase read the
+# database: (record, column key, message code, message parameters).
+Taken = tuple[StudentRecord, str, str, dict[str, Any]]
+
+
+class TakenMeanwhile(Exception):  # noqa: N818 - a signal to the caller, not an error
+    """All or nothing, and rows were taken meanwhile: nothing saved, the rows are in `taken`."""
+
+    def __init__(self, taken: list[Taken]) -> None:
+        super().__init__(f"{len(taken)} rows registered meanwhile")
+        self.taken = taken
+
+
+def _lock_saving() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [SAVE_LOCK])
+
+
+def taken_meanwhile(records: list[StudentRecord]) -> list[Taken]:
+    """The records whose mobile number, ID number or student number (at their university) is in
+    the database now: the checks of phase 1 ran before another import saved the same people."""
+    phones = {r.phone for r in records if r.phone}
+    digest_of = {
+        id(r): id_number_digest(r.resident_id.number) for r in records if r.resident_id is not None
+    }
+    taken_phones = {v for (v,) in rows_where_in(User, ("phone",), "phone", phones)}
+    taken_digests = {
+        v
+        for (v,) in rows_where_in(
+            User, ("id_number_digest",), "id_number_digest", set(digest_of.values())
+        )
+    }
+    numbers = {
+        (r.university.id, r.student_no)
+        for r in records
+        if r.student_no and r.university is not None and r.university.in_database
+    }
+    taken_numbers: set[tuple[int, str]] = set()
+    if numbers:
+        taken_numbers = set(
+            rows_where_in(
+                StudentProfile,
+                ("university_id", "student_no"),
+                "student_no",
+                {n for _u, n in numbers},
+                among={"university_id": {u for u, _n in numbers}},
+            )
+        )
+    taken: list[Taken] = []
+    for r in records:
+        if r.phone and r.phone in taken_phones:
+            taken.append((r, "phone", "phone_taken", {}))
+        if id(r) in digest_of and digest_of[id(r)] in taken_digests:
+            assert r.resident_id is not None
+            taken.append((r, "id_number", "id_taken", {"masked": r.resident_id.masked}))
+        u = r.university
+        if r.student_no and u is not None and u.in_database and (u.id, r.student_no) in taken_numbers:
+            params = {"value": r.student_no, "university": u.name}
+            taken.append((r, "student_no", "student_no_taken", params))
+    return taken
+
+
 def _volunteer_numbers(count: int, taken: set[str]) -> list[str]:
     """`count` fresh volunteer numbers, unique among themselves and in the database."""
     numbers: list[str] = []
@@ -84,10 +153,21 @@ def write_all(
     new_orgs: list[Node],
     records: list[StudentRecord],
     progress: Progress,
-) -> None:
+) -> list[Taken]:
+    """Save, in one transaction. Rows registered meanwhile (by an import that saved while this
+    one was checking): all or nothing, TakenMeanwhile and nothing saved; with `valid_only` the
+    others are saved, and the rows taken are returned for the error list."""
     source = f"import:{job.pk}"
     start = timezone.localdate()
     with _sqlite_cache(), transaction.atomic():
+        _lock_saving()
+        taken = taken_meanwhile(records)
+        if taken and not job.valid_only:
+            raise TakenMeanwhile(taken)
+        if taken:
+            dropped = {id(r) for r, *_rest in taken}
+            records = [r for r in records if id(r) not in dropped]
+            progress(force=True, rows_to_write=len(records) + len(new_orgs))
         in_db = {
             n.parent.real.id for n in new_orgs if n.parent is not None and n.parent.real.in_database
         }
@@ -113,10 +193,10 @@ def write_all(
             node = node.real
             return known[node.id] if node.in_database else created[node.id]
 
-        taken: set[str] = set()
+        drawn: set[str] = set()
         for i in range(0, len(records), WRITE_CHUNK):
             chunk = records[i : i + WRITE_CHUNK]
-            numbers = _volunteer_numbers(len(chunk), taken)
+            numbers = _volunteer_numbers(len(chunk), drawn)
             users = users_bulk_create(
                 actor=actor,
                 people=[
@@ -158,6 +238,7 @@ def write_all(
             written += len(chunk)
             progress(rows_written=written, students_created=job.students_created + len(chunk))
         progress(force=True, rows_written=written)
+    return taken
 
 
 # --- the error file -----------------------------------------------------------------------------
@@ -165,6 +246,8 @@ def write_error_file(job: ImportJob, sink: ErrorSink) -> None:
     """The rows with errors, as they were, with two more columns: what is wrong, and the row's
     number in the uploaded file."""
     from openpyxl import Workbook
+
+    from qingshe.core.exports.writer import neutralise
 
     messages: dict[tuple[str, int], list[str]] = {}
     for error in job.row_errors.all().iterator(chunk_size=2000):
@@ -190,6 +273,8 @@ def write_error_file(job: ImportJob, sink: ErrorSink) -> None:
                 if number not in bad:
                     continue
                 cells = list(values[:width]) + [None] * (width - len(values))
+                # A text cell such as "=HYPERLINK(…)" would be written back as a live formula.
+                cells = [neutralise(v) if isinstance(v, str) else v for v in cells]
                 text = "；".join(
                     messages.get((kind, number), [render("too_many_errors", {"limit": sink.cap})])
                 )

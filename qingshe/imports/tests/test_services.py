@@ -34,6 +34,7 @@ from qingshe.imports.tests.conftest import (
 )
 from qingshe.lib import crypto
 from qingshe.orgs.models import Membership, Organisation, OrgKind, Role
+from qingshe.orgs.tests.factories import OrganisationFactory
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -635,8 +636,11 @@ def test_an_empty_cell_in_a_merged_range_says_so(city: SimpleNamespace, run_impo
 # --- failures while saving ----------------------------------------------------------------------------
 
 
-def test_a_clash_while_saving_rolls_everything_back(city: SimpleNamespace) -> None:
-    """Someone registers one of the file's mobile numbers between checking and saving."""
+def test_a_person_registered_while_saving_rejects_the_file_naming_the_row(
+    city: SimpleNamespace,
+) -> None:
+    """Someone registers one of the file's mobile numbers between checking and saving: the
+    saving checks again (under its lock) and rejects the file with that row's error."""
     students = rows(5)
     job = start(
         city,
@@ -654,10 +658,40 @@ def test_a_clash_while_saving_rolls_everything_back(city: SimpleNamespace) -> No
             user_create(name="抢先注册", phone=students[4][1])
 
     job = services.import_run(job_id=job.pk, on_progress=meanwhile)
+    assert job.state == ImportJob.State.REJECTED
+    (error,) = job.row_errors.all()
+    assert (error.row, error.code) == (6, "phone_taken") and "手机号" in error.message
+    assert (job.students_created, job.orgs_created, job.rows_written) == (0, 0, 0)
+    assert (job.error_rows, job.rows_valid) == (1, 5) and job.error_file
+    assert Organisation.objects.count() == before and not StudentProfile.objects.exists()
+    assert not job.file
+
+
+def test_a_clash_while_saving_rolls_everything_back(city: SimpleNamespace) -> None:
+    """An organisation of the file created between checking and saving: the database refuses
+    the second one, and nothing of the file is saved."""
+    students = rows(5)
+    job = start(
+        city,
+        workbook_bytes(
+            students=students, orgs=[["院系团委", "共青团青州学院化学系委员会", "", UNIVERSITY]]
+        ),
+    )
+    before = Organisation.objects.count()
+
+    def meanwhile(j: ImportJob) -> None:
+        if j.state == ImportJob.State.WRITING and Organisation.objects.count() == before:
+            OrganisationFactory(
+                kind=OrgKind.DEPARTMENT_COMMITTEE,
+                name="共青团青州学院化学系委员会",
+                parent=city.university,
+            )
+
+    job = services.import_run(job_id=job.pk, on_progress=meanwhile)
     assert job.state == ImportJob.State.FAILED and job.problem_code == "changed_meanwhile"
     assert job.problem.startswith("保存期间，有人登记了部分相同的人员或组织。")
     assert (job.students_created, job.orgs_created, job.rows_written) == (0, 0, 0)
-    assert Organisation.objects.count() == before and not StudentProfile.objects.exists()
+    assert Organisation.objects.count() == before + 1 and not StudentProfile.objects.exists()
     assert not job.file
 
 

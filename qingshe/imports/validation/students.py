@@ -51,6 +51,7 @@ class StudentRecord:
     major: str
     grade: int
     skills: tuple[str, ...]
+    university: Node | None = None  # whose student numbers this one must not repeat
 
 
 @dataclass(slots=True)
@@ -333,6 +334,7 @@ class StudentSheet:
                         major=p.major,
                         grade=p.grade,
                         skills=p.skills,
+                        university=p.university,
                     )
                 )
 
