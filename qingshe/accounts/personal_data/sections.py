@@ -31,6 +31,13 @@ class Table:
 
     columns: list[tuple[str, str | Promise]]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # key -> {stored value: label} for choice fields: the page and the Excel file show labels,
+    # the JSON keeps the stored codes.
+    choices: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+    def shown(self, key: str, value: Any) -> Any:
+        labels = self.choices.get(key)
+        return str(labels.get(value, value)) if labels and value in labels else value
 
 
 @dataclass
@@ -71,16 +78,16 @@ def _model(label: str) -> Any:
     return apps.get_model(label)
 
 
-def _label(model: Any, path: str) -> str | Promise:
-    """The verbose name of `path` (a field, or a relation's field: "shift__activity__title")."""
+def _field(model: Any, path: str) -> Any:
+    """The field `path` names (a field, or a relation's field: "shift__activity__title")."""
     parts = path.split("__")
-    for i, part in enumerate(parts):
-        f = model._meta.get_field(part)
-        if i < len(parts) - 1:
-            model = f.related_model
-        else:
-            return getattr(f, "verbose_name", part)
-    return path
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return model._meta.get_field(parts[-1])
+
+
+def _label(model: Any, path: str) -> str | Promise:
+    return getattr(_field(model, path), "verbose_name", path)
 
 
 def table(qs: QuerySet[Any], fields: Iterable[str], *, labels: dict[str, str | Promise] | None = None) -> Table:
@@ -88,7 +95,8 @@ def table(qs: QuerySet[Any], fields: Iterable[str], *, labels: dict[str, str | P
     fields = list(fields)
     labels = labels or {}
     columns = [(f, labels.get(f) or _label(qs.model, f)) for f in fields]
-    return Table(columns=columns, rows=list(qs.values(*fields)))
+    choices = {f: dict(c) for f in fields if (c := getattr(_field(qs.model, f), "flatchoices", None))}
+    return Table(columns=columns, rows=list(qs.values(*fields)), choices=choices)
 
 
 def _display(model: Any, name: str, value: Any) -> Any:

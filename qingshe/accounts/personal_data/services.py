@@ -73,7 +73,7 @@ def personal_data_xlsx(*, actor: Any, person: Any) -> bytes:
         for cell in ws[1]:
             cell.font = bold
         for row in t.rows:
-            ws.append([_cell(row.get(key), plain) for key, _label in t.columns])
+            ws.append([_cell(t.shown(key, row.get(key)), plain) for key, _label in t.columns])
     out = io.BytesIO()
     wb.save(out)
     audit(actor=actor, action="personal_data.export", obj=person, data={"format": "xlsx"})

@@ -52,7 +52,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     person = _me(request)
     tables = []
     for section, t in selectors.personal_data_of(person=person):
-        rows = [[(label, _cell(row.get(key))) for key, label in t.columns] for row in t.rows]
+        rows = [[(label, _cell(t.shown(key, row.get(key)))) for key, label in t.columns] for row in t.rows]
         tables.append({"key": section.key, "title": section.title, "columns": t.columns, "rows": rows})
     context = {
         "person": person,

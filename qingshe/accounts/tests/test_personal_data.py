@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -84,6 +85,10 @@ def test_excel_has_a_sheet_per_section_and_neutralises_formulas(volunteer: Simpl
     ws = book["身份与联系方式"]
     assert ws.cell(2, 1).value == "'=HYPERLINK(1)"
     assert ID_NUMBER not in " ".join(str(c.value) for row in ws.iter_rows() for c in row)
+    # choices show their labels in the file (the JSON keeps the codes)
+    roles = [c.value for c in book["组织与角色"][2]]
+    assert "student" not in roles and str(Role.STUDENT.label) in roles
+    assert _doc(u)["sections"]["memberships"]["rows"][0]["role"] == "student"
 
 
 def test_nobody_downloads_someone_elses_data(volunteer: SimpleNamespace, city: SimpleNamespace) -> None:
@@ -261,3 +266,35 @@ def test_pages_request_and_carry_out(city: SimpleNamespace) -> None:
     assert admin.post(f"/me/data/requests/{req.pk}/carry-out/").status_code == 302
     req.refresh_from_db()
     assert req.state == "done"
+
+
+def test_deleting_a_resident_removes_their_photos_sessions_and_login_records(
+    city: SimpleNamespace, settings: Any, tmp_path: Any
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    from qingshe.needs import services as needs
+    from qingshe.needs.models import Need, NeedPhoto
+    from qingshe.needs.tests.needs_support import photo, submit
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    resident = city.resident
+    need = submit(city, description="我家在3号楼2单元", address="白沙社区3号楼2单元501")
+    [kept] = needs.need_photo_add(actor=resident, need=need, photos=[photo()])
+    path = kept.file.path
+    c = Client()
+    c.force_login(resident)
+    Client().post("/accounts/login/", {"username": resident.phone, "password": "wrong"})
+    axes = pytest.importorskip("axes.models")
+    assert axes.AccessAttempt.objects.filter(username=resident.phone).exists()
+    req = pd.deletion_request_create(actor=resident, person=resident, confirm=True)
+    pd.deletion_execute(actor=city.league_admin, request=req)
+
+    need.refresh_from_db()
+    assert need.reporter is None and need.address == "" and need.title == "帮老人学用智能手机"
+    assert not NeedPhoto.objects.filter(need=need).exists()
+    assert not os.path.exists(path)
+    assert not Session.objects.filter(pk=c.session.session_key).exists()
+    assert c.get("/me/").status_code == 302  # logged out
+    assert not axes.AccessAttempt.objects.filter(username=resident.phone).exists()
+    assert Need.objects.filter(pk=need.pk).exists()
