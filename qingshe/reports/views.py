@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_POST
 from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.exports import services as exports
-from qingshe.core.exports import specs_needs as exporting
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.orgs.models import Role
@@ -97,8 +96,8 @@ def review_inbox(request: HttpRequest) -> HttpResponse:
     if not _reviews_anything(request.user):
         raise PermissionDenied(_("Only league committees review typical cases."))
     cases = selectors.cases_to_review(user=request.user)
-    if exporting.wanted(request):
-        return exporting.answer(request, "reports.review_inbox", cases)
+    if exports.requested(request):
+        return exports.respond(request, "reports.review_inbox", cases)
     context = {"page": paginate(request, cases), "query": "", "tab": "inbox", **_tabs(request.user)}
     return render_page(request, "reports/case_inbox.html", context, partial="results")
 
@@ -416,10 +415,10 @@ def featured_list(request: HttpRequest) -> HttpResponse:
     """Public (no login): the featured cases, readable on a phone. It shows what the case says,
     its department and programme, and its photos; never who submitted or reviewed it. Its export
     (the same columns, no person) is for signed-in people: every export is logged by who made it."""
-    if exporting.wanted(request):
+    if exports.requested(request):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return exporting.answer(request, "reports.featured", selectors.featured_cases())
+        return exports.respond(request, "reports.featured", selectors.featured_cases())
     page = paginate(request, selectors.featured_cases(), per_page=12)
     response = render_page(
         request, "reports/case_featured.html", {"page": page, "query": ""}, partial="results"

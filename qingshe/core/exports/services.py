@@ -26,8 +26,23 @@ MAX_ROWS = 200_000  # above, the person is asked to narrow the filter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMAT = "xlsx"  # the one format lists are exported to
+
+
 def requested(request: HttpRequest) -> bool:
-    return request.GET.get("export") == "xlsx"
+    """The person asked for an export, in any format (respond() answers one it does not make
+    with a message rather than silently showing the page)."""
+    return "export" in request.GET
+
+
+def back_to_page(request: HttpRequest, message: str) -> HttpResponse:
+    """The page itself, its filters kept and no export, with `message` shown as an error."""
+    from django.contrib import messages
+
+    messages.error(request, message)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
 def filename(spec: registry.ExportSpec) -> str:
@@ -134,17 +149,17 @@ def export_purge(*, older_than_days: int = KEEP_DAYS) -> int:
 def respond(
     request: HttpRequest, spec_name: str, rows: Iterable[Any] | QuerySet[Any]
 ) -> HttpResponse:
-    """The view hook: the file, or a redirect to the job's page, or the page with the error."""
-    from django.contrib import messages
-
+    """The view hook: the file, or a redirect to the job's page, or the page with the error
+    (a format other than .xlsx, too many rows)."""
+    if request.GET.get("export") != FORMAT:
+        return back_to_page(
+            request, _("Lists are exported to Excel (.xlsx) only; nothing was exported.")
+        )
     spec = registry.get(spec_name)
     try:
         job, data, _n = export_start(actor=request.user, spec_name=spec_name, rows=rows)
     except ValidationFailed as exc:
-        messages.error(request, str(exc.message))
-        query = request.GET.copy()
-        query.pop("export", None)
-        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return back_to_page(request, str(exc.message))
     if job is not None:
         return redirect("core:export_job", pk=job.pk)
     response = HttpResponse(data, content_type=XLSX)

@@ -268,6 +268,5 @@ def _cases() -> None:
 for _register in (_needs, _resources, _duty, _credit, _programmes, _orgs, _imports, _cases):
     _register()
 
-from qingshe.core.exports import specs_more  # noqa: E402, F401 - registers the further lists
-from qingshe.core.exports import specs_credit  # noqa: E402, F401 - credit and training lists
-from qingshe.core.exports import specs_needs  # noqa: E402, F401 - needs, projects and cases lists
+# The further lists (bounties, training, council…; credit and training; needs, projects, cases).
+from qingshe.core.exports import specs_credit, specs_more, specs_needs  # noqa: E402, F401

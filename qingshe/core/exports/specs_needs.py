@@ -2,54 +2,20 @@
 the rules: the columns the page shows, the rows its own selector gives): a student's project
 applications, the needs open to claim (抢单), a resident's orders, the project groups, the
 committee's case review inbox, the public featured cases and the records behind each number of
-a dashboard.
-
-`answer` is the list views' export hook for these pages: the file for ?export=xlsx, and a clear
-message (the page again, nothing written) for a format the platform does not export."""
+a dashboard."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.db.models import Count, Min, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.utils.translation import gettext as gettext_now
 
-from qingshe.core.exports import services as exports
 from qingshe.core.exports.registry import Column, ExportSpec, register
 from qingshe.core.exports.specs import _, _name, _vn
 
-FORMAT = "xlsx"
 EXCERPT_CHARS = 90  # the featured page's excerpt (truncatechars:90)
-
-
-# --- the views' hook ----------------------------------------------------------------------------
-def wanted(request: HttpRequest) -> bool:
-    """The person asked for an export (in any format: an unknown one is answered by `answer`)."""
-    return "export" in request.GET
-
-
-def back_to_page(request: HttpRequest, message: str) -> HttpResponse:
-    """The page itself (its filters kept, no export) with `message` as an error."""
-    messages.error(request, message)
-    query = request.GET.copy()
-    query.pop("export", None)
-    return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
-
-
-def answer(request: HttpRequest, spec_name: str, rows: Any) -> HttpResponse:
-    """The .xlsx of `rows` (small: at once; large: a background job), or the page again with
-    a clear message when the asked format is not one the platform exports."""
-    if request.GET.get("export") != FORMAT:
-        return back_to_page(
-            request,
-            gettext_now("Lists are exported to Excel (.xlsx) only; nothing was exported."),
-        )
-    return exports.respond(request, spec_name, rows)
 
 
 # --- needs and project groups -------------------------------------------------------------------

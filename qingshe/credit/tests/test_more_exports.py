@@ -329,10 +329,13 @@ def test_bad_export_requests_answer_the_page_or_a_message(
     city: SimpleNamespace, campaigns: SimpleNamespace, monkeypatch: Any
 ) -> None:
     c = _client(city.student)
-    # a format that is not offered: the page itself, no file, no 500
+    # a format that is not offered: back to the page (filter kept) saying so, no file, no 500
     for fmt in ("csv", "pdf", "", "XLSX"):
-        r = c.get("/credit/campaigns/", {"export": fmt})
-        assert r.status_code == 200 and _no_file(r) and "为图书角募集童书" in r.content.decode()
+        r = c.get("/credit/campaigns/", {"export": fmt, "state": "open"})
+        assert r.status_code == 302 and r["Location"] == "/credit/campaigns/?state=open"
+        page = c.get(r["Location"])
+        text = page.content.decode()
+        assert _no_file(page) and "只能导出为 Excel" in text and "为图书角募集童书" in text
     # a filter value the page does not know: the page's own fallback (open campaigns), in the
     # file as on the page
     rows = sheet(c.get("/credit/campaigns/", {"state": "<script>", "export": "xlsx"}))

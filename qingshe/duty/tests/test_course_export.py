@@ -72,10 +72,12 @@ def test_course_list_bad_export_requests(
     _courses(city, duty)
     url = reverse("duty:training")
     client.force_login(city.staff)
-    # a format not offered: the page, no file
+    # a format not offered: back to the page saying so, no file
     answer = client.get(url, {"export": "csv"})
-    assert answer.status_code == 200 and not answer.get("Content-Disposition")
-    assert "社区急救" in answer.content.decode()
+    assert answer.status_code == 302 and answer["Location"] == url
+    answer = client.get(answer["Location"])
+    assert not answer.get("Content-Disposition")
+    assert "只能导出为 Excel" in answer.content.decode() and "社区急救" in answer.content.decode()
     # a POST carrying ?export is the course form (its own errors), never a file
     answer = client.post(
         f"{url}?export=xlsx", {"org": city.community.pk, "name": "", "topic": "nope"}

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.exports import services as exports
-from qingshe.core.exports import specs_needs as exporting
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.needs import selectors, services
 from qingshe.needs.dispatch import explain
@@ -284,10 +283,10 @@ def _offers_context(
 
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
-    if exporting.wanted(request):
+    if exports.requested(request):
         shown = _offers_context(request)  # the page's two lists: waiting, then accepted
         rows = [r.assignment for r in [*shown["waiting"], *shown["accepted"]]]
-        return exporting.answer(request, "needs.my_offers", rows)
+        return exports.respond(request, "needs.my_offers", rows)
     return render_page(request, OFFERS, _offers_context(request), partial="offers")
 
 
@@ -375,9 +374,9 @@ def _claims_context(request: HttpRequest, *, error: str = "", notice: str = "") 
 
 @login_required
 def claims(request: HttpRequest) -> HttpResponse:
-    if exporting.wanted(request):
+    if exports.requested(request):
         rows = selectors.open_claims_for_user(user=request.user)
-        return exporting.answer(request, "needs.claims", rows)
+        return exports.respond(request, "needs.claims", rows)
     return render_page(request, CLAIMS, _claims_context(request), partial="claims")
 
 

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_POST
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ServiceError
 from qingshe.core.exports import services as exports
-from qingshe.core.exports import specs_needs as exporting
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.needs import selectors, services
@@ -333,8 +332,8 @@ def need_mine(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in {"open", *Need.State.values} else ""
     rows = selectors.my_needs(user=request.user, state=state)
-    if exporting.wanted(request):
-        return exporting.answer(request, "needs.my_orders", rows)
+    if exports.requested(request):
+        return exports.respond(request, "needs.my_orders", rows)
     context = {
         "page": paginate(request, rows),
         "query": f"state={state}&" if state else "",

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import Conflict, ServiceError, ValidationFailed
-from qingshe.core.exports import specs_needs as exporting
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
 from qingshe.needs import selectors, services
 from qingshe.needs.forms import DecideForm, JoinForm, ProjectGroupForm
@@ -61,8 +61,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
         else "",
     }
     groups = selectors.group_list_for_user(user=request.user, **filters)
-    if exporting.wanted(request):
-        return exporting.answer(request, "needs.project_groups", groups)
+    if exports.requested(request):
+        return exports.respond(request, "needs.project_groups", groups)
     context = {
         "page": paginate(request, groups),
         "query": _query(**filters),
@@ -451,8 +451,8 @@ def resource_unlink(request: HttpRequest, pk: int, resource_id: int) -> HttpResp
 @login_required
 def my_applications(request: HttpRequest) -> HttpResponse:
     rows = selectors.my_applications(user=request.user)
-    if exporting.wanted(request):
-        return exporting.answer(request, "needs.my_applications", rows)
+    if exports.requested(request):
+        return exports.respond(request, "needs.my_applications", rows)
     return render_page(
         request,
         "needs/my_applications.html",

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_GET
 
 from qingshe.core.errors import NotFound, ValidationFailed
 from qingshe.core.exports import registry
-from qingshe.core.exports import specs_needs as exporting
+from qingshe.core.exports import services as exports
+from qingshe.core.exports.specs_needs import dashboard_spec_name
 from qingshe.core.htmx import paginate
 from qingshe.reports.dashboard import records, selectors
 from qingshe.reports.dashboard.charts import chart_data, figure_cards
@@ -88,7 +89,7 @@ def dashboard_records(request: HttpRequest, pk: int, figure: str) -> HttpRespons
     if spec is None:
         raise Http404
     rows = spec.queryset(org, period, timezone.localdate())
-    if exporting.wanted(request):
+    if exports.requested(request):
         return _export(request, figure, rows, error)
     page = paginate(request, rows, per_page=50)
     context = {
@@ -111,13 +112,13 @@ def dashboard_records(request: HttpRequest, pk: int, figure: str) -> HttpRespons
 def _export(request: HttpRequest, figure: str, rows: Any, period_error: str) -> HttpResponse:
     """The records as the page lists them; a period the page could not read exports nothing
     (the page would show another period than the one asked for)."""
-    name = exporting.dashboard_spec_name(figure)
+    name = dashboard_spec_name(figure)
     if period_error:
-        return exporting.back_to_page(
+        return exports.back_to_page(
             request, _("Nothing was exported: %(error)s") % {"error": period_error}
         )
     try:
         registry.get(name)
     except KeyError as exc:  # a figure whose app is not installed
         raise Http404 from exc
-    return exporting.answer(request, name, rows)
+    return exports.respond(request, name, rows)
