@@ -62,6 +62,7 @@ messages: install-dev
 	cd qingshe && DEBUG=true ../$(BIN)/django-admin compilemessages --settings=qingshe.settings --pythonpath=..
 
 worker: install
+	$(BIN)/qingshe tasks-reap
 	$(BIN)/qingshe db_worker
 
 clean:
