@@ -28,6 +28,9 @@ urlpatterns = [
     path("", include("qingshe.core.urls")),
 ]
 
+# A failed page: 503 while the database does not answer, 500 otherwise (qingshe/core/server_errors.py).
+handler500 = "qingshe.core.server_errors.server_error"
+
 admin.site.site_header = "青社 Qingshe"
 admin.site.site_title = "青社 Qingshe"
 

@@ -22,6 +22,7 @@ from qingshe.api import messages as m
 from qingshe.api.auth import DEFAULT_AUTH
 from qingshe.api.errors import error_body, install_error_handlers
 from qingshe.api.messages import API_DESCRIPTION
+from qingshe.core.server_errors import install_database_down_handler
 
 ROUTERS = [
     "qingshe.accounts.api.router",
@@ -128,6 +129,8 @@ api = QingsheAPI(
     renderer=Utf8JSONRenderer(),
 )
 install_error_handlers(api)
+# The database down or restarting: 503 service_unavailable with Retry-After, not a 500.
+install_database_down_handler(api)
 
 for _router in ROUTERS:
     api.add_router("", _router)
