@@ -163,6 +163,11 @@ EXPECTED_PATHS = {
     "/api/v1/imports/{import_id}",
     "/api/v1/imports/{import_id}/errors",
     "/api/v1/imports/{import_id}/error-file",
+    # 我的数据 (issue 11 item 6)
+    "/api/v1/me/data",
+    "/api/v1/me/data.xlsx",
+    "/api/v1/me/deletion-request",
+    "/api/v1/deletion-requests/{request_id}/execute",
 }
 
 

@@ -118,6 +118,7 @@ PATH_MODELS: dict[str, str] = {
     "relationship_id": "care.HelpRelationship",
     "notification_id": "core.Notification",
     "token": "council.RatingInvite",
+    "request_id": "accounts.DeletionRequest",
 }
 # Pages: `<pk>` by the longest matching prefix of the route.
 PAGE_PK_MODELS: dict[str, str] = {
@@ -163,6 +164,7 @@ PAGE_PK_MODELS: dict[str, str] = {
     "care/campaigns/": "care.Campaign",
     "notifications/": "core.Notification",
     "exports/": "core.ExportJob",
+    "me/data/requests/": "accounts.DeletionRequest",
 }
 PAGE_PARAM_MODELS: dict[str, str] = {
     "cases:photo_id": "reports.CasePhoto",
