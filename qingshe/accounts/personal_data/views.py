@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from qingshe.accounts.models import User
 from qingshe.accounts.personal_data import selectors, services
+from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.htmx import add_service_error, get_or_404, render_page
 
@@ -61,6 +62,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "requests": selectors.deletion_requests_of(person=person)[:5],
         "auto_days": services.AUTO_EXECUTE_AFTER_DAYS,
         "kept_years": services.RETENTION_YEARS,
+        "handles_requests": access.is_platform_staff(request.user)
+        or access.has_role(request.user, access.PERSON_ACTIONS["person.erase"]),
     }
     return render_page(request, "accounts/personal_data/my_data.html", context)
 

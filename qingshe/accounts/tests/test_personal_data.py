@@ -169,9 +169,13 @@ def test_unconfirmed_request_is_refused_and_nothing_is_written(city: SimpleNames
     assert not AuditEvent.objects.filter(action__startswith="personal_data").exists()
 
 
-def test_who_may_carry_out_a_deletion(city: SimpleNamespace) -> None:
+def test_who_may_carry_out_a_deletion(city: SimpleNamespace, django_capture_on_commit_callbacks: Any) -> None:
     u = city.student
-    req = pd.deletion_request_create(actor=u, person=u, confirm=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        req = pd.deletion_request_create(actor=u, person=u, confirm=True)
+    # the admins who may carry it out are told, nobody else
+    told = set(Notification.objects.filter(kind="personal_data.deletion_request").values_list("user_id", flat=True))
+    assert told == {city.university_admin.pk, city.league_admin.pk}
     other_city = OrganisationFactory(kind=OrgKind.CITY_COMMITTEE, name="共青团海州市委员会", short_name="海州团市委")
     foreign_admin = UserFactory(name="海州市团委管理员")
     MembershipFactory(user=foreign_admin, org=other_city, role=Role.LEAGUE_ADMIN)
@@ -262,6 +266,8 @@ def test_pages_request_and_carry_out(city: SimpleNamespace) -> None:
     assert outsider.post(f"/me/data/requests/{req.pk}/carry-out/").status_code == 404
     admin = Client()
     admin.force_login(city.university_admin)
+    assert "/me/data/requests/" in admin.get("/me/data/").content.decode()
+    assert "/me/data/requests/" not in c.get("/me/data/").content.decode()
     assert city.student.volunteer_no in admin.get("/me/data/requests/").content.decode()
     assert admin.post(f"/me/data/requests/{req.pk}/carry-out/").status_code == 302
     req.refresh_from_db()
