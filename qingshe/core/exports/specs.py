@@ -269,4 +269,4 @@ for _register in (_needs, _resources, _duty, _credit, _programmes, _orgs, _impor
     _register()
 
 # The further lists (bounties, training, council…; credit and training; needs, projects, cases).
-from qingshe.core.exports import specs_credit, specs_more, specs_needs  # noqa: E402, F401
+from qingshe.core.exports import specs_credit, specs_more, specs_more2, specs_needs  # noqa: E402, F401

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qingshe.core.errors import ServiceError
+from qingshe.core.exports import services as exports
 from qingshe.core.htmx import get_or_404, paginate, render_page
 from qingshe.core.notifications import selectors, services
 from qingshe.core.notifications.channels import CHANNEL_LABELS, CHANNELS
@@ -22,6 +23,8 @@ from qingshe.core.notifications.kinds import GROUPS
 def centre(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     qs = selectors.notifications_for_user(user=request.user, unread_only=unread_only)
+    if exports.requested(request):
+        return exports.respond(request, "core.notifications", qs)
     page = paginate(request, qs)
     return render_page(
         request,
