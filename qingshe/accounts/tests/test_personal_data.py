@@ -304,3 +304,16 @@ def test_deleting_a_resident_removes_their_photos_sessions_and_login_records(
     assert c.get("/me/").status_code == 302  # logged out
     assert not axes.AccessAttempt.objects.filter(username=resident.phone).exists()
     assert Need.objects.filter(pk=need.pk).exists()
+
+
+def test_the_daily_command_runs_the_automatic_rule(city: SimpleNamespace) -> None:
+    from django.core.management import call_command
+
+    req = pd.deletion_request_create(actor=city.student, person=city.student, confirm=True)
+    out = io.StringIO()
+    call_command("personal-data-erase", stdout=out)
+    assert "0 carried out" in out.getvalue()
+    call_command("personal-data-erase", "--days", "0", stdout=out)
+    assert f"1 carried out [{req.pk}]" in out.getvalue() and city.student.phone not in out.getvalue()
+    req.refresh_from_db()
+    assert req.state == "done" and req.automatic
