@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -29,8 +29,23 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
 
 
+# SQLite raises OperationalError for mistakes in a query too ("no such column"): only these
+# say the database cannot be used right now.
+_SQLITE_TRANSIENT = ("database is locked", "unable to open", "disk i/o error")
+
+
 def database_down(exc: BaseException | None) -> bool:
-    return isinstance(exc, DATABASE_DOWN)
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if connection.vendor == "sqlite":
+        return any(text in str(exc).lower() for text in _SQLITE_TRANSIENT)
+    return True  # PostgreSQL: cannot connect, connection lost, lock or statement timeout
+
+
+def server_error_message() -> str:
+    return _("Something went wrong on our side. The error has been logged; please try again later.")
 
 
 def unavailable_message() -> str:
@@ -55,7 +70,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
             500,
             "server_error",
             _("Something went wrong"),
-            _("Something went wrong on our side. The error has been logged; please try again later."),
+            server_error_message(),
         )
     response: HttpResponse
     if request.path_info.startswith("/api/"):
@@ -75,8 +90,12 @@ def install_database_down_handler(api: NinjaAPI) -> None:
     error shape ({"detail", "code"}), with Retry-After; the cause goes to the log."""
 
     def on_database_down(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if not database_down(exc):  # a mistake in a query (SQLite): the usual 500
+            logger.exception("unhandled error in %s %s", request.method, request.path, exc_info=exc)
+            body = {"detail": server_error_message(), "code": "server_error"}
+            return api.create_response(request, body, status=500)
         logger.warning("database unavailable: %s %s (%s)", request.method, request.path, type(exc).__name__)
-        body: dict[str, Any] = {"detail": unavailable_message(), "code": "service_unavailable"}
+        body = {"detail": unavailable_message(), "code": "service_unavailable"}
         response = api.create_response(request, body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

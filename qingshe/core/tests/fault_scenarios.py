@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-PAUSE_SECONDS = 300
+PAUSE_SECONDS = 120
 
 
 def _pause(signal_file: str, seen: dict[str, Any]) -> None:

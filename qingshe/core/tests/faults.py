@@ -22,8 +22,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -50,6 +53,7 @@ class FaultDB:
         self.vendor = connection.vendor
         self.media = media
         self.path = tmp_path / "fault.sqlite3"
+        self.children: list[subprocess.Popen[str]] = []
         s = connection.settings_dict
         if self.vendor == "postgresql":
             auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
@@ -86,7 +90,7 @@ class FaultDB:
         return child_env(self.url, str(self.media), **extra)
 
     def start(self, scenario: str, *args: Any, **env: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "qingshe.core.tests.faults", scenario, json.dumps(args)],
             cwd=ROOT,
             env=self.env(**env),
@@ -94,6 +98,15 @@ class FaultDB:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.children.append(proc)
+        return proc
+
+    def close(self) -> None:
+        """Kill any child still running (a test that failed before killing it): a paused child
+        would hold its locks until its pause ends."""
+        for proc in self.children:
+            if proc.poll() is None:
+                kill(proc)
 
     def run(self, scenario: str, *args: Any, timeout: float = 120, **env: str) -> Any:
         proc = self.start(scenario, *args, **env)
@@ -127,6 +140,15 @@ def kill(proc: subprocess.Popen[str]) -> int:
         os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     return proc.returncode
+
+
+@pytest.fixture
+def fault_db(transactional_db: Any, tmp_path: Path, settings: Any) -> Iterator[FaultDB]:
+    """The test database for child processes; uploads under tmp_path/media for both sides."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    db = FaultDB(tmp_path, settings.MEDIA_ROOT)
+    yield db
+    db.close()
 
 
 # --- the child ----------------------------------------------------------------------------------

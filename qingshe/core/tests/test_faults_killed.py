@@ -15,12 +15,11 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from django.db.models import Model
 
 from qingshe.accounts.models import ConsentRecord, StudentProfile, User
 from qingshe.core.models import AuditEvent
-from qingshe.core.tests.faults import FaultDB, kill, wait_for
+from qingshe.core.tests.faults import FaultDB, fault_db, kill, wait_for
 from qingshe.duty.models import SignUp
 from qingshe.imports import samples, services
 from qingshe.imports.models import ImportJob
@@ -31,7 +30,8 @@ from qingshe.needs.tests import dispatch_setup
 from qingshe.needs.tests.dispatch_setup import at
 from qingshe.orgs.models import Membership, Organisation
 
-dsp = dispatch_setup.dsp  # the fixture
+dsp = dispatch_setup.dsp  # the fixtures
+__all__ = ["dsp", "fault_db"]
 STUDENTS = 12
 
 
@@ -49,12 +49,6 @@ def snapshot() -> dict[str, Any]:
     out["needs"] = dict(Need.objects.values_list("pk", "state"))
     out["plans"] = dict(DispatchPlan.objects.values_list("pk", "state"))
     return out
-
-
-@pytest.fixture
-def fault_db(transactional_db: Any, tmp_path: Path, settings: Any) -> FaultDB:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return FaultDB(tmp_path, settings.MEDIA_ROOT)
 
 
 def test_import_killed_while_saving_leaves_the_database_as_before(

@@ -43,7 +43,13 @@ from qingshe.core.tests.faults import ROOT
 
 
 def _database_down(*args: Any, **kwargs: Any) -> Any:
+    if connection.vendor == "sqlite":
+        raise OperationalError("database is locked")
     raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+def _query_mistake(*args: Any, **kwargs: Any) -> Any:
+    raise OperationalError("no such column: accounts_user.nope")
 
 
 def test_a_page_while_the_database_is_down_is_a_clean_503(
@@ -72,6 +78,26 @@ def test_the_api_while_the_database_is_down_answers_503_in_its_error_shape(
         "detail": "服务暂时不可用：数据库没有响应。请一分钟后再试。",
         "code": "service_unavailable",
     }
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL raises ProgrammingError for a bad query"
+)
+def test_a_mistake_in_a_query_on_sqlite_stays_a_500(
+    city: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite raises OperationalError for a bad query too: that is a bug, not an outage."""
+    client = Client(raise_request_exception=False)
+    client.force_login(city.student)
+    from qingshe.accounts import views
+
+    monkeypatch.setattr(views, "render_page", _query_mistake)
+    response = client.get("/me/")
+    assert response.status_code == 500 and "服务器出了问题" in response.content.decode()
+    monkeypatch.setattr("qingshe.api.auth.token_authenticate", _query_mistake)
+    raw, _token = token_issue(user=city.student)
+    response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 500 and response.json()["code"] == "server_error"
 
 
 # --- a real outage ------------------------------------------------------------------------------
@@ -116,7 +142,8 @@ def private_pg() -> Iterator[Cluster]:
     if bin_dir is None or shutil.which("runuser") is None:
         pytest.skip("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     base = Path(tempfile.mkdtemp(prefix="qs-pg-"))
-    shutil.chown(base, "postgres", "postgres") if os.geteuid() == 0 else None
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
     cluster = Cluster(bin_dir, base, _free_port())
     init = _as_postgres(
         bin_dir / "initdb", "-D", cluster.data, "-A", "trust", "-U", "postgres", "-E", "UTF8",

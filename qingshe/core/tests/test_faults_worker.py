@@ -22,7 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from qingshe.accounts.models import StudentProfile, User
 from qingshe.core.models import AuditEvent
 from qingshe.core.task_reaper import requeue_stale
-from qingshe.core.tests.faults import FaultDB, kill, result_of, wait_for
+from qingshe.core.tests.faults import FaultDB, fault_db, kill, result_of, wait_for
 from qingshe.imports import samples, services
 from qingshe.imports.models import ImportJob
 from qingshe.imports.tasks import run_import
@@ -30,13 +30,13 @@ from qingshe.imports.tests.conftest import rows, upload, workbook_bytes
 from qingshe.orgs.models import Membership, Role
 
 STUDENTS = 12
+__all__ = ["fault_db"]  # the fixture
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def test_import_task_killed_with_its_worker_runs_again_once(
-    transactional_db: Any, city: SimpleNamespace, tmp_path: Path, settings: Any, capsys: Any
+    fault_db: FaultDB, city: SimpleNamespace, tmp_path: Path, capsys: Any
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
     job = services.import_start(
         actor=city.league_admin,
         upload=upload(workbook_bytes(students=rows(STUDENTS))),
@@ -45,7 +45,7 @@ def test_import_task_killed_with_its_worker_runs_again_once(
     with override_settings(TASKS=DB_TASKS):
         queued = run_import.enqueue(job_id=job.pk)
     users_before = User.objects.count()
-    db = FaultDB(tmp_path, settings.MEDIA_ROOT)
+    db = fault_db
     db.push()
 
     signal_file = tmp_path / "paused.json"

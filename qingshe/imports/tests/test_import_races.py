@@ -20,7 +20,6 @@ in-memory test database cannot be shared between connections the way a file is).
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -29,13 +28,14 @@ from django.db import connection
 from django.db.models import Count
 
 from qingshe.accounts.models import StudentProfile, User
-from qingshe.core.tests.faults import FaultDB
+from qingshe.core.tests.faults import FaultDB, fault_db
 from qingshe.core.tests.races import race
 from qingshe.imports import samples, services, writer
 from qingshe.imports.models import ImportJob
 from qingshe.imports.tests.conftest import rows, upload, workbook_bytes
 from qingshe.orgs.models import Membership, Role
 
+__all__ = ["fault_db"]  # the fixture
 EXTRA = 100  # B's own extra person, who has A's student 0's student number
 
 
@@ -137,10 +137,10 @@ def test_pg_overlapping_rosters_at_once(
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own pass (PostgreSQL: above)")
 @pytest.mark.parametrize("valid_only", [False, True], ids=["all_or_nothing", "valid_only"])
 def test_sqlite_wal_overlapping_rosters_at_once(
-    transactional_db: Any, city: SimpleNamespace, tmp_path: Path, _media: Path, valid_only: bool
+    fault_db: FaultDB, city: SimpleNamespace, valid_only: bool
 ) -> None:
     job_ids = _start(city, valid_only=valid_only)
-    db = FaultDB(tmp_path, _media)
+    db = fault_db
     db.push()
     outcomes = db.run("import_race", job_ids)
     db.pull()
