@@ -14,7 +14,10 @@ under MEDIA_ROOT, an ImportJob is created and the task `imports.tasks.run_import
    no error at all (all or nothing); with `valid_only`, the rows without errors. Everything is
    written in ONE transaction through the services of orgs and accounts (org_create,
    users_bulk_create, student_profiles_bulk_create, memberships_bulk_grant: the same rules and
-   audit as everywhere), so a failure half-way leaves nothing behind.
+   audit as everywhere), so a failure half-way leaves nothing behind. One import saves at a
+   time, and it checks its people again first: an import that saved the same students while
+   this one was checking makes it reject the file (all or nothing) with the usual row errors,
+   or, with `valid_only`, leave those rows out (imports.writer.taken_meanwhile).
 
 Rows with errors are copied into an error file (the same columns plus an explanation) for the
 uploader to correct. The uploaded file, which holds ID numbers in clear, is deleted when the job
