@@ -524,7 +524,7 @@ def _erase_notifications(user: Any, ctx: EraseContext) -> dict[str, int]:
     n_files = 0
     for label, file_field in (("core.ExportJob", "file"), ("credit.ExportJob", "xlsx")):
         jobs = _model(label).objects.filter(requested_by=user)
-        for job in jobs:
+        for job in jobs.only("pk", file_field):
             f = getattr(job, file_field)
             if f:
                 f.delete(save=False)
