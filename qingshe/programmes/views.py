@@ -546,10 +546,9 @@ def pairing_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 
     rows = suggest_for_user(user=request.user, programme=programme, limit_per_branch=3)
     if exports.requested(request):
-        from qingshe.core.exports.specs_more2 import suggestions_shown
-
-        with suggestions_shown(rows):
-            return exports.respond(request, "programmes.suggestions", [r.branch for r in rows])
+        branches = [r.branch for r in rows]
+        params = {"programme": programme.pk}
+        return exports.respond(request, "programmes.suggestions", branches, params=params)
     context = {"programme": programme, "page": paginate(request, rows, per_page=10), "query": "", "tab": "pairings"}
     return render_page(request, "programmes/suggestions.html", context, partial="results")
 

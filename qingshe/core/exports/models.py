@@ -24,6 +24,8 @@ class ExportJob(models.Model):
     # The primary keys of the rows the page showed, in the page's order, taken when the person
     # asked: the worker writes exactly those rows, never a wider query.
     row_ids = models.JSONField(_("rows"), default=list)
+    # What else the page was showing them for (registry.ExportContext.params).
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
     total = models.PositiveIntegerField(_("rows"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)

@@ -29,8 +29,19 @@ class ExportSpec:
     model: type[Model]
     columns: list[Column]
     prepare: Callable[[QuerySet[Any]], QuerySet[Any]] = field(default=lambda qs: qs)
-    # Figures computed for a chunk of rows at once (e.g. hours per person), set on the objects.
-    enrich: Callable[[list[Any]], None] | None = None
+    # Figures computed for a chunk of rows at once (e.g. hours per person), set on the objects;
+    # it is given the export's context (who asked, what the page was showing).
+    enrich: Callable[[list[Any], ExportContext], None] | None = None
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """Who asked for an export and the page's own parameters beyond its rows (e.g. the
+    programme whose suggestions a page lists), kept with a background job so that the worker
+    writes what the page showed."""
+
+    user: Any
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 _SPECS: dict[str, ExportSpec] = {}

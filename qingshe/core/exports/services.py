@@ -65,16 +65,21 @@ def rows_in_order(spec: registry.ExportSpec, ids: list[int], chunk: int = 1000) 
 
 def _xlsx_bytes(
     spec: registry.ExportSpec, rows: Iterable[Any], user: Any, **kw: Any
-) -> tuple[bytes, int]:
+) -> tuple[bytes, int]:  # kw: write_xlsx's progress and params
     out = io.BytesIO()
     n = write_xlsx(spec, rows, user=user, out=out, **kw)
     return out.getvalue(), n
 
 
 def export_start(
-    *, actor: Any, spec_name: str, rows: Iterable[Any] | QuerySet[Any]
+    *,
+    actor: Any,
+    spec_name: str,
+    rows: Iterable[Any] | QuerySet[Any],
+    params: dict[str, Any] | None = None,
 ) -> tuple[ExportJob | None, bytes, int]:
-    """Export the rows a page shows. Small: the file's bytes now (no job). Large: a queued job.
+    """Export the rows a page shows (`params`: what else the page showed them for, see
+    registry.ExportContext). Small: the file's bytes now (no job). Large: a queued job.
     Refuses more than MAX_ROWS before writing anything."""
     spec = registry.get(spec_name)
     ids = _ids(rows)
@@ -85,12 +90,12 @@ def export_start(
             % {"max": MAX_ROWS},
         )
     if len(ids) <= SYNC_LIMIT:
-        data, n = _xlsx_bytes(spec, rows_in_order(spec, ids), actor)
+        data, n = _xlsx_bytes(spec, rows_in_order(spec, ids), actor, params=params)
         audit(actor=actor, action="export.download", data={"list": spec_name, "rows": n})
         return None, data, n
     with transaction.atomic():
         job = ExportJob.objects.create(
-            requested_by=actor, spec=spec_name, row_ids=ids, total=len(ids)
+            requested_by=actor, spec=spec_name, row_ids=ids, total=len(ids), params=params or {}
         )
         audit(
             actor=actor, action="export.queue", obj=job, data={"list": spec_name, "rows": len(ids)}
@@ -116,7 +121,9 @@ def export_run(*, job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(done=n)
 
     try:
-        data, n = _xlsx_bytes(spec, rows_in_order(spec, job.row_ids), user, progress=progress)
+        data, n = _xlsx_bytes(
+            spec, rows_in_order(spec, job.row_ids), user, progress=progress, params=job.params
+        )
     except Exception as exc:  # noqa: BLE001 - the page must show the failure, not spin forever
         ExportJob.objects.filter(pk=job.pk).update(
             state=ExportJob.State.FAILED, error=type(exc).__name__, finished_at=timezone.now()
@@ -147,7 +154,10 @@ def export_purge(*, older_than_days: int = KEEP_DAYS) -> int:
 
 
 def respond(
-    request: HttpRequest, spec_name: str, rows: Iterable[Any] | QuerySet[Any]
+    request: HttpRequest,
+    spec_name: str,
+    rows: Iterable[Any] | QuerySet[Any],
+    params: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The view hook: the file, or a redirect to the job's page, or the page with the error
     (a format other than .xlsx, too many rows)."""
@@ -157,7 +167,9 @@ def respond(
         )
     spec = registry.get(spec_name)
     try:
-        job, data, _n = export_start(actor=request.user, spec_name=spec_name, rows=rows)
+        job, data, _n = export_start(
+            actor=request.user, spec_name=spec_name, rows=rows, params=params
+        )
     except ValidationFailed as exc:
         return back_to_page(request, str(exc.message))
     if job is not None:

@@ -9,7 +9,14 @@ from typing import Any
 from django.db.models import Count, Model
 from django.utils.translation import pgettext_lazy
 
-from qingshe.core.exports.registry import ID_NUMBER, PHONE, Column, ExportSpec, register
+from qingshe.core.exports.registry import (
+    ID_NUMBER,
+    PHONE,
+    Column,
+    ExportContext,
+    ExportSpec,
+    register,
+)
 
 
 def _(text: str) -> Any:
@@ -102,7 +109,7 @@ def _duty() -> None:
     )
 
 
-def _hours(users: list[Any]) -> None:
+def _hours(users: list[Any], _context: ExportContext) -> None:
     from qingshe.credit.selectors import hours_by_person
 
     totals = hours_by_person([u.pk for u in users])

@@ -12,7 +12,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from qingshe.core.exports.registry import Column, ExportSpec, register
+from qingshe.core.exports.registry import Column, ExportContext, ExportSpec, register
 from qingshe.core.exports.specs import _, _name, _vn
 
 EXCERPT_CHARS = 90  # the featured page's excerpt (truncatechars:90)
@@ -266,7 +266,7 @@ def _dashboard() -> None:
         except LookupError:  # an app built alongside (the council) may not be installed
             continue
 
-        def enrich(objs: list[Any], row: Any = records.row) -> None:
+        def enrich(objs: list[Any], _context: ExportContext, row: Any = records.row) -> None:
             for obj in objs:
                 obj.export_cells = row(obj)[0]
 

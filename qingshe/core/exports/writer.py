@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from qingshe.core import access
-from qingshe.core.exports.registry import ID_NUMBER, PHONE, ExportSpec
+from qingshe.core.exports.registry import ID_NUMBER, PHONE, ExportContext, ExportSpec
 from qingshe.lib.ids import mask_phone
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or WPS
@@ -115,8 +115,10 @@ def write_xlsx(
     user: Any,
     out: IO[bytes],
     progress: Callable[[int], None] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> int:
-    """Write `rows` (model objects) with the spec's columns to `out`; return the row count."""
+    """Write `rows` (model objects) with the spec's columns to `out`; return the row count.
+    `params`: the page's parameters beyond its rows, for the spec's enrich step."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=neutralise(str(spec.title))[:31] or "Sheet1")
     for i, col in enumerate(spec.columns):
@@ -131,9 +133,10 @@ def write_xlsx(
     masker = Masker(user)
     personal = [c for c in spec.columns if c.kind in (PHONE, ID_NUMBER)]
     written = 0
+    context = ExportContext(user=user, params=params or {})
     for chunk in _chunks(rows):
         if spec.enrich:
-            spec.enrich(chunk)
+            spec.enrich(chunk, context)
         if personal:
             wanted: dict[str, set[int]] = {PHONE: set(), ID_NUMBER: set()}
             for obj in chunk:

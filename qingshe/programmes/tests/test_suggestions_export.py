@@ -148,7 +148,8 @@ def test_more_branches_than_the_limit_run_as_a_job_with_the_same_rows(
     monkeypatch: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """The worker has only the branch IDs: it works the suggestions out again, the same."""
+    """The job keeps the branch IDs and the programme: the worker works the suggestions out again
+    for that programme (not another one covering the same branches), the same."""
     client.force_login(placed.league_admin)
     at_once = sheet(client.get(_url(programme), {"export": "xlsx"}))
     monkeypatch.setattr(exports, "SYNC_LIMIT", 1)
@@ -157,6 +158,7 @@ def test_more_branches_than_the_limit_run_as_a_job_with_the_same_rows(
     job = ExportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/exports/{job.pk}/"
     assert job.spec == "programmes.suggestions" and job.state == "done" and job.done == 2
+    assert job.params == {"programme": programme.pk}
     assert sheet(client.get(f"/exports/{job.pk}/download/")) == at_once
     client.force_login(placed.secretary)
     assert client.get(f"/exports/{job.pk}/download/").status_code == 404
