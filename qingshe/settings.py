@@ -19,7 +19,6 @@ env = environ.Env(
     DEBUG=(bool, False),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost"]),
     CSRF_TRUSTED_ORIGINS=(list, []),
-    SECURE_SSL_REDIRECT=(bool, False),
     LOG_LEVEL=(str, "INFO"),
 )
 
@@ -256,10 +255,20 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT: bool = env("SECURE_SSL_REDIRECT")
+# Production answers plain http with a redirect to https (behind the proxy, whose
+# X-Forwarded-Proto says the request came over https); the demo (DEBUG) serves plain http.
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+# Preloading binds the whole domain (subdomains included) to https in browsers for months: the
+# deployment opts in (SECURE_HSTS_PRELOAD=true); until then check --deploy's reminder is silenced.
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS: list[str] = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# No script reads a cookie: htmx sends the CSRF token from the page (base.html, hx-headers).
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # No inline script anywhere: htmx reads its config from a <meta> tag and styles are files.
 QINGSHE_CSP = (
@@ -267,6 +276,14 @@ QINGSHE_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+# Public or abuse-prone endpoints (django-ratelimit, counted in the cache per person or address):
+# a resident's order (点单, page and API), the one-tap rating link, certificate verification.
+QINGSHE_RATE_LIMITS: dict[str, str] = {
+    "need_order": env.str("QINGSHE_RATE_NEED_ORDER", default="60/h"),
+    "rating": env.str("QINGSHE_RATE_RATING", default="30/m"),
+    "certificate_verify": env.str("QINGSHE_RATE_CERTIFICATE_VERIFY", default="60/m"),
+}
 
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

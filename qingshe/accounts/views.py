@@ -167,7 +167,13 @@ def me_edit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Your profile has been saved."))
                 response = redirect("accounts:me")
-                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, profile_form.cleaned_data["language"], samesite="Lax")
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    profile_form.cleaned_data["language"],
+                    samesite="Lax",
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                )
                 return response
     context = {
         "person": person,

@@ -15,6 +15,7 @@ Stable codes (the `code` of a body):
 | 405 | `method_not_allowed` | |
 | 422 | `invalid_input` | the request's parameters or body do not validate; `errors` lists each field |
 | 429 | `locked_out` | django-axes locked the login after too many failures (`Retry-After` header) |
+| 413 | `request_too_large` | the body is larger than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE) |
 | 429 | `throttled` | a throttle refused the request |
 | 500 | `server_error` | anything unexpected; no internals in the body, the exception is logged |
 """
@@ -25,7 +26,13 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -206,6 +213,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         logger.exception("unhandled error in %s %s", request.method, request.path, exc_info=exc)
         return respond(request, 500, error_body(m.SERVER_ERROR, "server_error"))
 
+    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE (or too many fields or
+        # files); without this the client got a 500 for its own oversized request.
+        limit = max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024))
+        return respond(request, 413, error_body(m.TOO_LARGE % {"mb": limit}, "request_too_large"))
+
+    for too_large in (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        api.add_exception_handler(too_large, on_too_large)
     api.add_exception_handler(ServiceError, on_service_error)
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(AuthenticationError, on_authentication_error)

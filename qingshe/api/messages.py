@@ -21,6 +21,7 @@ NOT_FOUND = _("Not found.")
 BAD_REQUEST = _("The request could not be understood.")
 METHOD_NOT_ALLOWED = _("This method is not allowed here.")
 THROTTLED = _("Too many requests; please slow down and try again later.")
+TOO_LARGE = _("The request is too large: at most %(mb)s MB. Send less at once.")
 SERVER_ERROR = _(
     "Something went wrong on our side. The error has been logged; please try again later."
 )

@@ -14,10 +14,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from qingshe.api import messages as m
+from qingshe.api.errors import ApiError
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.core.ratelimits import over_limit
 from qingshe.core.timeutil import month_bounds, parse_month
 from qingshe.council import selectors, selectors_scores, services
 from qingshe.council.models import Evaluation
@@ -224,12 +227,15 @@ def send_back(request: HttpRequest, need_id: int, payload: SendBackIn) -> Any:
 @router.post(
     "/council/ratings/{token}",
     auth=None,
-    response={200: RatingOut, **error_responses(404, 409, 422)},
+    response={200: RatingOut, **error_responses(404, 409, 422, 429)},
     summary="A resident's one-tap rating by link (public, no login)",
 )
 def rate(request: HttpRequest, token: str, payload: RatingIn) -> Any:
-    """404 `link_invalid`; 409 `link_used`, `link_expired`; 422 `invalid_choice`, `invalid_stars`.
+    """404 `link_invalid`; 409 `link_used`, `link_expired`; 422 `invalid_choice`, `invalid_stars`;
+    429 `throttled` past QINGSHE_RATE_LIMITS["rating"] per address.
     `not_solved` reopens a verified need and tells the team."""
+    if over_limit(request, "rating", key="ip"):
+        raise ApiError(429, "throttled", m.THROTTLED, retry_after=60)
     return services.rating_submit(
         token=token, outcome=payload.outcome, stars=payload.stars, comment=payload.comment
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,7 +17,11 @@ from qingshe.council import selectors, services
 from qingshe.council.models import RatingInvite
 
 
-@ratelimit(key="ip", rate="30/m", block=False)
+def _rating_rate(_group: str, _request: HttpRequest) -> str:
+    return settings.QINGSHE_RATE_LIMITS["rating"]
+
+
+@ratelimit(key="ip", rate=_rating_rate, block=False)
 def rate(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invite = services.rating_invite_for_token(token)

@@ -10,6 +10,7 @@ write; a service's own error (`no_hours`, `invalid_period`, `future_period`, `al
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -41,7 +42,6 @@ PDF_RESPONSE = {
         }
     }
 }
-VERIFY_RATE = "60/m"
 
 
 def _user(request: HttpRequest) -> Any:
@@ -190,7 +190,8 @@ def certificate_verify(request: HttpRequest, code: str) -> Any:
     is a 404 `not_found` with nothing else. A stored certificate whose content no longer
     matches its signature answers `tampered` without its content. At most 60 checks a minute
     per address (429 `throttled`)."""
-    if is_ratelimited(request, group="credit.verify", key="ip", rate=VERIFY_RATE, increment=True):
+    rate = settings.QINGSHE_RATE_LIMITS["certificate_verify"]
+    if is_ratelimited(request, group="credit.verify", key="ip", rate=rate, increment=True):
         raise ApiError(429, "throttled", m.THROTTLED, retry_after=60)
     result = selectors.certificate_verify(code=code)
     if result.certificate is None:

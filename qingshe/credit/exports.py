@@ -29,6 +29,7 @@ from qingshe.accounts.services import ID_CONTEXT
 from qingshe.core import access
 from qingshe.core.audit import audit
 from qingshe.core.errors import AccessDenied, NotFound, ValidationFailed
+from qingshe.core.exports.writer import neutralise
 from qingshe.credit.models import LedgerEntry
 from qingshe.credit.selectors import members_of
 from qingshe.lib import crypto
@@ -240,16 +241,22 @@ def _audit(actor: Any, req: ExportRequest, what: str, fmt: str) -> None:
     )
 
 
+def _cells(row: Any) -> list[Any]:
+    """A row for a spreadsheet: text that Excel/WPS would run as a formula (=, +, -, @…) starts
+    with a quote instead (names, posts and organisations are typed in by people)."""
+    return [neutralise(v) if isinstance(v, str) else v for v in row]
+
+
 def records_xlsx(*, actor: Any, req: ExportRequest) -> bytes:
     book = Workbook(write_only=True)
     volunteers = book.create_sheet(_c("Volunteers"))
     volunteers.append(volunteer_columns())
     for row in volunteer_rows(req):
-        volunteers.append(row)
+        volunteers.append(_cells(row))
     services = book.create_sheet(_c("Service records"))
     services.append(service_columns())
     for row in service_rows(req):
-        services.append(row)
+        services.append(_cells(row))
     out = io.BytesIO()
     book.save(out)
     _audit(actor, req, "records", "xlsx")
@@ -272,7 +279,7 @@ def records_csv(*, actor: Any, req: ExportRequest, table: str) -> str:
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(_cells(row) for row in rows)
     _audit(actor, req, table, "csv")
     return out.getvalue()
 
@@ -282,7 +289,7 @@ def posts_xlsx(*, actor: Any, req: ExportRequest) -> bytes:
     sheet = book.create_sheet(_c("Posts held"))
     sheet.append(post_columns())
     for row in post_rows(req):
-        sheet.append(row)
+        sheet.append(_cells(row))
     out = io.BytesIO()
     book.save(out)
     _audit(actor, req, "posts", "xlsx")

@@ -8,6 +8,7 @@ to the admins of the organisation by credit.views.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 from django.core.files.base import ContentFile
@@ -47,9 +48,7 @@ def export_transcripts(job_id: int) -> str:
                 for n, student in enumerate(students, start=1):
                     t = transcript_of(student)
                     sheet.append(transcript_row(t))
-                    archive.writestr(
-                        f"{student.volunteer_no}-{student.name}.pdf", transcript_pdf(t)
-                    )
+                    archive.writestr(_entry_name(student), transcript_pdf(t))
                     if n % PROGRESS_EVERY == 0 or n == len(students):
                         ExportJob.objects.filter(pk=job.pk).update(done=n)
             xlsx_bytes = io.BytesIO()
@@ -70,3 +69,11 @@ def export_transcripts(job_id: int) -> str:
     job.state, job.finished_at = ExportJob.State.DONE, timezone.now()
     job.save(update_fields=["xlsx", "zip", "state", "finished_at", "updated_at"])
     return job.state
+
+
+def _entry_name(student: object) -> str:
+    """The PDF's name inside the ZIP: a person's name is typed text, and a "/" or ".." in it
+    would put the entry elsewhere on the disk of whoever unpacks the archive (zip slip)."""
+    name = re.sub(r"[\\/:*?\"<>|\x00-\x1f]", "_", str(getattr(student, "name", "")))
+    name = name.replace("..", "_").strip(" .") or "-"
+    return f"{getattr(student, 'volunteer_no', '')}-{name}.pdf"

@@ -269,8 +269,11 @@ def transcript_columns() -> list[str]:
 
 
 def transcript_row(t: Transcript) -> list[Any]:
+    """One spreadsheet row; text that would run as a formula is neutralised (core.exports)."""
+    from qingshe.core.exports.writer import neutralise
+
     p = t.profile
-    return [
+    row = [
         t.student.name,
         p.student_no if p else "",
         t.student.volunteer_no,
@@ -286,6 +289,7 @@ def transcript_row(t: Transcript) -> list[Any]:
         float(t.module(TRAINING).hours or 0),
         "；".join(r["name"] for r in t.module(AWARDS).rows),
     ]
+    return [neutralise(v) if isinstance(v, str) else v for v in row]
 
 
 def transcripts_xlsx(transcripts: Iterable[Transcript]) -> bytes:

@@ -14,10 +14,13 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
+from qingshe.api import messages as m
+from qingshe.api.errors import ApiError
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.core.ratelimits import over_limit
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.needs import selectors, services
 from qingshe.needs.models import Need
@@ -100,7 +103,7 @@ def need_list(request: HttpRequest, filters: Query[NeedFilter]) -> Any:
 
 @router.post(
     "/needs",
-    response={201: NeedDetailOut, **error_responses(401, 403, 404, 409, 422)},
+    response={201: NeedDetailOut, **error_responses(401, 403, 404, 409, 422, 429)},
     summary="Order a service (点单), or post a need or a bounty (发榜)",
 )
 def need_create(request: HttpRequest, payload: NeedIn) -> Any:
@@ -109,7 +112,10 @@ def need_create(request: HttpRequest, payload: NeedIn) -> Any:
     403 `forbidden`; 404 `not_found` (field `community`); 422 `title_required`,
     `title_too_long`, `invalid_choice`, `invalid_people` (0 or more than 500), `invalid_minutes`,
     `invalid_window` (an end before its start), `window_in_past`, `window_too_long`,
-    `too_many_windows`, `invalid_course`, `invalid_resident`, `invalid_location`."""
+    `too_many_windows`, `invalid_course`, `invalid_resident`, `invalid_location`; 429
+    `throttled` past QINGSHE_RATE_LIMITS["need_order"] orders per person."""
+    if over_limit(request, "need_order"):
+        raise ApiError(429, "throttled", m.THROTTLED, retry_after=60)
     user = _user(request)
     community = _community(request, payload.community)
     on_behalf_of = None

@@ -24,6 +24,7 @@ from qingshe.core import access
 from qingshe.core.errors import NotFound, ServiceError
 from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.ratelimits import over_limit, throttled_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.needs import selectors, services
 from qingshe.needs.forms_needs import (
@@ -240,6 +241,8 @@ def need_order(request: HttpRequest) -> HttpResponse:
         )
 
     # Step 2: the order itself.
+    if over_limit(request, "need_order"):
+        return throttled_page(request)
     try:
         community = by_pk[int(request.POST.get("community", ""))]
     except (KeyError, ValueError):
