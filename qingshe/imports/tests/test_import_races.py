@@ -48,9 +48,18 @@ def _rosters() -> tuple[bytes, bytes]:
     return workbook_bytes(students=a), workbook_bytes(students=b)
 
 
-def _start(city: SimpleNamespace, *, valid_only: bool) -> list[int]:
+def _same_number_rosters() -> tuple[bytes, bytes]:
+    """Different people (own mobile and ID numbers), one student number in both files: no
+    unique constraint guards it, only the checks."""
+    a = rows(3, start=0)
+    b = rows(3, start=10)
+    b[0][6] = a[0][6]
+    return workbook_bytes(students=a), workbook_bytes(students=b)
+
+
+def _start(city: SimpleNamespace, *, valid_only: bool, rosters: Any = _rosters) -> list[int]:
     jobs = []
-    for name, content in zip(("甲.xlsx", "乙.xlsx"), _rosters(), strict=True):
+    for name, content in zip(("甲.xlsx", "乙.xlsx"), rosters(), strict=True):
         job = services.import_start(
             actor=city.league_admin, upload=upload(content, name), valid_only=valid_only, enqueue=False
         )
@@ -113,6 +122,38 @@ def check_valid_only(job_ids: list[int], outcomes: list[str]) -> None:
     _check_invariants()
 
 
+def check_same_number(job_ids: list[int], outcomes: list[str]) -> None:
+    assert outcomes == ["ok", "ok"]
+    jobs = [ImportJob.objects.get(pk=pk) for pk in job_ids]
+    assert sorted(j.state for j in jobs) == [ImportJob.State.DONE, ImportJob.State.REJECTED], [
+        (j.state, j.problem_code) for j in jobs
+    ]
+    lost = next(j for j in jobs if j.state == ImportJob.State.REJECTED)
+    assert list(lost.row_errors.values_list("row", "code")) == [(2, "student_no_taken")]
+    assert lost.students_created == 0
+    assert User.objects.filter(phone__in=_phones(0, 1, 2, 10, 11, 12)).count() == 3
+    _check_invariants()
+
+
+@pytest.mark.postgres
+def test_pg_rosters_sharing_only_a_student_number_at_once(
+    transactional_db: Any, city: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    job_ids = _start(city, valid_only=False, rosters=_same_number_rosters)
+    barrier = threading.Barrier(2)
+    original = writer.write_all
+
+    def write_after_both_checked(*args: Any, **kw: Any) -> Any:
+        barrier.wait(timeout=60)
+        return original(*args, **kw)
+
+    monkeypatch.setattr(writer, "write_all", write_after_both_checked)
+    outcomes = race([lambda j=j: services.import_run(job_id=j) for j in job_ids], timeout=60)
+    check_same_number(job_ids, outcomes)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("valid_only", [False, True], ids=["all_or_nothing", "valid_only"])
 def test_pg_overlapping_rosters_at_once(
@@ -145,3 +186,14 @@ def test_sqlite_wal_overlapping_rosters_at_once(
     outcomes = db.run("import_race", job_ids)
     db.pull()
     (check_valid_only if valid_only else check_all_or_nothing)(job_ids, outcomes)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own pass (PostgreSQL: above)")
+def test_sqlite_wal_rosters_sharing_only_a_student_number_at_once(
+    fault_db: FaultDB, city: SimpleNamespace
+) -> None:
+    job_ids = _start(city, valid_only=False, rosters=_same_number_rosters)
+    fault_db.push()
+    outcomes = fault_db.run("import_race", job_ids)
+    fault_db.pull()
+    check_same_number(job_ids, outcomes)
