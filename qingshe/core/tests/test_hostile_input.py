@@ -101,6 +101,33 @@ def test_an_oversized_form_post_is_refused_and_nothing_written(city: SimpleNames
     assert Need.objects.count() == before
 
 
+@override_settings(QINGSHE_MAX_REQUEST_MB=1)
+def test_a_huge_upload_is_refused_before_anything_reads_it(city: SimpleNamespace) -> None:
+    """Files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE and the CSRF check parses any POST,
+    signed in or not: the ceiling (QINGSHE_MAX_REQUEST_MB) refuses the body unread."""
+    blob = SimpleUploadedFile("big.jpg", b"\xff" * (2 * 1024 * 1024), "image/jpeg")
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").post(
+        "/accounts/login/", {"username": "x", "password": "y", "file": blob}
+    )
+    assert page.status_code == 413
+    assert "分次少量提交" in page.content.decode()
+    need = _need(city)
+    blob.seek(0)
+    files_before = _media_files()
+    r = _api(city.resident).post(f"{API}/needs/{need.pk}/photos", {"files": [blob]})
+    assert r.status_code == 413
+    assert r.json()["code"] == "request_too_large"
+    assert "最多 1 MB" in r.json()["detail"]
+    assert not NeedPhoto.objects.filter(need=need).exists()
+    assert _media_files() == files_before
+    # Below the ceiling the same endpoint works.
+    small = _api(city.resident).post(
+        f"{API}/needs/{need.pk}/photos",
+        {"files": [SimpleUploadedFile("ok.jpg", _jpeg(), "image/jpeg")]},
+    )
+    assert small.status_code == 201
+
+
 def test_a_photo_over_the_size_limit_is_refused_clearly(
     city: SimpleNamespace, settings: Any
 ) -> None:
