@@ -100,6 +100,35 @@ def test_a_mistake_in_a_query_on_sqlite_stays_a_500(
     assert response.status_code == 500 and response.json()["code"] == "server_error"
 
 
+@pytest.mark.browser
+def test_the_outage_page_on_a_phone(
+    transactional_db: Any,
+    city: SimpleNamespace,
+    page: Any,
+    login_page: Any,
+    live_server: Any,
+    screenshot_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a person sees when the database does not answer: the page in Chinese, no menus, a
+    link to try again; it fits a phone."""
+    login_page(city.student.phone)
+    from qingshe.accounts import views
+
+    monkeypatch.setattr(views, "render_page", _database_down)
+    response = page.goto(f"{live_server.url}/me/")
+    assert response is not None and response.status == 503
+    assert page.get_by_role("heading", name="服务暂时不可用").is_visible()
+    assert page.get_by_role("alert").inner_text().startswith("服务暂时不可用：数据库没有响应")
+    assert page.get_by_role("link", name="重试").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(screenshot_dir / "phone-database-unavailable.png"), full_page=True)
+    monkeypatch.undo()
+    page.get_by_role("link", name="重试").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name=city.student.name).is_visible()
+
+
 # --- a real outage ------------------------------------------------------------------------------
 def _pg_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
