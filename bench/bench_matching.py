@@ -16,10 +16,11 @@ there first (not timed; its memory is reported as instance_rss_mb). For each siz
 - the greedy first-come baseline (exact.greedy_first_come: needs in the order they came, each
   given the first volunteers by id who can still serve it, every hard constraint kept);
 - references, each under a time limit:
-  * "lp_bound": exact.lagrangian_bound, column generation on the linear relaxation in which
-    each volunteer chooses among its own feasible schedules (the tightest relaxation that
-    keeps volunteers apart); its value is an upper bound on the optimum, so objective /
-    lp_bound is a lower bound on objective / optimum;
+  * "lp_bound": exact.lagrangian_bound, the linear relaxation in which each volunteer
+    chooses among its own feasible schedules (the tightest relaxation that keeps volunteers
+    apart), by column generation whose master is solved through its Lagrangian dual; every
+    value it reports is L(λ) for some prices λ, an upper bound on the optimum, so
+    objective / lp_bound is a lower bound on objective / optimum;
   * "flow_bound": exact.flow_bound, the flow relaxation over every feasible pair (weaker);
   * "exact": CP-SAT (exact.solve_exact) over every feasible pair, given the engine's plan as a
     hint, where it can be tried: it proves the optimum on the small quick instance and on a

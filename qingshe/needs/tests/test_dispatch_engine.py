@@ -387,3 +387,28 @@ def test_plans_are_valid_and_within_half_a_percent_of_the_optimum(
     assert p.objective <= best.objective + 1e-9
     assert p.objective >= 0.995 * best.objective - 1e-9
     assert check_plan(needs, vols, exact.greedy_first_come(needs, vols)) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_instances())
+def test_the_lagrangian_bound_is_never_below_the_optimum(
+    case: tuple[list[NeedSpec], list[VolunteerSpec]],
+) -> None:
+    """The bench's reference at sizes CP-SAT cannot prove: it must bound the proven optimum."""
+    needs, vols = case
+    p = plan(needs, vols)
+    best = exact.solve_exact(needs, vols, time_limit_s=30, workers=1)
+    assert best.optimal
+    bound = exact.lagrangian_bound(needs, vols, start=p, inner_steps=50)
+    assert bound.value >= best.objective - 1e-6
+
+
+def test_the_lagrangian_bound_is_close_on_a_generated_city() -> None:
+    """On a generated city where CP-SAT proves the optimum, the bound is within 1 % above it
+    (a loose bound would make the bench's ratio say little)."""
+    inst = instances.generate(40, 200, seed=7)
+    p = plan(inst.needs, inst.volunteers)
+    best = exact.solve_exact(inst.needs, inst.volunteers, time_limit_s=60, workers=1, hint=p)
+    assert best.optimal
+    bound = exact.lagrangian_bound(inst.needs, inst.volunteers, start=p)
+    assert best.objective - 1e-6 <= bound.value <= 1.01 * best.objective
