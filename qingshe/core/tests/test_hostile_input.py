@@ -323,3 +323,74 @@ def test_the_need_board_search_takes_wildcards_literally(demo: None) -> None:
     assert client.get(f"{API}/needs", {"q": some.title[:4]}).json()["count"] >= 1
     for value in METACHARACTERS:
         assert client.get(f"{API}/needs", {"q": value}).json()["count"] == 0, value
+
+
+# --- roster imports: climbing names, disguised files, formulas echoed back -----------------------
+def test_an_import_with_a_climbing_name_is_stored_under_a_generated_name(
+    city: SimpleNamespace,
+) -> None:
+    from qingshe.imports.models import ImportJob
+    from qingshe.imports.tests.conftest import rows, upload, workbook_bytes
+
+    api = _api(city.league_admin)
+    # The job is not run (its task waits for the commit): the upload stays where it was stored.
+    r = api.post(
+        f"{API}/imports",
+        {"file": upload(workbook_bytes(students=rows(2)), "../../../etc/<b>名册</b>.xlsx")},
+    )
+    assert r.status_code == 202, r.content[:300]
+    job = ImportJob.objects.get(pk=r.json()["id"])
+    stored = Path(job.file.path).resolve()
+    assert stored.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    assert job.file.name.startswith("imports/") and ".." not in job.file.name
+    assert "名册" not in job.file.name
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page.force_login(city.league_admin)
+    body = page.get(f"/imports/{job.pk}/").content.decode()
+    assert "<b>名册</b>" not in body
+
+
+@pytest.mark.parametrize("content", [HTML, SVG, b"PK\x03\x04" + HTML])
+def test_a_page_disguised_as_a_workbook_is_refused(city: SimpleNamespace, content: bytes) -> None:
+    from qingshe.imports.models import ImportJob
+    from qingshe.imports.tests.conftest import upload
+
+    files_before = _media_files()
+    r = _api(city.league_admin).post(f"{API}/imports", {"file": upload(content, "名册.xlsx")})
+    assert r.status_code == 422, r.content[:300]
+    assert r.json()["detail"]
+    assert not ImportJob.objects.exists()
+    assert _media_files() == files_before
+
+
+def test_the_import_error_file_does_not_turn_typed_text_into_formulas(
+    city: SimpleNamespace, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The rows with errors go back to the uploader as they were: a name typed as
+    =HYPERLINK(...) (a text cell in the upload) must come back as text, not as a live formula."""
+    from openpyxl import load_workbook
+
+    from qingshe.imports.tests.conftest import rows, upload, workbook_bytes
+
+    students = rows(3)
+    students[1][1] = "12"  # an invalid phone: the row goes to the error file
+    upload_book = load_workbook(io.BytesIO(workbook_bytes(students=students)))
+    sheet = next(ws for ws in upload_book.worksheets if ws.max_row >= 4)
+    # A text cell (openpyxl would write a formula for a plain "=…" value).
+    sheet["A3"].value = '=HYPERLINK("http://evil.example","点我")'
+    sheet["A3"].data_type = "s"
+    buffer = io.BytesIO()
+    upload_book.save(buffer)
+    api = _api(city.league_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post(f"{API}/imports", {"file": upload(buffer.getvalue()), "valid_only": "true"})
+    assert r.status_code == 202, r.content[:300]
+    job = api.get(f"{API}/imports/{r.json()['id']}").json()
+    assert job["error_rows"] == 1 and job["error_file_url"]
+    got = api.get(job["error_file_url"])
+    content = b"".join(got.streaming_content) if got.streaming else got.content
+    book = load_workbook(io.BytesIO(content))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = [str(c.value) for c in cells]
+    assert any(v.startswith("'=HYPERLINK") for v in values), " | ".join(values)
