@@ -394,3 +394,15 @@ def test_the_import_error_file_does_not_turn_typed_text_into_formulas(
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     values = [str(c.value) for c in cells]
     assert any(v.startswith("'=HYPERLINK") for v in values), " | ".join(values)
+
+
+@pytest.mark.parametrize("name", ["../../etc/cron.d/x", "..\\..\\boot", "a/b:c*?<>|", "..", "  . "])
+def test_a_person_s_name_cannot_climb_out_of_the_transcripts_zip(name: str) -> None:
+    """The department's transcripts ZIP names each PDF after the student: a "/" or ".." in a
+    typed name would put the entry elsewhere on the disk of whoever unpacks it (zip slip)."""
+    from qingshe.credit.tasks import _entry_name
+
+    entry = _entry_name(SimpleNamespace(name=name, volunteer_no="QZ0001"))
+    assert entry.startswith("QZ0001-") and entry.endswith(".pdf")
+    assert "/" not in entry and "\\" not in entry and ".." not in entry
+    assert _entry_name(SimpleNamespace(name="王浩然", volunteer_no="QZ0002")) == "QZ0002-王浩然.pdf"
