@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -148,7 +149,11 @@ def visit_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             messages.success(request, _("The visit is marked as not confirmed."))
     except ServiceError as exc:
         messages.error(request, str(exc.message))
-    return redirect(request.POST.get("next") or f"/care/relationships/{visit.relationship_id}/")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site: never to another host named in the form.
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect(f"/care/relationships/{visit.relationship_id}/")
 
 
 @login_required

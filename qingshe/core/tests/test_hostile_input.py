@@ -406,3 +406,40 @@ def test_a_person_s_name_cannot_climb_out_of_the_transcripts_zip(name: str) -> N
     assert entry.startswith("QZ0001-") and entry.endswith(".pdf")
     assert "/" not in entry and "\\" not in entry and ".." not in entry
     assert _entry_name(SimpleNamespace(name="王浩然", volunteer_no="QZ0002")) == "QZ0002-王浩然.pdf"
+
+
+# --- redirects named in a form -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("https://evil.example/phish", False),
+        ("//evil.example/phish", False),
+        ("/care/visits/", True),
+    ],
+)
+def test_a_form_s_next_cannot_send_the_person_to_another_site(
+    care_world: SimpleNamespace, target: str, kept: bool
+) -> None:
+    """care's confirm/reject buttons go back to `next`: only a page of this site (it was an
+    open redirect)."""
+    from qingshe.care import services as care_services
+    from qingshe.care.tests.conftest import past
+
+    c = care_world
+    visit = care_services.visit_log(
+        actor=c.tutor, relationship=c.relationship, started_at=past(), minutes=60, done="辅导作业"
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(c.supervisor)
+    r = client.post(f"/care/visits/{visit.pk}/confirm/", {"next": target})
+    assert r.status_code == 302
+    location = r["Location"]
+    assert location == (target if kept else f"/care/relationships/{c.relationship.pk}/")
+    assert "evil.example" not in location
+
+
+@pytest.fixture
+def care_world(city: SimpleNamespace) -> SimpleNamespace:
+    from qingshe.care.tests.conftest import care
+
+    return care.__wrapped__(city)
