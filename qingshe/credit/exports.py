@@ -239,6 +239,13 @@ def _audit(actor: Any, req: ExportRequest, what: str, fmt: str) -> None:
             "clear_ids": req.clear_ids,
         },
     )
+    if req.clear_ids and what in ("records", "volunteers"):
+        # The volunteers table held these people's ID numbers in clear: one read each, so that
+        # every person's own trail (我的数据) shows it, as for a single reveal.
+        from qingshe.accounts.personal_data.services import record_id_number_reads
+
+        people = _entries(req).values_list("user_id", flat=True).distinct()
+        record_id_number_reads(actor=actor, person_ids=list(people), via=f"records.export.{what}")
 
 
 def _cells(row: Any) -> list[Any]:

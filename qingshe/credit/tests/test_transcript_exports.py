@@ -184,6 +184,16 @@ def test_clear_ids_only_for_the_roles_allowed_to_read_them(city, record) -> None
         io.BytesIO(exports.records_xlsx(actor=city.university_admin, req=req)), read_only=True
     )
     assert list(book["志愿者信息"].iter_rows(values_only=True))[1][4] == ID_NUMBER
+    # each person whose number went out in clear has the read in their own trail
+    reads = AuditEvent.objects.filter(action="user.id_number.read", actor=city.university_admin)
+    assert set(reads.values_list("object_id", flat=True)) == {str(city.student.pk)}
+    assert reads.get().data == {"via": "records.export.records"}
+    # a masked export reads nobody's number
+    req = exports.check_request(
+        actor=city.university_admin, org=city.department, start=start, end=end, clear_ids=False
+    )
+    exports.records_xlsx(actor=city.university_admin, req=req)
+    assert reads.count() == 1
 
 
 def test_outsiders_and_bad_periods_are_refused(city, record) -> None:
