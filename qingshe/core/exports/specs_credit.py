@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from qingshe.core.exports.registry import Column, ExportSpec, register
+from qingshe.core.exports.registry import Column, ExportContext, ExportSpec, register
 from qingshe.core.exports.specs import _, _name, _vn
 
 
@@ -69,6 +69,24 @@ def _venues() -> None:
     )
 
 
+def _rewards_held(rewards: list[Any], context: ExportContext) -> None:
+    """How many of each reward the person who asked holds (the page's "you hold N")."""
+    from qingshe.credit.models import Redemption
+
+    held = dict(
+        Redemption.objects.filter(
+            user_id=getattr(context.user, "pk", None),
+            reward__in=rewards,
+            state__in=Redemption.LIVE_STATES,
+        )
+        .values("reward_id")
+        .annotate(n=Count("pk"))
+        .values_list("reward_id", "n")
+    )
+    for reward in rewards:
+        reward.export_held = held.get(reward.pk, 0)
+
+
 def _rewards() -> None:
     from qingshe.credit.models import Reward
 
@@ -78,6 +96,7 @@ def _rewards() -> None:
             title=_("Reward shop"),
             model=Reward,
             prepare=lambda qs: qs.select_related("partner"),
+            enrich=_rewards_held,
             columns=[
                 Column(_vn(Reward, "title"), lambda r: r.title, width=26),
                 Column(_vn(Reward, "price"), lambda r: r.price, width=10),
@@ -85,6 +104,7 @@ def _rewards() -> None:
                 Column(_vn(Reward, "kind"), lambda r: r.get_kind_display(), width=8),
                 Column(_vn(Reward, "stock"), lambda r: r.stock, width=8),
                 Column(_vn(Reward, "valid_until"), lambda r: r.valid_until, width=12),
+                Column(_("You hold"), lambda r: r.export_held, width=8),
             ],
         )
     )

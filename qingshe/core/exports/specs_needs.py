@@ -36,7 +36,9 @@ def _my_applications() -> None:
                 Column(_("Organisation"), lambda m: _name(m.group.owner), width=26),
                 Column(_vn(ProjectMember, "state"), lambda m: m.get_state_display()),
                 Column(_("Role"), role, width=10),
-                Column(_("Applied on"), lambda m: timezone.localtime(m.created_at).date(), width=12),
+                Column(
+                    _("Applied on"), lambda m: timezone.localtime(m.created_at).date(), width=12
+                ),
                 Column(
                     _("Decided on"),
                     lambda m: timezone.localtime(m.decided_at).date() if m.decided_at else "",
@@ -113,9 +115,7 @@ def _my_offers() -> None:
             columns=[
                 Column(_("Need"), lambda a: a.need.title, width=30),
                 Column(_vn(NeedAssignment, "state"), lambda a: a.get_state_display(), width=10),
-                Column(
-                    _("When"), lambda a: explain.when_text(a.starts_at, a.ends_at), width=22
-                ),
+                Column(_("When"), lambda a: explain.when_text(a.starts_at, a.ends_at), width=22),
                 Column(_("Where"), lambda a: _where(a.need), width=26),
                 Column(_("Came by"), lambda a: a.get_source_display(), width=10),
             ],
@@ -126,18 +126,34 @@ def _my_offers() -> None:
 def _my_orders() -> None:
     from qingshe.needs.models import Need
 
+    def following(needs: list[Any], context: ExportContext) -> None:
+        """Which of these needs the person who asked follows (the page's "Following" tag)."""
+        from qingshe.needs.models import NeedFollower
+
+        followed = set(
+            NeedFollower.objects.filter(
+                user_id=getattr(context.user, "pk", None), need__in=needs
+            ).values_list("need_id", flat=True)
+        )
+        for need in needs:
+            need.export_following = need.pk in followed
+
     register(
         ExportSpec(
             name="needs.my_orders",
             title=_("My orders"),
             model=Need,
             prepare=lambda qs: qs.select_related("community"),
+            enrich=following,
             columns=[
                 Column(_("No."), lambda n: n.pk, width=8),
                 Column(_vn(Need, "title"), lambda n: n.title, width=30),
                 Column(_vn(Need, "state"), lambda n: n.get_state_display()),
                 Column(_("Community"), lambda n: n.community.name, width=20),
-                Column(_("Ordered on"), lambda n: timezone.localtime(n.created_at).date(), width=12),
+                Column(
+                    _("Ordered on"), lambda n: timezone.localtime(n.created_at).date(), width=12
+                ),
+                Column(_("Following"), lambda n: _("Yes") if n.export_following else "", width=8),
             ],
         )
     )
@@ -211,9 +227,7 @@ def _cases() -> None:
                 Column(_("Department"), lambda c: _name(c.department), width=24),
                 Column(_("University"), lambda c: _name(c.department.parent), width=24),
                 Column(_("Year"), lambda c: c.programme.year, width=8),
-                Column(
-                    _("Excerpt"), lambda c: Truncator(c.text).chars(EXCERPT_CHARS), width=60
-                ),
+                Column(_("Excerpt"), lambda c: Truncator(c.text).chars(EXCERPT_CHARS), width=60),
             ],
         )
     )

@@ -239,10 +239,11 @@ def test_reward_shop_export_is_the_page_rows_with_its_filters(
     c = _client(city.student)
     assert "export=xlsx" in c.get("/credit/rewards/").content.decode()
     rows = sheet(c.get("/credit/rewards/", {"export": "xlsx"}))
-    assert rows[0] == ["标题", "所需积分", "伙伴单位", "类型", "库存", "兑换截止日期"]
+    assert rows[0] == ["标题", "所需积分", "伙伴单位", "类型", "库存", "兑换截止日期", "已兑"]
     assert _titles(rows) == ["图书兑换券", "电影票"]  # the page's order: cheapest first
     assert rows[1][1:5] == [20, "书香书店", "物资", 5]
     assert rows[1][5].date() == shop.voucher.valid_until
+    assert [r[6] for r in rows[1:]] == [0, 0]
     # only what I can redeem now (20 points): the voucher
     rows = sheet(c.get("/credit/rewards/", {"affordable": "1", "export": "xlsx"}))
     assert _titles(rows) == ["图书兑换券"]
@@ -253,6 +254,13 @@ def test_reward_shop_export_is_the_page_rows_with_its_filters(
     # another city's people: none of this city's rewards
     rows = sheet(_client(partner.other_contact).get("/credit/rewards/", {"export": "xlsx"}))
     assert rows[1:] == []
+    # what I hold, as the page says "you hold 1"; someone else's file counts their own
+    services_rewards.reward_redeem(actor=city.student, reward=shop.voucher)
+    assert "已兑 1" in c.get("/credit/rewards/").content.decode().replace("\n", " ")
+    rows = sheet(c.get("/credit/rewards/", {"export": "xlsx"}))
+    assert [(r[0], r[6]) for r in rows[1:]] == [("图书兑换券", 1), ("电影票", 0)]
+    rows = sheet(_client(city.student2).get("/credit/rewards/", {"export": "xlsx"}))
+    assert [r[6] for r in rows[1:]] == [0, 0]
 
 
 def test_my_redemptions_export_is_my_own_with_the_state_filter(

@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from qingshe.core.tests.export_helpers import sheet
 from qingshe.needs import services
-from qingshe.needs.models import Need, NeedAssignment, ProjectGroup, ProjectMember
+from qingshe.needs.models import Need, NeedAssignment, NeedFollower, ProjectGroup, ProjectMember
 from qingshe.needs.services import dispatch as ds
 from qingshe.needs.tests import dispatch_setup
 from qingshe.needs.tests.conftest import STATEMENT
-from qingshe.needs.tests.needs_support import submit
+from qingshe.needs.tests.needs_support import BASE, submit
 
 at = dispatch_setup.at
 dsp = dispatch_setup.dsp  # the fixture
@@ -138,13 +138,27 @@ def test_my_orders_export_with_the_state_tab(client: Any, city: SimpleNamespace)
     client.force_login(city.resident)
     assert "export=xlsx" in client.get(url).content.decode()
     rows = sheet(client.get(url, {"export": "xlsx"}))
-    assert rows[0] == ["编号", "标题", "状态", "社区", "点单日期"]
+    assert rows[0] == ["编号", "标题", "状态", "社区", "点单日期", "已关注"]
     assert [r[0] for r in rows[1:]] == [newer.pk, older.pk]
     assert rows[1][1] == "帮老人学用智能手机" and rows[1][3] == "白沙社区"
+    assert [r[5] for r in rows[1:]] == [None, None]  # their own orders, not followed
     rows = sheet(client.get(url, {"state": "verified", "export": "xlsx"}))
     assert [r[1] for r in rows[1:]] == ["楼道灯不亮"]
     rows = sheet(client.get(url, {"state": "open", "export": "xlsx"}))
     assert [r[1] for r in rows[1:]] == ["帮老人学用智能手机"]
+    # a need someone else reported that this resident follows: on the page with its tag, and so
+    # in the file
+    theirs = services.need_submit(
+        actor=city.other_resident, community=city.other_community, **{**BASE, "title": "小区门口积水"}
+    )
+    NeedFollower.objects.create(need=theirs, user=city.resident)
+    assert "已关注" in client.get(url).content.decode()
+    rows = sheet(client.get(url, {"export": "xlsx"}))
+    assert [(r[1], r[5]) for r in rows[1:]] == [
+        ("小区门口积水", "是"),
+        ("帮老人学用智能手机", None),
+        ("楼道灯不亮", None),
+    ]
 
 
 def test_my_orders_export_of_another_resident_has_none(client: Any, city: SimpleNamespace) -> None:
