@@ -87,8 +87,10 @@ def providers() -> list[Provider]:
 
 
 def panels_for(user: Any) -> list[Panel]:
-    """Every registered provider's panels for `user`, in registration order."""
+    """Every registered provider's panels for `user`, in registration order, except that panels
+    with nothing in them (no items, not asking for an action) come after the others: a person with
+    many roles should not scroll past a column of "nothing to do" to find what is waiting."""
     panels: list[Panel] = []
     for provider in providers():
         panels.extend(provider(user))
-    return panels
+    return sorted(panels, key=lambda p: not (p.items or p.tone == "attention"))

@@ -181,3 +181,22 @@ def test_an_english_browser_still_gets_chinese_until_switching(client: Any, db: 
     assert "手机号或用户名" in html
     client.cookies["django_language"] = "en"
     assert "Mobile number or username" in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_empty_panels_come_after_those_with_something_in_them(client: Any, city: Any) -> None:
+    def nothing_here(user: Any) -> list[home.Panel]:
+        return [home.Panel(title="空空如也", empty_text="暂无")]
+
+    def late_but_full(user: Any) -> list[home.Panel]:
+        return [home.Panel(title="待办一件", items=[home.PanelItem(text="去处理")], total=1)]
+
+    home.register(nothing_here, order=1)
+    home.register(late_but_full, order=999)
+    try:
+        client.force_login(city.student)
+        html = client.get(HOME).content.decode()
+        # The consent panel asks for an action: it keeps its place before the empty one.
+        assert html.index("个人信息处理告知书") < html.index("待办一件") < html.index("空空如也")
+    finally:
+        home.unregister(nothing_here)
+        home.unregister(late_but_full)
