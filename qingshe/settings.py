@@ -287,6 +287,9 @@ QINGSHE_RATE_LIMITS: dict[str, str] = {
     "need_order": env.str("QINGSHE_RATE_NEED_ORDER", default="60/h"),
     "rating": env.str("QINGSHE_RATE_RATING", default="30/m"),
     "certificate_verify": env.str("QINGSHE_RATE_CERTIFICATE_VERIFY", default="60/m"),
+    # Public pages read without an account: a community's accountability board, featured cases.
+    "council_public": env.str("QINGSHE_RATE_COUNCIL_PUBLIC", default="120/m"),
+    "featured_cases": env.str("QINGSHE_RATE_FEATURED_CASES", default="120/m"),
 }
 
 # --- API ----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Rate limits of public or abuse-prone endpoints (django-ratelimit, counted in the cache).
 
 The rates are settings (QINGSHE_RATE_LIMITS: a resident's order, the one-tap rating link,
-certificate verification), so a deployment can tune them without code. A page over its limit
+certificate verification, the public pages read without an account: the council board and the
+featured cases), so a deployment can tune them without code. A page over its limit
 answers 429 with a short Chinese page; an API endpoint raises ApiError(429, "throttled")."""
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
 
 from qingshe.core.errors import NotFound, ServiceError
+from qingshe.core.ratelimits import over_limit, throttled_page
 from qingshe.core.timeutil import parse_month
 from qingshe.council import selectors, services
 from qingshe.council.models import RatingInvite
@@ -63,6 +64,9 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def public(request: HttpRequest, pk: int) -> HttpResponse:
+    # Counted before the community is looked up: probing ids costs the same as reading a board.
+    if over_limit(request, "council_public"):
+        return throttled_page(request)
     try:
         community = selectors.community_public(community_id=pk)
     except NotFound as exc:

@@ -25,6 +25,7 @@ from qingshe.core import access
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.ratelimits import over_limit, throttled_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.orgs.models import Role
 from qingshe.programmes import selectors as programme_selectors
@@ -415,6 +416,8 @@ def featured_list(request: HttpRequest) -> HttpResponse:
     """Public (no login): the featured cases, readable on a phone. It shows what the case says,
     its department and programme, and its photos; never who submitted or reviewed it. Its export
     (the same columns, no person) is for signed-in people: every export is logged by who made it."""
+    if over_limit(request, "featured_cases"):
+        return throttled_page(request)
     if exports.requested(request):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -429,6 +432,8 @@ def featured_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def featured_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if over_limit(request, "featured_cases"):
+        return throttled_page(request)
     case = get_or_404(selectors.featured_case_get, case_id=pk)
     response = render_page(
         request,

@@ -198,7 +198,13 @@ def test_certificate_verification_is_rate_limited_by_the_setting(db: Any) -> Non
 
 def test_the_limits_are_settings_with_sane_defaults() -> None:
     limits = settings.QINGSHE_RATE_LIMITS
-    assert set(limits) == {"need_order", "rating", "certificate_verify"}
+    assert set(limits) == {
+        "need_order",
+        "rating",
+        "certificate_verify",
+        "council_public",
+        "featured_cases",
+    }
     from django_ratelimit.core import _split_rate
 
     for rate in limits.values():
