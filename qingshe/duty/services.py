@@ -139,15 +139,18 @@ def activity_cancel(*, actor: Any, activity: Activity, reason: str) -> Activity:
         raise ValidationFailed("reason_required", _("Please give a reason."), field="reason")
     activity.state = Activity.State.CANCELLED
     activity.save(update_fields=["state", "updated_at"])
-    people = get_user_model().objects.filter(
-        signups__shift__activity=activity, signups__state__in=SignUp.LIVE_STATES
-    ).distinct()
+    # Read before the update below: afterwards no sign-up is live and nobody would be told.
+    people = list(
+        get_user_model().objects.filter(
+            signups__shift__activity=activity, signups__state__in=SignUp.LIVE_STATES
+        ).distinct()
+    )
     SignUp.objects.filter(shift__activity=activity, state__in=SignUp.LIVE_STATES).update(
         state=SignUp.State.CANCELLED, cancelled_at=timezone.now()
     )
     audit(actor=actor, action="activity.cancel", obj=activity, org=activity.organiser, data={"reason": reason[:200]})
     notify(
-        users=list(people),
+        users=people,
         kind="activity.cancelled",
         title=lambda: _("Cancelled: %(title)s") % {"title": activity.title},
         body=reason,

@@ -11,6 +11,7 @@ masked (3+4) in every log line.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,15 @@ class Message:
     title: str
     body: str
     link: str  # absolute when QINGSHE_SITE_URL is set, else the site path
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: every line break (CR, LF and the Unicode ones) and other control
+    character becomes a space, runs of spaces one. Titles are typed by people (a need's title, an
+    activity's, a name): in a mail header a line break is refused by Django (the e-mail would be
+    lost), and in the digest it would start a line of its own (a fake item or link)."""
+    spaced = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    return " ".join(spaced.split())
 
 
 def absolute(url: str) -> str:
@@ -112,7 +122,7 @@ def send_email(*, user: Any, message: Message) -> Outcome:
     if message.link:
         text = f"{text}\n\n{_('Open in Qingshe:')} {message.link}".strip()
     mail = EmailMessage(
-        subject=_("[Qingshe] %(title)s") % {"title": message.title},
+        subject=one_line(_("[Qingshe] %(title)s") % {"title": message.title}),
         body=text,
         to=[user.email],
     )

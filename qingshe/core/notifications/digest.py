@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qingshe.core.models import Notification
-from qingshe.core.notifications.channels import absolute
+from qingshe.core.notifications.channels import absolute, one_line
 from qingshe.core.notifications.models import (
     NotificationDelivery,
     NotificationDigest,
@@ -35,7 +35,7 @@ def _send_one(user: Any, day: date, items: list[Notification]) -> str:
             {
                 "user": user,
                 "day": day,
-                "items": [(n, absolute(n.url)) for n in items],
+                "items": [(one_line(n.title), absolute(n.url)) for n in items],
                 "centre": absolute("/notifications/"),
             },
         )
