@@ -37,6 +37,7 @@ Method (numpy for the data, OR-Tools for the optimisation; deterministic):
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
 import time
@@ -1181,6 +1182,9 @@ class _Book:
         self.count = np.zeros(d.V, dtype=np.int64)
         self.filled = np.zeros(d.N, dtype=np.int64)
         self._jobs: dict[int, tuple[int, list[Interval]]] = {}
+        self._ranges: list[Interval] = []
+        self._off: list[int] = []
+        self._dur: list[int] = []
         self.in_plan = np.zeros(0, dtype=bool)
         self.use(c)
 
@@ -1201,11 +1205,28 @@ class _Book:
             has = np.flatnonzero(count > j)
             self.pa[has, j] = c.p_a[c.p_off[has] + j]
             self.pb[has, j] = c.p_b[c.p_off[has] + j]
+        # The end of each pair's last range (what `feasible` orders by).
+        self.deadline = np.where(self.pb < NEVER, self.pb, -NEVER).max(axis=1)
+
+    def prefetch(self) -> None:
+        """Every pair's feasible ranges as Python tuples at once, which `job` then slices: the
+        plan does it while the first flow is solved (the solver leaves the interpreter
+        lock)."""
+        t0 = self.d.t0
+        self._ranges = list(
+            zip((self.c.p_a + t0).tolist(), (self.c.p_b + t0).tolist(), strict=True)
+        )
+        self._off = self.c.p_off.tolist()
+        self._dur = self.dur.tolist()
 
     def job(self, p: int) -> tuple[int, list[Interval]]:
         got = self._jobs.get(p)
         if got is None:
-            got = self._jobs[p] = (int(self.dur[p]), self.c.pieces(p, self.d.t0))
+            if p < len(self._dur):
+                got = (self._dur[p], self._ranges[self._off[p] : self._off[p + 1]])
+            else:
+                got = (int(self.dur[p]), self.c.pieces(p, self.d.t0))
+            self._jobs[p] = got
         return got
 
     def fits(self, v: int, p: int, instead_of: int | None = None) -> bool:
@@ -1233,7 +1254,7 @@ class _Book:
         rows = np.flatnonzero(~slow)
         if len(rows):
             never = np.int64(NEVER)
-            deadline = np.where(self.pb < never, self.pb, -never).max(axis=1)
+            deadline = self.deadline
             by = np.argsort(deadline[sets[rows]], axis=1, kind="stable")
             ordered = np.take_along_axis(sets[rows], by, axis=1)
             pa, pb, dur = self.pa[ordered], self.pb[ordered], self.dur[ordered]
@@ -1278,6 +1299,22 @@ class _Book:
         self.filled[n] += 1
         self.in_plan[p] = True
 
+    def add_many(self, ps: np.ndarray) -> None:
+        """`add` of each of `ps` (pairs not in the plan, of needs and volunteers with room), in
+        their order."""
+        n, v = self.c.n[ps], self.c.v[ps]
+        np.add.at(self.minutes, v, self.dur[ps])
+        np.add.at(self.count, v, 1)
+        np.add.at(self.filled, n, 1)
+        self.in_plan[ps] = True
+        jobs = self.jobs
+        for p, vv in zip(ps.tolist(), v.tolist(), strict=True):
+            got = jobs.get(vv)
+            if got is None:
+                jobs[vv] = [p]
+            else:
+                got.append(p)
+
     def remove(self, p: int) -> None:
         n, v = int(self.c.n[p]), int(self.c.v[p])
         self.jobs[v].remove(p)
@@ -1295,22 +1332,31 @@ class _Book:
 
 def _repair(d: _Data, c: _Candidates, chosen: np.ndarray, book: _Book) -> int:
     """Give each volunteer the best schedulable subset of what the flow chose; returns how many
-    chosen pairs were dropped."""
+    chosen pairs were dropped. Sets that fit whole (most) are checked in numpy and added at
+    once; the others in Python."""
     idx = np.flatnonzero(chosen)
-    by_v: dict[int, list[int]] = {}
-    for p, v in zip(idx.tolist(), c.v[idx].tolist(), strict=True):
-        by_v.setdefault(v, []).append(p)
+    v = c.v[idx]
+    order = np.lexsort((idx, v))
+    idx, v = idx[order], v[order]
+    _vols, first, counts = _unique_first(v)
+    whole = counts == 1
+    minutes = np.add.reduceat(book.dur[idx], first) if len(idx) else np.zeros(0, np.int64)
+    fits = minutes <= d.v_cap[v[first]]
+    for k in np.unique(counts[fits & (counts > 1)]).tolist():
+        g = np.flatnonzero(fits & (counts == k))
+        sets = idx[first[g][:, None] + np.arange(k)[None, :]]
+        whole[g] = book.feasible(sets)
+    book.add_many(idx[np.repeat(whole, counts)])
     dropped = 0
-    for v, ps in by_v.items():
-        if len(ps) == 1:
-            book.add(ps[0])
-            continue
+    for g in np.flatnonzero(~whole).tolist():
+        ps = idx[first[g] : first[g] + counts[g]].tolist()
+        vv = int(v[first[g]])
         jobs = [book.job(p) for p in ps]
-        if sum(j[0] for j in jobs) <= d.v_cap[v] and schedule(jobs) is not None:
+        if sum(j[0] for j in jobs) <= d.v_cap[vv] and schedule(jobs) is not None:
             for p in ps:
                 book.add(p)
             continue
-        best = _best_subset(d, c, ps, jobs, int(d.v_cap[v]))
+        best = _best_subset(d, c, ps, jobs, int(d.v_cap[vv]))
         for p in best:
             book.add(p)
         dropped += len(ps) - len(best)
@@ -1859,15 +1905,37 @@ def plan(
     """Assign volunteers to needs, maximising the total score under the hard constraints (see
     the module docstring for the method, `Weights` for the score). Deterministic.
     `time_limit_s` bounds the polishing rounds (the first draft, repaired, is always made)."""
+    # The plan makes hundreds of thousands of short-lived Python objects (reasons, schedules)
+    # among the many the specs hold: the cyclic collector's passes over all of them took a
+    # third of the output phase and more elsewhere. The plan makes no cycles worth collecting;
+    # the collector is left as it was found.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _plan(needs, volunteers, weights, time_limit_s, options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _plan(
+    needs: Sequence[NeedSpec],
+    volunteers: Sequence[VolunteerSpec],
+    weights: Weights,
+    time_limit_s: float | None,
+    options: Options | None,
+) -> Plan:
     started = time.perf_counter()
     deadline = None if time_limit_s is None else started + time_limit_s
     phases: dict[str, float] = {}
-    mark = [time.perf_counter()]
+    phases_cpu: dict[str, float] = {}
+    mark = [time.perf_counter(), time.process_time()]
 
     def lap(name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         phases[name] = round(phases.get(name, 0.0) + now - mark[0], 4)
-        mark[0] = now
+        phases_cpu[name] = round(phases_cpu.get(name, 0.0) + cpu - mark[1], 4)
+        mark[0], mark[1] = now, cpu
 
     opts = options or Options()
     d = _Data(needs, volunteers, weights, opts)
@@ -1875,9 +1943,14 @@ def plan(
     lap("read")
     c, k_need = _candidates(d, lists)
     lap("candidates")
-    chosen, first_flow = _flow(d, c)
+    # The solver leaves the interpreter lock: what does not depend on its answer is made
+    # meanwhile.
+    with ThreadPoolExecutor(1) as pool:
+        solving = pool.submit(_flow, d, c)
+        book = _Book(d, c)
+        book.prefetch()
+        chosen, first_flow = solving.result()
     lap("flow")
-    book = _Book(d, c)
     dropped = _repair(d, c, chosen, book)
     lap("repair")
     # Fill what the flow's draft left free first; needs still short whose lists were cut get
@@ -1938,6 +2011,7 @@ def plan(
                 "improving_moves": moves,
                 "expansions": expansions,
                 "phases": phases,
+                "phases_cpu": phases_cpu,
             },
         ),
     )
