@@ -11,15 +11,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
 
 class DispatchPlan(TimeStampedModel):
     class State(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
-        APPLIED = "applied", _("Applied")
-        DISCARDED = "discarded", _("Discarded")
+        # The same words as the plan's state on its card (needs.dispatch.explain.PLAN_STATES).
+        PROPOSED = "proposed", pgettext_lazy("dispatch plan", "Proposed")
+        APPLIED = "applied", pgettext_lazy("dispatch plan", "Applied")
+        DISCARDED = "discarded", pgettext_lazy("dispatch plan", "Discarded")
 
     scope = models.ForeignKey(
         "orgs.Organisation", verbose_name=_("for"), on_delete=models.PROTECT, related_name="dispatch_plans"

@@ -276,3 +276,14 @@ def test_home_panels(client: Any, dsp: SimpleNamespace) -> None:
     assert "暂无待答复的派单" in html and "敬老院陪伴" not in html
     client.force_login(c.resident)
     assert "等待我答复的派单" not in client.get(reverse("core:home")).content.decode()
+
+
+def test_plan_state_filter_uses_the_words_of_the_cards(client: Any, dsp: SimpleNamespace) -> None:
+    """The state filter offered 已提出 / 已申请 / Discarded (another app's words and an English one)
+    while the cards said 待执行 / 已执行 / 已作废."""
+    _plan(dsp)
+    client.force_login(dsp.dispatcher)
+    html = client.get(reverse("dispatch:list")).content.decode()
+    for word in ("待执行", "已执行", "已作废"):
+        assert f">{word}</option>" in html
+    assert "Discarded" not in html and ">已申请</option>" not in html
