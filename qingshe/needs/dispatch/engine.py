@@ -270,17 +270,22 @@ def _haversine(
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
-def _mask_words(ids: frozenset[Any], index: Mapping[Any, int], words: int) -> list[int]:
-    if not ids:
-        return [0] * words
-    m = 0
-    for x in ids:
-        i = index.get(x)
-        if i is not None:
-            m |= 1 << i
-    if words == 1:
-        return [m]
-    return [(m >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(words)]
+def _masks(sets: Sequence[frozenset[Any]], index: Mapping[Any, int], words: int) -> np.ndarray:
+    """Each set as a bit mask (bit i: the id `index` maps to i; ids it does not map are left
+    out), rows of `words` 64-bit words."""
+    counts = np.fromiter(map(len, sets), dtype=np.int64, count=len(sets))
+    get = index.get
+    bits = np.fromiter(
+        (get(x, -1) for ids in sets for x in ids), dtype=np.int64, count=int(counts.sum())
+    )
+    owner = np.repeat(np.arange(len(sets), dtype=np.int64), counts)
+    keep = bits >= 0
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    b = bits[keep]
+    np.bitwise_or.at(
+        out, (owner[keep], b // 64), np.left_shift(np.uint64(1), (b % 64).astype(np.uint64))
+    )
+    return out
 
 
 def _has_all(have: np.ndarray, want: np.ndarray) -> np.ndarray:
@@ -362,21 +367,11 @@ class _Data:
         self.n_cos = np.cos(np.radians(np.nan_to_num(self.n_lat)))
         self.n_ins = np.array([n.needs_insurance for n in needs], dtype=bool)
         want = [n.skills | n.required_skills for n in needs]
-        self.n_skill = np.array(
-            [_mask_words(w, self.skill_bit, self.sw) for w in want], dtype=np.uint64
-        ).reshape(N, self.sw)
+        self.n_skill = _masks(want, self.skill_bit, self.sw)
         self.n_nskill = np.array([len(w) for w in want], dtype=np.int64)
-        self.n_rskill = np.array(
-            [_mask_words(n.required_skills, self.skill_bit, self.sw) for n in needs],
-            dtype=np.uint64,
-        ).reshape(N, self.sw)
-        self.n_rcourse = np.array(
-            [_mask_words(n.required_courses, self.course_bit, self.cw) for n in needs],
-            dtype=np.uint64,
-        ).reshape(N, self.cw)
-        self.n_major = np.array(
-            [_mask_words(n.majors, self.major_index, self.mw) for n in needs], dtype=np.uint64
-        ).reshape(N, self.mw)
+        self.n_rskill = _masks([n.required_skills for n in needs], self.skill_bit, self.sw)
+        self.n_rcourse = _masks([n.required_courses for n in needs], self.course_bit, self.cw)
+        self.n_major = _masks([n.majors for n in needs], self.major_index, self.mw)
         self.n_kind = np.array([KIND_FACTOR.get(n.work_kind, 0.0) for n in needs], dtype=np.float64)
         self.n_base = np.array(
             [weights.assigned + weights.urgency * max(0, min(2, n.urgency)) for n in needs],
@@ -402,12 +397,8 @@ class _Data:
             [np.nan if v.lng is None else v.lng for v in volunteers], dtype=np.float64
         )
         self.v_loc = ~np.isnan(self.v_lat) & ~np.isnan(self.v_lng)
-        self.v_skill = np.array(
-            [_mask_words(v.skills, self.skill_bit, self.sw) for v in volunteers], dtype=np.uint64
-        ).reshape(V, self.sw)
-        self.v_course = np.array(
-            [_mask_words(v.courses, self.course_bit, self.cw) for v in volunteers], dtype=np.uint64
-        ).reshape(V, self.cw)
+        self.v_skill = _masks([v.skills for v in volunteers], self.skill_bit, self.sw)
+        self.v_course = _masks([v.courses for v in volunteers], self.course_bit, self.cw)
         self.v_major = np.array(
             [self.major_index.get(v.major, -1) for v in volunteers], dtype=np.int64
         )
@@ -1741,6 +1732,82 @@ class _Reasons:
         return tuple(out)
 
 
+    def many(
+        self,
+        pn: np.ndarray,
+        pv: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        km: np.ndarray,
+    ) -> list[tuple[Reason, ...]]:
+        """What `__call__` gives for each assignment (km NaN: None), the checks in numpy: the
+        skills in common as a mask over the needs' skills (bit i is the i-th smallest id, so
+        a mask names a sorted tuple), the major by its index among the needs' majors."""
+        d = self.d
+        common = d.v_skill[pv] & d.n_skill[pn]
+        has_common = common.any(axis=1).tolist()
+        masks = common[:, 0].tolist() if d.sw == 1 else list(map(tuple, common.tolist()))
+        skill_of_bit = sorted(d.skill_bit, key=d.skill_bit.__getitem__)
+        vm = d.v_major[pv]
+        fits = np.zeros(len(pn), dtype=bool)
+        ok = vm >= 0
+        if "" in d.major_index:  # an empty major fits nothing
+            ok &= vm != d.major_index[""]
+        if ok.any():
+            word, bit = vm[ok] // 64, (vm[ok] % 64).astype(np.uint64)
+            fits[ok] = ((d.n_major[pn[ok], word] >> bit) & np.uint64(1)).astype(bool)
+        kind = d.n_kind[pn] > 0
+        skilled: dict[Any, Reason] = {}
+
+        def skills(mask: Any) -> Reason:
+            got = skilled.get(mask)
+            if got is None:
+                words = [mask] if d.sw == 1 else list(mask)
+                ids = tuple(
+                    skill_of_bit[64 * w + b]
+                    for w, word in enumerate(words)
+                    for b in range(64)
+                    if (word >> b) & 1
+                )
+                got = skilled[mask] = self.cached("skills", ids, {"skills": list(ids)})
+            return got
+
+        needs, vols, cached = d.needs, d.volunteers, self.cached
+        remote = cached("remote", None, {})
+        out = []
+        for n, v, a, b, has, mask, fit, kd, k in zip(
+            pn.tolist(),
+            pv.tolist(),
+            start.tolist(),
+            end.tolist(),
+            has_common,
+            masks,
+            fits.tolist(),
+            kind.tolist(),
+            km.tolist(),
+            strict=True,
+        ):
+            spec, vol = needs[n], vols[v]
+            tail = self.need(n)[3]
+            r = [Reason("window", {"start": a, "end": b})]
+            if has:
+                r.append(skills(mask))
+            if fit:
+                r.append(cached("major", vol.major, {"major": vol.major}))
+            if kd and (has or fit):
+                r.append(cached("work_kind", spec.work_kind, {"work_kind": spec.work_kind}))
+            if spec.remote:
+                r.append(remote)
+            elif k == k:
+                tenth = round(k, 1)
+                r.append(cached("distance", tenth, {"km": tenth}))
+            r += tail
+            minutes = vol.minutes_this_month
+            r.append(cached("fairness", minutes, {"minutes_this_month": minutes}))
+            out.append(tuple(r))
+        return out
+
+
 def _reasons(d: _Data, n: int, v: int, start: int, end: int) -> tuple[Reason, ...]:
     """The reasons of one assignment (the plan uses _Reasons for many)."""
     km = None
@@ -1770,7 +1837,7 @@ def _assignments(d: _Data, c: _Candidates, book: _Book) -> tuple[list[Assignment
     km[local] = _haversine(
         d.n_lat[pn[local]], d.n_lng[pn[local]], d.v_lat[pv[local]], d.v_lng[pv[local]]
     )
-    reasons = _Reasons(d)
+    reasons = _Reasons(d).many(pn, pv, start, end, km)
     need_ids = [d.needs[n].id for n in range(d.N)]
     vol_ids = [d.volunteers[v].id for v in range(d.V)]
     out = [
@@ -1780,15 +1847,15 @@ def _assignments(d: _Data, c: _Candidates, book: _Book) -> tuple[list[Assignment
             start=s,
             end=e,
             score=sc / SCALE,
-            reasons=reasons(n, v, s, e, None if k != k else k),
+            reasons=r,
         )
-        for n, v, s, e, sc, k in zip(
+        for n, v, s, e, sc, r in zip(
             pn.tolist(),
             pv.tolist(),
             start.tolist(),
             end.tolist(),
             c.s[planned].tolist(),
-            km.tolist(),
+            reasons,
             strict=True,
         )
     ]
