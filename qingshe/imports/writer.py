@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingshe.accounts.models import StudentProfile, User
+from qingshe.accounts.models import User
 from qingshe.accounts.services import (
     NewPerson,
     NewStudentProfile,
@@ -30,6 +30,7 @@ from qingshe.imports.directory import Node
 from qingshe.imports.files import open_workbook
 from qingshe.imports.messages import render
 from qingshe.imports.models import ImportJob
+from qingshe.imports.selectors import identifiers_taken
 from qingshe.imports.validation import ErrorSink, StudentRecord
 from qingshe.orgs.models import Organisation, Role
 from qingshe.orgs.services import NewOrg, memberships_bulk_grant, orgs_bulk_create
@@ -90,42 +91,32 @@ def _lock_saving() -> None:
 def taken_meanwhile(records: list[StudentRecord]) -> list[Taken]:
     """The records whose mobile number, ID number or student number (at their university) is in
     the database now: the checks of phase 1 ran before another import saved the same people."""
-    phones = {r.phone for r in records if r.phone}
     digest_of = {
         id(r): id_number_digest(r.resident_id.number) for r in records if r.resident_id is not None
     }
-    taken_phones = {v for (v,) in rows_where_in(User, ("phone",), "phone", phones)}
-    taken_digests = {
-        v
-        for (v,) in rows_where_in(
-            User, ("id_number_digest",), "id_number_digest", set(digest_of.values())
-        )
-    }
-    numbers = {
-        (r.university.id, r.student_no)
-        for r in records
-        if r.student_no and r.university is not None and r.university.in_database
-    }
-    taken_numbers: set[tuple[int, str]] = set()
-    if numbers:
-        taken_numbers = set(
-            rows_where_in(
-                StudentProfile,
-                ("university_id", "student_no"),
-                "student_no",
-                {n for _u, n in numbers},
-                among={"university_id": {u for u, _n in numbers}},
-            )
-        )
+    found = identifiers_taken(
+        phones={r.phone for r in records if r.phone},
+        id_digests=set(digest_of.values()),
+        student_numbers={
+            (r.university.id, r.student_no)
+            for r in records
+            if r.student_no and r.university is not None and r.university.in_database
+        },
+    )
     taken: list[Taken] = []
     for r in records:
-        if r.phone and r.phone in taken_phones:
+        if r.phone and r.phone in found.phones:
             taken.append((r, "phone", "phone_taken", {}))
-        if id(r) in digest_of and digest_of[id(r)] in taken_digests:
+        if id(r) in digest_of and digest_of[id(r)] in found.id_digests:
             assert r.resident_id is not None
             taken.append((r, "id_number", "id_taken", {"masked": r.resident_id.masked}))
         u = r.university
-        if r.student_no and u is not None and u.in_database and (u.id, r.student_no) in taken_numbers:
+        if (
+            r.student_no
+            and u is not None
+            and u.in_database
+            and (u.id, r.student_no) in found.student_numbers
+        ):
             params = {"value": r.student_no, "university": u.name}
             taken.append((r, "student_no", "student_no_taken", params))
     return taken

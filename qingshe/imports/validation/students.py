@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from qingshe.accounts.models import StudentProfile, User
-from qingshe.accounts.services import GUARDIAN_RECORD_AGE, id_number_digest, rows_where_in
+from qingshe.accounts.services import GUARDIAN_RECORD_AGE, id_number_digest
 from qingshe.imports.columns import STUDENTS, fold
 from qingshe.imports.directory import Lookup, Node
+from qingshe.imports.selectors import identifiers_taken
 from qingshe.imports.validation.cells import ErrorSink, Layout, Reader, as_text, mask_id
 from qingshe.lib import ids
 from qingshe.orgs.models import OrgKind
@@ -268,41 +268,28 @@ class StudentSheet:
 
     def check_chunk(self, rows: list[tuple[int, tuple[Any, ...]]]) -> None:
         parsed = [self._parse(row, values) for row, values in rows]
-        phones = {p.phone for p in parsed if p.phone}
-        digests = {p.digest for p in parsed if p.digest}
-        taken_phones = {v for (v,) in rows_where_in(User, ("phone",), "phone", phones)}
-        taken_digests = {
-            v for (v,) in rows_where_in(User, ("id_number_digest",), "id_number_digest", digests)
-        }
-        numbers = {
-            (p.university.id, p.student_no)
-            for p in parsed
-            if p.student_no and p.university is not None and p.university.in_database
-        }
-        taken_numbers: set[tuple[int, str]] = set()
-        if numbers:
-            taken_numbers = set(
-                rows_where_in(
-                    StudentProfile,
-                    ("university_id", "student_no"),
-                    "student_no",
-                    {n for _u, n in numbers},
-                    among={"university_id": {u for u, _n in numbers}},
-                )
-            )
+        found = identifiers_taken(
+            phones={p.phone for p in parsed if p.phone},
+            id_digests={p.digest for p in parsed if p.digest},
+            student_numbers={
+                (p.university.id, p.student_no)
+                for p in parsed
+                if p.student_no and p.university is not None and p.university.in_database
+            },
+        )
         first_phone, first_id, first_number = self._first_phone, self._first_id, self._first_number
         bad_rows = self.sink.rows[STUDENTS]
         for p in parsed:
             row = p.row
             if p.phone:
-                if p.phone in taken_phones:
+                if p.phone in found.phones:
                     self._bad(row, "phone", "phone_taken")
                     p.ok = False
                 first = first_phone.setdefault(p.phone, row)
                 if first != row:
                     self._twice("phone", first, row, "phone")
             if p.digest:
-                if p.digest in taken_digests:
+                if p.digest in found.id_digests:
                     self._bad(row, "id_number", "id_taken", masked=p.masked)
                     p.ok = False
                 first = first_id.setdefault(p.digest, row)
@@ -310,7 +297,7 @@ class StudentSheet:
                     self._twice("id", first, row, "id_number")
             if p.student_no and p.university is not None:
                 number = (p.university.id, p.student_no)
-                if number in taken_numbers:
+                if number in found.student_numbers:
                     self._bad(
                         row,
                         "student_no",
