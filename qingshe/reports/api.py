@@ -15,9 +15,12 @@ from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
+from qingshe.api import messages as m
+from qingshe.api.errors import ApiError
 from qingshe.api.pagination import paginate
 from qingshe.api.schemas import error_responses
 from qingshe.core.errors import NotFound, ValidationFailed
+from qingshe.core.ratelimits import over_limit
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.orgs import selectors as org_selectors
 from qingshe.programmes import selectors as programme_selectors
@@ -170,14 +173,17 @@ def case_create(
 
 @router.get(
     "/cases/featured",
-    response={200: list[FeaturedCaseOut], **error_responses(422)},
+    response={200: list[FeaturedCaseOut], **error_responses(422, 429)},
     summary="Featured typical cases (public, no login)",
     auth=None,
 )
 @paginate
 def featured_list(request: HttpRequest, programme: int | None = None) -> Any:
     """What the public page shows, the most recently featured first; photo addresses are the
-    public page's. No person is named but where the case's own text names them."""
+    public page's. No person is named but where the case's own text names them. 429
+    `throttled` past QINGSHE_RATE_LIMITS["featured_cases"] (shared with the public pages)."""
+    if over_limit(request, "featured_cases"):
+        raise ApiError(429, "throttled", m.THROTTLED, retry_after=60)
     return selectors.featured_cases(programme_id=programme)
 
 

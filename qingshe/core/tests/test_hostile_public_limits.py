@@ -94,6 +94,20 @@ def test_the_featured_list_and_detail_share_one_limit(db: Any) -> None:
     assert _anon("198.51.100.20").get("/cases/featured/999999/").status_code == 404
 
 
+@override_settings(QINGSHE_RATE_LIMITS=LOW)
+def test_the_featured_cases_api_shares_the_pages_limit(db: Any) -> None:
+    """The same public list through the API cannot be read faster than the page."""
+    anon = _anon()
+    for _ in range(2):
+        assert anon.get("/api/v1/cases/featured").status_code == 200
+    assert anon.get("/cases/featured/").status_code == 200
+    over = anon.get("/api/v1/cases/featured")
+    assert over.status_code == 429
+    assert over.json()["code"] == "throttled" and over.json()["detail"] == THROTTLED_ZH
+    assert over["Retry-After"] == "60"
+    assert _anon("198.51.100.20").get("/api/v1/cases/featured").status_code == 200
+
+
 def test_the_public_page_limits_are_settings_with_sane_defaults() -> None:
     limits = settings.QINGSHE_RATE_LIMITS
     for name in ("council_public", "featured_cases"):
