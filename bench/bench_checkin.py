@@ -144,9 +144,24 @@ class Database:
             conn.execute("COMMIT")
 
 
+def shared_cache(tmp: Path) -> str:
+    """The cache all the server's processes share, as in production (README: Redis): Redis on
+    127.0.0.1:6379 when it answers (keys under a prefix of this run), else a file cache in the
+    run's folder. The page cache (qingshe.core.page_cache) and the rate limits need one."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return f"redis://127.0.0.1:6379/0?key_prefix=qsbench{os.getpid()}{int(time.time())}"
+    except OSError:
+        pass
+    return f"filecache://{tmp / 'cache'}"
+
+
 def _env(db: Database, secret: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
+        CACHE_URL=shared_cache(db.tmp),
         DJANGO_SETTINGS_MODULE="qingshe.settings",
         DATABASE_URL=db.url,
         SECRET_KEY=secret,
@@ -315,6 +330,7 @@ def _burst(
     statuses: dict[int, int] = {}
     samples: list[str] = []  # the first few unexpected answers, for the report
     answered: dict[tuple[int, int], int] = {}
+    hits = 0  # answers served from the page cache (qingshe.core.page_cache's header)
 
     def send(sock: socket.socket) -> None:
         state = conns[sock]
@@ -350,6 +366,8 @@ def _burst(
                 latencies.append(time.perf_counter() - state["t0"])
                 statuses[done[0]] = statuses.get(done[0], 0) + 1
                 answered[(state["c"], state["k"])] = done[0]
+                head = state["buf"][: state["buf"].find(b"\r\n\r\n")].lower()
+                hits += b"\r\nx-qingshe-page-cache: hit" in head
                 if done[0] != expect and len(samples) < 5:
                     samples.append(
                         state["buf"][: done[1]]
@@ -372,6 +390,7 @@ def _burst(
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "unexpected": samples,
         "answered": answered,
+        "page_cache_hits": hits,
         "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
         "p95_ms": round(1000 * latencies[int(0.95 * (len(latencies) - 1))], 1)
         if latencies

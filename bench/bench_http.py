@@ -406,6 +406,9 @@ def run(*, quick: bool) -> dict[str, object]:
         def get(path: str) -> Any:
             return lambda c, k: _raw("GET", path, student[c % len(student)])
 
+        def get_uncached(path: str) -> Any:  # a query string of its own: never a kept page
+            return lambda c, k: _raw("GET", f"{path}?bench={c}-{k}", student[c % len(student)])
+
         for path in [BARE_PATH, *STUDENT_PAGES.values()]:  # every worker has answered each once
             bc._burst(port, 2 * WORKERS, 2, get(path))
         phase("warm_up")
@@ -422,21 +425,38 @@ def run(*, quick: bool) -> dict[str, object]:
         pages_cpu = cpu.stop(clients * size["page"] * len(STUDENT_PAGES))
         phase("student_pages")
         cpu.start()
+        uncached = {name: bc._burst(port, clients, size["page"], get_uncached(path))
+                    for name, path in STUDENT_PAGES.items()}  # fmt: skip
+        uncached_cpu = cpu.stop(clients * size["page"] * len(STUDENT_PAGES))
+        phase("student_pages_uncached")
+        cpu.start()
         bare = bc._burst(port, clients, size["bare"], get(BARE_PATH))
         bare_cpu = cpu.stop(clients * size["bare"])
         phase("bare_view")
     phase("server_stop")
     ok, seconds = sum(p["ok"] for p in pages.values()), sum(p["seconds"] for p in pages.values())
     pages_rate, bare_rate = ok / seconds, bare["ok"] / bare["seconds"]
+    uncached_rate = sum(p["ok"] for p in uncached.values()) / sum(p["seconds"] for p in uncached.values())  # fmt: skip
     errors = sum(
-        n for b in (mix, bare, *pages.values()) for s, n in b["statuses"].items() if s != "200"
+        n
+        for b in (mix, bare, *pages.values(), *uncached.values())
+        for s, n in b["statuses"].items()
+        if s != "200"
     )
+
+    def hit_rate(bursts: list[dict[str, Any]]) -> float:
+        return round(
+            sum(b["page_cache_hits"] for b in bursts) / max(1, sum(b["ok"] for b in bursts)), 3
+        )
+
     result = {
         "db": db.vendor,
         "server": f"gunicorn {' '.join(SERVER_OPTIONS)}, 127.0.0.1, {os.cpu_count()} CPUs shared with the client, the database and (on a shared machine) others",
         "client": f"bench_checkin's selector loop, not locust (its gevent client would take much of the 2 CPUs the server has); {clients} keep-alive connections, one request in flight on each",
         "festival_mix": {**_figures(mix), "roles": "of every 10 connections: 8 students, 1 community staff, 1 league admin (bench/locustfile.py: same requests, same weights)", "cpu_ms_per_request": mix_cpu, "effects": effects},
-        "student_pages": {"per_second": round(pages_rate, 1), "p95_ms": max(p["p95_ms"] for p in pages.values()), "pages": {n: _figures(p) for n, p in pages.items()}, "cpu_ms_per_request": pages_cpu},
+        "page_cache": {"cache": served.env["CACHE_URL"].split(":", 1)[0], "seconds": "QINGSHE_PAGE_CACHE_SECONDS (production default 15)", "hit_rate_mix": hit_rate([mix]), "hit_rate_student_pages": hit_rate(list(pages.values())), "what": "each student page of a session kept until a write to a table it read, or for 15 s (decision 0017); the mix's check-ins and confirmations keep invalidating the pages that read those tables"},
+        "student_pages": {"per_second": round(pages_rate, 1), "p95_ms": max(p["p95_ms"] for p in pages.values()), "pages": {n: _figures(p) for n, p in pages.items()}, "cpu_ms_per_request": pages_cpu, "note": f"each connection asks for each page {size['page']} times: the first is rendered, the next ones may be kept pages"},
+        "student_pages_uncached": {"per_second": round(uncached_rate, 1), "p95_ms": max(p["p95_ms"] for p in uncached.values()), "pages": {n: _figures(p) for n, p in uncached.items()}, "cpu_ms_per_request": uncached_cpu, "ratio": round(uncached_rate / bare_rate, 3), "note": "the same pages each with a query string of its own, so never a kept page: what rendering costs"},
         "bare_view": {**_figures(bare), "path": BARE_PATH, "cpu_ms_per_request": bare_cpu},
         "ratio": round(pages_rate / bare_rate, 3),
         "target_ratio": 0.3,

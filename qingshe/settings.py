@@ -313,3 +313,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Page cache (qingshe.core.page_cache, decision 0017) -----------------------------------------
+# The main student pages are kept per person for at most this many seconds, and never served after
+# a write to a table they read. Needs a cache shared by all processes (CACHE_URL: Redis in
+# production); with the default process-local cache it stays off unless QINGSHE_PAGE_CACHE_LOCAL
+# says there is one process (make demo). 0 turns it off.
+QINGSHE_PAGE_CACHE_SECONDS = env.int("QINGSHE_PAGE_CACHE_SECONDS", default=15)
+QINGSHE_PAGE_CACHE_LOCAL = env.bool("QINGSHE_PAGE_CACHE_LOCAL", default=False)

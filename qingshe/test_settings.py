@@ -33,3 +33,8 @@ from pathlib import Path  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="qingshe-test-media-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+
+# The page cache is on in every test (one process, the local cache): a page served stale after a
+# write would fail the tests that change something and look at the page again.
+QINGSHE_PAGE_CACHE_SECONDS = 15
+QINGSHE_PAGE_CACHE_LOCAL = True

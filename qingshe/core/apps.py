@@ -13,3 +13,7 @@ class CoreConfig(AppConfig):
         autodiscover_modules("home")
         # Each app's `nav.py` registers its entries in the main navigation (see qingshe.core.nav).
         autodiscover_modules("nav")
+        # Kept pages learn of every write to the tables they read (qingshe.core.page_cache).
+        from qingshe.core import page_cache
+
+        page_cache.connect()

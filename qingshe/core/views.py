@@ -7,8 +7,10 @@ from django.http import HttpRequest, HttpResponse
 
 from qingshe.core import access, home
 from qingshe.core.htmx import render_page
+from qingshe.core.page_cache import page_cache
 
 
+@page_cache
 @login_required
 def home_page(request: HttpRequest) -> HttpResponse:
     panels = home.panels_for(request.user)

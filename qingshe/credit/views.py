@@ -22,6 +22,7 @@ from qingshe.core import access
 from qingshe.core.errors import ServiceError
 from qingshe.core.exports import services as list_exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.page_cache import page_cache
 from qingshe.credit import certificates, exports, selectors, services, transcript
 from qingshe.credit.forms import AwardForm, CertificateForm, EvaluationForm, ExportForm, RevokeForm
 from qingshe.credit.models import ExportJob
@@ -40,6 +41,7 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 # --- my record ----------------------------------------------------------------------------------
+@page_cache
 @login_required
 def my_hours(request: HttpRequest) -> HttpResponse:
     record = selectors.record_of(user=request.user)

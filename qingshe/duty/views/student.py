@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from qingshe.core.errors import ServiceError
 from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.page_cache import page_cache
 from qingshe.duty import selectors, services
 from qingshe.duty.forms import CorrectionForm, RemoteLogForm, ScanForm
 from qingshe.duty.models import Attendance, DutyMode, Shift, SignUp
@@ -133,6 +134,7 @@ def remote_log(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_shift(request, pk, remote_form=form, status=status)
 
 
+@page_cache
 @login_required
 def my_shifts(request: HttpRequest) -> HttpResponse:
     if exports.requested(request):

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from qingshe.core.errors import AccessDenied, ServiceError
 from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.page_cache import page_cache
 from qingshe.needs import selectors, services
 from qingshe.needs.dispatch import explain
 from qingshe.needs.forms_dispatch import DATETIME_FORMAT, DeclineForm, LineAddForm, PlanForm
@@ -281,6 +282,7 @@ def _offers_context(
     }
 
 
+@page_cache
 @login_required
 def offers(request: HttpRequest) -> HttpResponse:
     if exports.requested(request):

@@ -24,6 +24,7 @@ from qingshe.core import access
 from qingshe.core.errors import NotFound, ServiceError
 from qingshe.core.exports import services as exports
 from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.page_cache import page_cache
 from qingshe.core.ratelimits import over_limit, throttled_page
 from qingshe.lib.images import CONTENT_TYPES
 from qingshe.needs import selectors, services
@@ -61,6 +62,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 # --- the board ----------------------------------------------------------------------------------
+@page_cache
 @login_required
 def need_board(request: HttpRequest) -> HttpResponse:
     user = request.user

@@ -1,0 +1,247 @@
+"""Per-person page cache, invalidated by the database tables a page read (decision 0017).
+
+A page decorated with `@page_cache` is kept, for the person's session and for at most
+QINGSHE_PAGE_CACHE_SECONDS, under the versions of every table its queries read. Every statement
+that writes a table (INSERT / UPDATE / DELETE, from the ORM, bulk paths or raw SQL, in any process
+sharing the cache) gives that table a new version, at once and again when its transaction
+commits; a statement the tracker cannot read as a plain read or a write to a named table gives
+every table a new version. A kept page is served only while every version it was stored under is
+still current, so a page is never older than the last write to anything it showed; the time
+limit bounds what depends on the clock instead (a shift that has just begun).
+
+Kept only: GET without query-string surprises of its own (the query string is part of the key),
+status 200, HTML, no cookie set, no write during the request, no message shown or added, for a
+person with a session. Not served when the request carries a pending message.
+
+Correctness across processes needs a cache they share (Redis, memcached, a file or database
+cache): `enabled()` says no for a process-local cache unless QINGSHE_PAGE_CACHE_LOCAL allows it
+(one process: tests, `make demo`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections, transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+ANY = "*"  # the version every kept page depends on: bumped by writes the tracker cannot name
+_PREFIX = "qs:pc:"
+# A table's version is kept a day after its last write; one that expired is simply new (pages
+# stored under the old one are not served), so the cache never fills with them.
+VERSION_SECONDS = 24 * 3600
+_LOCAL_BACKENDS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
+_READ_TABLES = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
+# Statements that change no table's rows: reads, transaction control, session settings, locks.
+_HARMLESS = re.compile(
+    r"^\s*(?:SELECT|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|SET|SHOW|EXPLAIN|"
+    r"ANALYZE|VACUUM|LOCK\s+TABLE)\b",
+    re.IGNORECASE,
+)
+
+# .versions: {table: version} of the tables read by the page being rendered, each taken before
+# its first read; .wrote: whether the page wrote anything (then it is not kept).
+_state = threading.local()
+
+
+# --- settings ------------------------------------------------------------------------------------
+def seconds() -> int:
+    return int(getattr(settings, "QINGSHE_PAGE_CACHE_SECONDS", 0))
+
+
+def _cache() -> Any:
+    return caches[getattr(settings, "QINGSHE_PAGE_CACHE_ALIAS", "default")]
+
+
+def enabled() -> bool:
+    if seconds() <= 0:
+        return False
+    backend = settings.CACHES[getattr(settings, "QINGSHE_PAGE_CACHE_ALIAS", "default")]["BACKEND"]
+    return backend not in _LOCAL_BACKENDS or bool(
+        getattr(settings, "QINGSHE_PAGE_CACHE_LOCAL", False)
+    )
+
+
+# --- versions ------------------------------------------------------------------------------------
+def _version_key(table: str) -> str:
+    return f"{_PREFIX}v:{table}"
+
+
+def bump(tables: Iterable[str]) -> None:
+    """New versions for these tables (and so for every kept page that read one of them)."""
+    keys = {_version_key(t): secrets.token_hex(6) for t in set(tables)}
+    if keys:
+        _cache().set_many(keys, timeout=VERSION_SECONDS)
+
+
+def _current(tables: Iterable[str]) -> dict[str, str]:
+    """The tables' versions now; a table never written yet gets its first one."""
+    keys = {_version_key(t): t for t in tables}
+    found = _cache().get_many(list(keys))
+    missing = {k: secrets.token_hex(6) for k in keys if k not in found}
+    for key, token in missing.items():
+        # add(): two first readers keep the same version; re-read what won.
+        if not _cache().add(key, token, timeout=VERSION_SECONDS):
+            missing[key] = _cache().get(key, token)
+    return {keys[k]: v for k, v in {**found, **missing}.items()}
+
+
+# --- the statement tracker -----------------------------------------------------------------------
+def written_table(sql: str) -> str | None:
+    """The table a statement writes, ANY if it may write something unnamed, None for a read."""
+    match = _WRITE.match(sql)
+    if match:
+        return match.group(1).lower()
+    if _HARMLESS.match(sql):
+        return None
+    return ANY
+
+
+def read_tables(sql: str) -> set[str]:
+    return {t.lower() for t in _READ_TABLES.findall(sql)}
+
+
+def _track(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict) -> Any:
+    text = sql if isinstance(sql, str) else str(sql)
+    table = written_table(text)
+    if table is None:
+        versions = getattr(_state, "versions", None)
+        if versions is not None:
+            new = read_tables(text).difference(versions)
+            if new:
+                # Before the rows are read: a write committed after this is seen as a new version.
+                versions.update(_current(new))
+        return execute(sql, params, many, context)
+    if getattr(_state, "versions", None) is not None:
+        _state.wrote = True
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        _written(context["connection"], table)
+
+
+def _written(connection: Any, table: str) -> None:
+    tables = [table]
+    _bump_logged(tables)  # at once: a reader in this transaction (or a test's) sees the change
+    if connection.in_atomic_block:
+        # and at commit: a page rendered from the snapshot before it is then never served
+        transaction.on_commit(lambda: _bump_logged(tables), using=connection.alias)
+
+
+def _bump_logged(tables: list[str]) -> None:
+    """A cache that cannot be reached must not fail the write; kept pages then expire by time."""
+    try:
+        bump(tables)
+    except Exception:  # noqa: BLE001 - any cache client error
+        logger.exception("page cache: could not record a write to %s", tables)
+
+
+def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if enabled() and _track not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_track)
+
+
+def connect() -> None:
+    """Track every database connection of this process (called from CoreConfig.ready)."""
+    connection_created.connect(_install, dispatch_uid="qingshe.page_cache")
+    for conn in connections.all(initialized_only=True):
+        _install(None, conn)
+
+
+# --- the decorator -------------------------------------------------------------------------------
+def _page_key(request: HttpRequest) -> str | None:
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    csrf_secret = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if not session_key or not csrf_secret:
+        # Without its CSRF cookie the page would make one: its forms' tokens come from it.
+        return None
+    parts = [
+        session_key,
+        csrf_secret,
+        request.get_host(),
+        request.get_full_path(),
+        translation.get_language() or "",
+        *(
+            request.headers.get(h, "")
+            for h in ("HX-Request", "HX-Target", "HX-Trigger", "HX-Boosted")
+        ),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"{_PREFIX}p:{digest}"
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    return bool(request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")))
+
+
+def _served(entry: dict[str, Any]) -> HttpResponse | None:
+    if _current(entry["versions"]) != entry["versions"]:
+        return None
+    response = HttpResponse(entry["content"], status=200, headers=entry["headers"])
+    response["X-Qingshe-Page-Cache"] = "hit"
+    return response
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    storage = getattr(request, "_messages", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and not response.cookies
+        and "no-store" not in response.get("Cache-Control", "")
+        and not getattr(_state, "wrote", False)
+        and not (storage is not None and (storage.used or storage.added_new))
+    )
+
+
+def page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep this page per person (see the module's docstring). Put it outside login_required."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = _page_key(request) if enabled() and request.method == "GET" else None
+        if key is None or _has_pending_messages(request):
+            return view(request, *args, **kwargs)
+        entry = _cache().get(key)
+        if entry is not None:
+            hit = _served(entry)
+            if hit is not None:
+                return hit
+        if getattr(_state, "versions", None) is not None:  # a page inside a page: not kept
+            return view(request, *args, **kwargs)
+        _state.versions, _state.wrote = _current([ANY]), False
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            keep = _keepable(request, response) and len(_state.versions) > 1
+            versions = dict(_state.versions)
+        finally:
+            _state.versions, _state.wrote = None, False
+        if keep:
+            headers = {k: v for k, v in response.items() if k.lower() != "set-cookie"}
+            entry = {"versions": versions, "content": response.content, "headers": headers}
+            _cache().set(key, entry, timeout=seconds())
+        return response
+
+    return wrapped

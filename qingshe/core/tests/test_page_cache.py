@@ -1,0 +1,221 @@
+"""The per-person page cache (qingshe.core.page_cache): kept pages are served again, and never
+after a write to anything they showed, nor to another person, nor with a message waiting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+
+from qingshe.core import page_cache
+from qingshe.needs.models import Need
+from qingshe.needs.services.needs import need_submit
+
+HIT = "X-Qingshe-Page-Cache"
+BOARD = "/needs/"
+
+
+def _submit(city: Any, title: str) -> Need:
+    return need_submit(
+        actor=city.staff, community=city.community, title=title,
+        project_type="governance", service_field="technology", people_needed=2,
+    )  # fmt: skip
+
+
+def _client(user: Any) -> Client:
+    """A logged-in browser that already holds its CSRF cookie (as after its first page)."""
+    client = Client()
+    client.force_login(user)
+    client.cookies[settings.CSRF_COOKIE_NAME] = "b" * 32
+    return client
+
+
+# --- reading statements ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('INSERT INTO "needs_need" ("title") VALUES (%s)', "needs_need"),
+        ('INSERT OR IGNORE INTO "duty_attendance" ("x") VALUES (?)', "duty_attendance"),
+        ('UPDATE "duty_attendance" SET "state" = %s WHERE "id" = %s', "duty_attendance"),
+        ('DELETE FROM "django_session" WHERE "session_key" = %s', "django_session"),
+        ("insert into accounts_user (name) values (%s)", "accounts_user"),
+        ('SELECT "needs_need"."id" FROM "needs_need" WHERE "id" = %s', None),
+        ("SAVEPOINT s1", None),
+        ("RELEASE SAVEPOINT s1", None),
+        ("TRUNCATE needs_need", page_cache.ANY),
+        ("WITH x AS (DELETE FROM a RETURNING *) SELECT 1", page_cache.ANY),
+        ("CREATE TABLE t (id int)", page_cache.ANY),
+    ],
+)
+def test_a_statement_is_read_as_a_write_to_its_table_or_to_anything(
+    sql: str, table: str | None
+) -> None:
+    assert page_cache.written_table(sql) == table
+
+
+def test_the_tables_a_read_names_are_its_from_and_join_tables() -> None:
+    sql = (
+        'SELECT "needs_need"."id" FROM "needs_need" INNER JOIN "orgs_organisation" ON (1) '
+        'WHERE "needs_need"."id" IN (SELECT U0."id" FROM "needs_needassignment" U0)'
+    )
+    assert page_cache.read_tables(sql) == {
+        "needs_need",
+        "orgs_organisation",
+        "needs_needassignment",
+    }
+
+
+# --- serving kept pages -----------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_a_page_is_kept_and_served_again_until_a_table_it_read_is_written(city: Any) -> None:
+    _submit(city, "修理楼道灯")
+    staff = _client(city.staff)
+    first = staff.get(BOARD)
+    assert first.status_code == 200 and HIT not in first
+    assert "修理楼道灯" in first.content.decode()
+    again = staff.get(BOARD)
+    assert again[HIT] == "hit"
+    assert again.content == first.content
+
+    _submit(city, "清理小区广告")  # a write to needs_need, which the board read
+    fresh = staff.get(BOARD)
+    assert HIT not in fresh
+    assert "清理小区广告" in fresh.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bulk_update_that_sends_no_signal_invalidates_too(city: Any) -> None:
+    need = _submit(city, "修理楼道灯")
+    staff = _client(city.staff)
+    staff.get(BOARD)
+    assert staff.get(BOARD)[HIT] == "hit"
+    Need.objects.filter(pk=need.pk).update(title="修理单元门")
+    page = staff.get(BOARD)
+    assert HIT not in page and "修理单元门" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_raw_sql_write_invalidates_too(city: Any) -> None:
+    need = _submit(city, "修理楼道灯")
+    staff = _client(city.staff)
+    staff.get(BOARD)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE needs_need SET title = %s WHERE id = %s", ["换路灯", need.pk])
+    assert "换路灯" in staff.get(BOARD).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_kept_page_is_never_served_to_someone_else(city: Any) -> None:
+    mine = _client(city.student)
+    theirs = _client(city.student2)
+    page_of_mine = mine.get("/")
+    assert mine.get("/")[HIT] == "hit"
+    other = theirs.get("/")
+    assert HIT not in other
+    assert city.student.name in page_of_mine.content.decode()
+    assert city.student.name not in other.content.decode()
+
+
+@pytest.mark.django_db
+def test_after_logging_out_the_old_session_gets_no_kept_page(city: Any) -> None:
+    student = _client(city.student)
+    assert student.get("/").status_code == 200
+    assert student.get("/")[HIT] == "hit"
+    cookie = student.cookies["sessionid"].value
+    student.post("/accounts/logout/")
+    replay = Client()
+    replay.cookies["sessionid"] = cookie
+    replay.cookies[settings.CSRF_COOKIE_NAME] = "b" * 32  # a copied cookie of the ended session
+    answer = replay.get("/")
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+@pytest.mark.django_db
+def test_a_page_with_a_message_waiting_is_rendered_and_not_kept(city: Any) -> None:
+    student = _client(city.student)
+    student.get("/")
+    assert student.get("/")[HIT] == "hit"
+    student.cookies["messages"] = "something waiting"  # what django.contrib.messages leaves
+    assert HIT not in student.get("/")
+
+
+@pytest.mark.django_db
+def test_a_full_page_and_its_htmx_fragment_are_kept_apart(city: Any) -> None:
+    staff = _client(city.staff)
+    full = staff.get(BOARD)
+    fragment = staff.get(BOARD, headers={"HX-Request": "true", "HX-Target": "board"})
+    assert HIT not in fragment
+    assert staff.get(BOARD).content == full.content
+
+
+@pytest.mark.django_db
+def test_a_page_is_not_kept_longer_than_its_time(
+    city: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache.backends import locmem
+
+    staff = _client(city.staff)
+    staff.get(BOARD)
+    assert staff.get(BOARD)[HIT] == "hit"
+    real = locmem.time.time
+    monkeypatch.setattr(locmem.time, "time", lambda: real() + page_cache.seconds() + 1)
+    assert HIT not in staff.get(BOARD)
+
+
+@pytest.mark.django_db
+def test_a_write_still_succeeds_when_the_cache_cannot_be_reached(
+    city: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(page_cache, "bump", down)
+    need = _submit(city, "修理楼道灯")
+    assert Need.objects.filter(pk=need.pk).exists()
+    assert "page cache: could not record a write" in caplog.text
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_and_other_methods_are_never_served_kept_pages(city: Any) -> None:
+    assert Client().get("/").status_code == 302
+    staff = _client(city.staff)
+    staff.get(BOARD)
+    assert HIT not in staff.head(BOARD)
+
+
+@pytest.mark.django_db
+def test_a_browser_without_its_csrf_cookie_gets_a_page_rendered_for_it(city: Any) -> None:
+    staff = _client(city.staff)
+    staff.get(BOARD)
+    assert staff.get(BOARD)[HIT] == "hit"
+    del staff.cookies[settings.CSRF_COOKIE_NAME]
+    page = staff.get(BOARD)
+    assert HIT not in page
+    assert settings.CSRF_COOKIE_NAME in page.cookies  # a new secret, and forms made from it
+
+
+def test_a_cache_of_one_process_is_refused_unless_there_is_one_process() -> None:
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=local, QINGSHE_PAGE_CACHE_LOCAL=False):
+        assert not page_cache.enabled()
+    with override_settings(CACHES=local, QINGSHE_PAGE_CACHE_LOCAL=True):
+        assert page_cache.enabled()
+    with override_settings(QINGSHE_PAGE_CACHE_SECONDS=0, QINGSHE_PAGE_CACHE_LOCAL=True):
+        assert not page_cache.enabled()
+    shared = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://x",
+        }
+    }
+    with override_settings(CACHES=shared, QINGSHE_PAGE_CACHE_LOCAL=False):
+        assert page_cache.enabled()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    cache.clear()
