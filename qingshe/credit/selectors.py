@@ -45,7 +45,7 @@ def person_get_for_viewer(*, viewer: Any, person_id: int) -> Any:
 def entries_of(*, user: Any) -> QuerySet[LedgerEntry]:
     return (
         LedgerEntry.objects.filter(user=user)
-        .select_related("attendance__shift", "reverses", "correction")
+        .select_related("attendance__shift__activity", "reverses", "correction")
         .order_by("-seq")
     )
 

@@ -88,3 +88,22 @@ def test_league_admin_sees_only_counts_on_a_phone(
     page.screenshot(path=str(screenshot_dir / "phone-care-5-league-counts.png"), full_page=True)
     response = page.goto(f"{live_server.url}/care/beneficiaries/{care.child.pk}/")
     assert response is not None and response.status == 404
+
+
+def test_tutors_record_names_a_visit_without_a_dead_link(
+    transactional_db: Any, care: Any, live_server: Any, login_page: Any, screenshot_dir: Path
+) -> None:
+    """A confirmed visit is a shift of a draft duty activity, which no page shows: the volunteer
+    record named it with a link to that shift, a 404 (seen on the demo)."""
+    from qingshe.care import services
+    from qingshe.care.tests.conftest import past
+
+    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=90, done="辅导作业")
+    services.visit_confirm(actor=care.supervisor, visit=visit)
+    attendance_id = LedgerEntry.objects.get(user=care.tutor).attendance_id
+    page = login_page(care.tutor.phone)
+    page.goto(f"{live_server.url}/credit/hours/")
+    assert page.get_by_text(f"考勤 #{attendance_id}").is_visible()
+    assert page.locator("a[href*='/duty/shifts/']").count() == 0
+    _fits(page)
+    page.screenshot(path=str(screenshot_dir / "phone-care-6-tutor-record.png"), full_page=True)
