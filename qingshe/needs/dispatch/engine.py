@@ -221,6 +221,26 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return shift + np.arange(total, dtype=np.int64)
 
 
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """np.lexsort(keys) (the last key first, ties in input order) for integer keys: where the
+    keys and the index fit in one int64 together, one sort of those values (numpy sorts int64
+    values several times faster than it sorts indices, stably or not)."""
+    m = len(keys[0])
+    if m < 2:
+        return np.arange(m, dtype=np.int64)
+    packed = np.arange(m, dtype=np.int64)
+    scale = m
+    for k in keys:
+        lo, hi = int(k.min()), int(k.max())
+        if scale * (hi - lo + 1) >= 1 << 62:
+            return np.lexsort(keys)
+        if hi > lo:
+            packed += (k.astype(np.int64) - lo) * scale
+        scale *= hi - lo + 1
+    packed.sort()
+    return packed % m
+
+
 # numpy 2's np.unique hashes int64 keys, which is slow on the structured keys used here (need ×
 # volunteer); these sort.
 def _unique(a: np.ndarray) -> np.ndarray:
@@ -231,7 +251,7 @@ def _unique(a: np.ndarray) -> np.ndarray:
 
 
 def _unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(a, kind="stable")
+    order = _order(a)
     s = a[order]
     keep = np.ones(len(s), dtype=bool)
     np.not_equal(s[1:], s[:-1], out=keep[1:])
@@ -242,7 +262,7 @@ def _unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _unique_first(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted unique values, the index of each one's first occurrence, and counts."""
-    order = np.argsort(a, kind="stable")
+    order = _order(a)
     s = a[order]
     keep = np.ones(len(s), dtype=bool)
     np.not_equal(s[1:], s[:-1], out=keep[1:])
@@ -446,7 +466,7 @@ class _Data:
         big = self.span + 1
         ka = owner[keep] * big + a[keep]
         kb = owner[keep] * big + b[keep]
-        order = np.argsort(ka, kind="stable")
+        order = _order(ka)
         ka, kb = ka[order], kb[order]
         if len(ka):
             run = np.maximum.accumulate(kb)
@@ -508,7 +528,7 @@ class _Data:
             z = np.zeros(0, dtype=np.int64)
             return z, z, z
         i_a, a_a, b_a = np.concatenate(out_i), np.concatenate(out_a), np.concatenate(out_b)
-        order = np.lexsort((a_a, i_a))
+        order = _order(a_a, i_a)
         return i_a[order], a_a[order], b_a[order]
 
     def static_stage(self, pn: np.ndarray, pv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -563,7 +583,7 @@ class _Data:
             pair = np.concatenate([pair[keep], pair[k[i2]]])
             a = np.concatenate([a[keep], a2])
             b = np.concatenate([b[keep], b2])
-            order = np.lexsort((a, pair))
+            order = _order(a, pair)
             pair, a, b = pair[order], a[order], b[order]
         return pair, a, b, free_any
 
@@ -798,7 +818,7 @@ class _Lists:
                     / (1.0 + np.floor(near[i, j] / KM_STEP) * KM_STEP / w.distance_half_km)
                 )
         n, c, s = np.concatenate(rn), np.concatenate(rc), np.concatenate(rs)
-        order = np.lexsort((c, n))
+        order = _order(c, n)
         return n[order], c[order], s[order]
 
     def lists_for(self, needs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -808,24 +828,21 @@ class _Lists:
         (no bonus) or, when it requires training, the holders of its rarest course."""
         d = self.d
         rn, rc, rs = self.reach(needs)
-        base = np.full(len(rn), 0, dtype=np.int64)  # family 0, key 0
-        fam = np.zeros(len(rn), dtype=np.int64)
-        rarest = {}
+        # Per need: family 0, key 0 (everyone); -1 (none) when it requires a skill; family 1,
+        # key its rarest course when it requires training.
+        need_fam = np.zeros(d.N, dtype=np.int64)
+        need_key = np.zeros(d.N, dtype=np.int64)
         for n in _unique(rn).tolist():
             spec = d.needs[n]
             if spec.required_skills:
-                rarest[n] = -1
+                need_fam[n] = -1
             elif spec.required_courses:
-                rarest[n] = min(
+                need_fam[n] = 1
+                need_key[n] = min(
                     (d.course_bit[c] for c in spec.required_courses),
                     key=lambda b: (self.holders.get(b, 0), b),
                 )
-        if rarest:
-            rn_list = rn.tolist()
-            for i, n in enumerate(rn_list):
-                r = rarest.get(n)
-                if r is not None:
-                    fam[i], base[i] = (-1, 0) if r < 0 else (1, r)
+        fam, base = need_fam[rn], need_key[rn]
         ids = [np.where(fam >= 0, self.list_ids(np.maximum(fam, 0), base, rc), -1)]
         prof = self.need_profile[rn]
         ids.append(
@@ -836,7 +853,7 @@ class _Lists:
         lb = np.concatenate([rs, rs])
         ok = ls >= 0
         ln, ls, lb = ln[ok], ls[ok], lb[ok]
-        order = np.lexsort((ls, ln))
+        order = _order(ls, ln)
         return ln[order], ls[order], lb[order]
 
     def count_above(self, lists: np.ndarray, floor: np.ndarray) -> np.ndarray:
@@ -969,7 +986,7 @@ def _generate(
         # θ: each active need's k-th best score so far (from its best k so far and the new).
         cn = np.concatenate([top_n, got_n[-1]])
         cs = np.concatenate([top_s, got_s[-1]])
-        order = np.lexsort((-cs, cn))
+        order = _order(-cs, cn)
         cn, cs = cn[order], cs[order]
         rank = np.arange(len(cn)) - np.searchsorted(cn, cn, side="left")
         keep = rank < k_need[cn]
@@ -991,7 +1008,7 @@ def _generate(
         return _Candidates(z, z, z, np.zeros(1, dtype=np.int64), z, z, truncated)
     cn, cv, cs = np.concatenate(got_n), np.concatenate(got_v), np.concatenate(got_s)
     pp, pa, pb = np.concatenate(got_pp), np.concatenate(got_a), np.concatenate(got_b)
-    order = np.lexsort((cv, -cs, cn))
+    order = _order(cv, -cs, cn)
     if not complete:
         sorted_n = cn[order]
         first_of = np.searchsorted(sorted_n, sorted_n, side="left")
@@ -1003,7 +1020,7 @@ def _generate(
     new_of_old[order] = np.arange(len(order))
     pnew = new_of_old[pp]
     ok = pnew >= 0
-    porder = np.lexsort((pa[ok], pnew[ok]))
+    porder = _order(pa[ok], pnew[ok])
     p_pair = pnew[ok][porder]
     p_off = np.zeros(len(order) + 1, dtype=np.int64)
     np.cumsum(np.bincount(p_pair, minlength=len(order)), out=p_off[1:])
@@ -1043,7 +1060,7 @@ def _blocks(
     piece_pair = np.repeat(np.arange(P, dtype=np.int64), np.diff(c.p_off))
     big = d.span + 1
     ka, kb = c.v[piece_pair] * big + c.p_a, c.v[piece_pair] * big + c.p_b
-    order = np.argsort(ka, kind="stable")
+    order = _order(ka)
     ka, kb, pp = ka[order], kb[order], piece_pair[order]
     run = np.maximum.accumulate(kb)
     first = np.ones(len(ka), dtype=bool)
@@ -1073,7 +1090,7 @@ def _volunteer_bounds(
     vols, v_of_pair = _unique_inverse(c.v)
     nv = len(vols)
     pairs_per_v = np.bincount(v_of_pair, minlength=nv)
-    by_dur = np.lexsort((dur, v_of_pair))
+    by_dur = _order(dur, v_of_pair)
     csum = np.cumsum(dur[by_dur])
     group_first = np.cumsum(pairs_per_v) - pairs_per_v
     before = np.where(group_first > 0, csum[np.maximum(group_first - 1, 0)], 0)
@@ -1274,7 +1291,7 @@ class _Book:
         """Each volunteer's services this round, padded with -1 (rows: volunteers)."""
         planned = np.flatnonzero(self.in_plan)
         v = self.c.v[planned]
-        order = np.lexsort((planned, v))
+        order = _order(planned, v)
         planned, v = planned[order], v[order]
         width = int(self.count.max()) if len(planned) else 0
         out = np.full((self.d.V, max(1, width)), -1, dtype=np.int64)
@@ -1327,7 +1344,7 @@ def _repair(d: _Data, c: _Candidates, chosen: np.ndarray, book: _Book) -> int:
     once; the others in Python."""
     idx = np.flatnonzero(chosen)
     v = c.v[idx]
-    order = np.lexsort((idx, v))
+    order = _order(idx, v)
     idx, v = idx[order], v[order]
     _vols, first, counts = _unique_first(v)
     whole = counts == 1
@@ -1431,7 +1448,7 @@ def _repack(d: _Data, c: _Candidates, book: _Book, limit: int = 8) -> int:
     open_pairs = np.flatnonzero(short[c.n] & ~book.in_plan & (book.count[c.v] > 0))
     if not len(open_pairs):
         return 0
-    open_pairs = open_pairs[np.lexsort((-c.s[open_pairs], c.v[open_pairs]))]
+    open_pairs = open_pairs[_order(-c.s[open_pairs], c.v[open_pairs])]
     changed = 0
     for v in _unique(c.v[open_pairs]).tolist():
         lo = np.searchsorted(c.v[open_pairs], v, side="left")
@@ -1471,7 +1488,7 @@ def _improve(
     once per round (one arc to the sink per volunteer, one per released service); each move is
     checked again when applied. Returns the number of moves applied."""
     s = c.s
-    order = np.lexsort((c.v, -s, c.n))
+    order = _order(c.v, -s, c.n)
     need_first = np.searchsorted(c.n[order], np.arange(d.N + 1))
     moves = 0
     for _round in range(d.options.augment_rounds):
