@@ -106,6 +106,9 @@ def test_sign_up_check_in_out_confirm_and_hours_on_a_phone(
     assert page.get_by_text("学生甲").is_visible()
     assert page.get_by_text("确认截止").first.is_visible()
     _fits_the_phone(page)
+    # The current tab (a later one in a row wider than the phone) is scrolled into view.
+    tab = page.locator(".tabs a[aria-current=page]").bounding_box()
+    assert tab is not None and tab["x"] >= 0 and tab["x"] + tab["width"] <= PHONE["width"]
     shot(page, "7-confirm-inbox")
     row = page.locator(".confirm-row").filter(has_text="学生甲")
     row.get_by_text("调整或不予确认").click()
