@@ -93,3 +93,22 @@ def test_league_admin_reveals_an_id_number(
     page.wait_for_selector(f"text={number}")
     assert page.url.endswith(f"/people/{city.student.pk}/")  # swapped in place by htmx
     page.screenshot(path=str(screenshot_dir / "phone-person-revealed.png"), full_page=True)
+
+
+def test_league_admins_menu_is_all_on_screen_on_a_desktop(
+    transactional_db: Any, city: Any, live_server: Any, login_page: Any, screenshot_dir: Any
+) -> None:
+    """A league admin's menu has the most entries; at 1366 px it ran past the right edge with no
+    scroll bar (the last entries could not be seen). It wraps onto a second row instead."""
+    page = login_page(city.league_admin.phone)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/")
+    links = page.locator(".site-nav a")
+    assert links.count() >= 8
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366, links.nth(i).inner_text()
+    assert page.evaluate("document.querySelector('.site-nav ul').scrollWidth") <= page.evaluate(
+        "document.querySelector('.site-nav ul').clientWidth"
+    )
+    page.screenshot(path=str(screenshot_dir / "desktop-home-league-admin-menu.png"), full_page=True)
