@@ -195,7 +195,7 @@ def test_a_hostile_name_in_a_title_is_inert(
     """A person's own name is free text too, and titles such as "%(name)s accepted …" carry it."""
     from django.utils.translation import gettext as _
 
-    city.student2.name = f"学生乙{XSS_ATTR}\nBcc: evil@example.com"
+    city.student2.name = f"乙{XSS_ATTR}\r\nBcc: x"  # a name holds at most 40 characters
     city.student2.save(update_fields=["name"])
     _wants_email(city.staff, "staff@example.cn", "needs")
     name = city.student2.name
