@@ -200,3 +200,17 @@ def test_empty_panels_come_after_those_with_something_in_them(client: Any, city:
     finally:
         home.unregister(nothing_here)
         home.unregister(late_but_full)
+
+
+def test_form_labels_end_with_a_full_width_colon_in_chinese() -> None:
+    """Django's own Chinese catalogue keeps ':' after a label (标题:); the project's says '：'."""
+    from django import forms
+    from django.utils import translation
+
+    class Form(forms.Form):
+        title = forms.CharField(label="标题")
+
+    with translation.override("zh-hans"):
+        assert "标题：</label>" in str(Form()["title"].label_tag())
+    with translation.override("en"):
+        assert "标题:</label>" in str(Form()["title"].label_tag())
