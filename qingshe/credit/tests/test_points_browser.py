@@ -84,6 +84,12 @@ def test_hours_to_points_to_a_handed_over_reward_on_a_phone(
     _login(page, url, partner.contact)
     page.goto(f"{url}/credit/redemptions/{redemption.code}/")
     assert page.get_by_text("学生甲").count() >= 1
+    # The cancel form's reason: its label for screen readers only, the field a tappable one.
+    label = page.locator("label[for=cancel-reason]").bounding_box()
+    assert label is not None and label["width"] <= 1
+    box = page.locator("#cancel-reason").bounding_box()
+    assert box is not None and box["height"] >= 40
+    shot("partner-sees-code")
     page.get_by_role("button", name="交付礼品").click()
     page.wait_for_load_state("networkidle")
     assert page.locator(".state").first.inner_text() == "已领取"
