@@ -391,6 +391,8 @@ class _Data:
         self.n_nskill = np.array([len(w) for w in want], dtype=np.int64)
         self.n_rskill = _masks([n.required_skills for n in needs], self.skill_bit, self.sw)
         self.n_rcourse = _masks([n.required_courses for n in needs], self.course_bit, self.cw)
+        self.n_needs_skill = self.n_rskill.any(axis=1)
+        self.n_needs_course = self.n_rcourse.any(axis=1)
         self.n_major = _masks([n.majors for n in needs], self.major_index, self.mw)
         self.n_kind = np.array([KIND_FACTOR.get(n.work_kind, 0.0) for n in needs], dtype=np.float64)
         self.n_base = np.array(
@@ -555,10 +557,13 @@ class _Data:
                 km[u] = exact
                 far[unsure] = ~(exact <= limit[unsure])
             stage[li[far]] = 1
-        lack = ~_has_all(self.v_skill[pv], self.n_rskill[pn])
-        stage[(stage == 0) & lack] = 2
-        lack = ~_has_all(self.v_course[pv], self.n_rcourse[pn])
-        stage[(stage == 0) & lack] = 3
+        # Only pairs still in whose need requires something are looked at.
+        at = np.flatnonzero((stage == 0) & self.n_needs_skill[pn])
+        lack = ~_has_all(self.v_skill[pv[at]], self.n_rskill[pn[at]])
+        stage[at[lack]] = 2
+        at = np.flatnonzero((stage == 0) & self.n_needs_course[pn])
+        lack = ~_has_all(self.v_course[pv[at]], self.n_rcourse[pn[at]])
+        stage[at[lack]] = 3
         return stage, km
 
     def pieces(
@@ -1269,20 +1274,31 @@ class _Book:
             # Too long for the time they span together: no order helps.
             hull = deadline[ordered].max(axis=1) - pa.min(axis=(1, 2))
             left = np.flatnonzero(dur.sum(axis=1) <= hull)
-            orders: Any = itertools.permutations(range(k)) if k <= MAX_SET else [tuple(range(k))]
-            for order in orders:
-                if not len(left):
-                    break
-                t = np.full(len(left), -never)
-                good = np.ones(len(left), dtype=bool)
-                for j in order:
+            # Every order (up to MAX_SET services) as a tree of prefixes, the earliest deadline
+            # first: a row leaves a branch where its prefix fails (so does every order that
+            # starts so) and every branch once an order fits it.
+            found = np.zeros(len(ordered), dtype=bool)
+            full = k <= MAX_SET
+
+            def extend(left: np.ndarray, t: np.ndarray, used: int, depth: int) -> None:
+                for j in range(k) if full else [depth]:
+                    if used >> j & 1:
+                        continue
+                    keep = ~found[left]
+                    left, t = left[keep], t[keep]
+                    if not len(left):
+                        return
                     start = np.maximum(pa[left, j, :], t[:, None])
                     fit = start + dur[left, j, None] <= pb[left, j, :]
                     start = np.where(fit, start, never).min(axis=1)
-                    good &= start < never
-                    t = start + dur[left, j]
-                out[rows[left[good]]] = True
-                left = left[~good]
+                    ok = start < never
+                    if depth + 1 == k:
+                        found[left[ok]] = True
+                    elif ok.any():
+                        extend(left[ok], start[ok] + dur[left[ok], j], used | 1 << j, depth + 1)
+
+            extend(left, np.full(len(left), -never), 0, 0)
+            out[rows[found]] = True
         for i in np.flatnonzero(slow).tolist():
             out[i] = schedule([self.job(int(p)) for p in sets[i]]) is not None
         return out
