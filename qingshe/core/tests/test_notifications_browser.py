@@ -59,6 +59,9 @@ def test_bell_and_centre_on_a_phone(
 
     page.goto(f"{live_server.url}/notifications/settings/")
     page.check("#ch-needs-email")
+    # The daily-digest box is as large as the table's (it was the browser's 13 px one).
+    box = page.locator("input[name=daily_digest]").bounding_box()
+    assert box is not None and box["width"] >= 20 and box["height"] >= 20
     page.check("input[name=daily_digest]")
     page.get_by_role("button", name="保存").click()
     page.wait_for_load_state("networkidle")
