@@ -1279,25 +1279,31 @@ class _Book:
             # starts so) and every branch once an order fits it.
             found = np.zeros(len(ordered), dtype=bool)
             full = k <= MAX_SET
-
-            def extend(left: np.ndarray, t: np.ndarray, used: int, depth: int) -> None:
+            # (rows, their time so far, services used as bits, how many), depth first; a stack,
+            # not a recursive closure (that would be a reference cycle holding these arrays
+            # while the plan runs with the collector paused).
+            stack = [(left, np.full(len(left), -never), 0, 0)]
+            while stack:
+                at, t, used, depth = stack.pop()
+                branches = []
                 for j in range(k) if full else [depth]:
                     if used >> j & 1:
                         continue
-                    keep = ~found[left]
-                    left, t = left[keep], t[keep]
-                    if not len(left):
-                        return
-                    start = np.maximum(pa[left, j, :], t[:, None])
-                    fit = start + dur[left, j, None] <= pb[left, j, :]
+                    keep = ~found[at]
+                    at, t = at[keep], t[keep]
+                    if not len(at):
+                        break
+                    start = np.maximum(pa[at, j, :], t[:, None])
+                    fit = start + dur[at, j, None] <= pb[at, j, :]
                     start = np.where(fit, start, never).min(axis=1)
                     ok = start < never
                     if depth + 1 == k:
-                        found[left[ok]] = True
+                        found[at[ok]] = True
                     elif ok.any():
-                        extend(left[ok], start[ok] + dur[left[ok], j], used | 1 << j, depth + 1)
-
-            extend(left, np.full(len(left), -never), 0, 0)
+                        branches.append(
+                            (at[ok], start[ok] + dur[at[ok], j], used | 1 << j, depth + 1)
+                        )
+                stack.extend(reversed(branches))
             out[rows[found]] = True
         for i in np.flatnonzero(slow).tolist():
             out[i] = schedule([self.job(int(p)) for p in sets[i]]) is not None
