@@ -1770,7 +1770,6 @@ class _Reasons:
         out.append(self.cached("fairness", minutes, {"minutes_this_month": minutes}))
         return tuple(out)
 
-
     def many(
         self,
         pn: np.ndarray,
