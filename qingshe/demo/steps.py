@@ -60,9 +60,11 @@ STEPS: list[DemoStep] = [
     DemoStep("cases", "qingshe.reports.demo:build", "qingshe.reports.demo:reset"),
     DemoStep("duty", "qingshe.duty.demo:build", "qingshe.duty.demo:reset"),
     DemoStep("dispatch", "qingshe.needs.demo_dispatch:build", "qingshe.needs.demo_dispatch:reset"),
-    DemoStep("credit", "qingshe.credit.demo:build", "qingshe.credit.demo:reset"),
-    # Before points: the hours of confirmed care visits are paid points like any other hours.
+    # Before credit: the student login's certificate for the year counts the hours of confirmed
+    # care visits (issued before them, it said 18.5 hours where the record for the same period
+    # held 32); before points: those hours are paid points like any other hours.
     DemoStep("care", "qingshe.care.demo:build", "qingshe.care.demo:reset"),
+    DemoStep("credit", "qingshe.credit.demo:build", "qingshe.credit.demo:reset"),
     DemoStep("points", "qingshe.credit.demo_points:build", "qingshe.credit.demo_points:reset"),
     # Later issues: one line each, in the order they depend on one another.
     # Last: the dashboards' rollups read what every step above wrote (add new steps above it).
