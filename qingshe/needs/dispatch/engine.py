@@ -1812,6 +1812,10 @@ class _Reasons:
 
         needs, vols, cached = d.needs, d.volunteers, self.cached
         remote = cached("remote", None, {})
+        # What is the same for a need (remote, the work kind's reason, the tail) or a volunteer
+        # (its major's and its fairness's reasons), made once.
+        per_need: dict[int, tuple[bool, Reason, tuple[Reason, ...]]] = {}
+        per_vol: dict[int, tuple[Reason | None, Reason]] = {}
         out = []
         for n, v, a, b, has, mask, fit, kd, k in zip(
             pn.tolist(),
@@ -1825,23 +1829,32 @@ class _Reasons:
             km.tolist(),
             strict=True,
         ):
-            spec, vol = needs[n], vols[v]
-            tail = self.need(n)[3]
+            nd = per_need.get(n)
+            if nd is None:
+                spec = needs[n]
+                kind_reason = cached("work_kind", spec.work_kind, {"work_kind": spec.work_kind})
+                nd = per_need[n] = (spec.remote, kind_reason, self.need(n)[3])
+            vd = per_vol.get(v)
+            if vd is None:
+                vol = vols[v]
+                minutes = vol.minutes_this_month
+                major = cached("major", vol.major, {"major": vol.major}) if vol.major else None
+                fair = cached("fairness", minutes, {"minutes_this_month": minutes})
+                vd = per_vol[v] = (major, fair)
             r = [Reason("window", {"start": a, "end": b})]
             if has:
                 r.append(skills(mask))
             if fit:
-                r.append(cached("major", vol.major, {"major": vol.major}))
+                r.append(vd[0])  # type: ignore[arg-type]  # a fitting major is not empty
             if kd and (has or fit):
-                r.append(cached("work_kind", spec.work_kind, {"work_kind": spec.work_kind}))
-            if spec.remote:
+                r.append(nd[1])
+            if nd[0]:
                 r.append(remote)
             elif k == k:
                 tenth = round(k, 1)
                 r.append(cached("distance", tenth, {"km": tenth}))
-            r += tail
-            minutes = vol.minutes_this_month
-            r.append(cached("fairness", minutes, {"minutes_this_month": minutes}))
+            r += nd[2]
+            r.append(vd[1])
             out.append(tuple(r))
         return out
 
