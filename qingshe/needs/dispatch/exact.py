@@ -444,6 +444,11 @@ def _above(d: engine._Data, lists: engine._Lists, floor: np.ndarray) -> engine._
         got_b.append(b)
         base += len(sel)
         lo = hi
+    if not got_n:  # no need with a head to fill: no pair
+        none = np.zeros(0, dtype=np.int64)
+        return engine._Candidates(
+            none, none, none, np.zeros(1, dtype=np.int64), none, none, np.zeros(d.N, dtype=bool)
+        )
     cn, cv, cs = (np.concatenate(x) for x in (got_n, got_v, got_s))
     pp, pa, pb = (np.concatenate(x) for x in (got_pp, got_a, got_b))
     # A need whose lists fell in two chunks may have met a volunteer twice: keep one.

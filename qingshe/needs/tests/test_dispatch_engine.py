@@ -403,6 +403,15 @@ def test_the_lagrangian_bound_is_never_below_the_optimum(
     assert bound.value >= best.objective - 1e-6
 
 
+def test_the_lagrangian_bound_of_a_city_where_no_one_can_serve_is_zero() -> None:
+    """No feasible pair at all (a skill nobody holds): the bound is 0, not a crash (found by
+    the property test above)."""
+    needs, vols = [need(1, required_skills=frozenset({1}))], [vol(1)]
+    p = plan(needs, vols)
+    assert p.objective == 0
+    assert exact.lagrangian_bound(needs, vols, start=p).value == 0
+
+
 def test_the_lagrangian_bound_is_close_on_a_generated_city() -> None:
     """On a generated city where CP-SAT proves the optimum, the bound is within 1 % above it
     (a loose bound would make the bench's ratio say little)."""
