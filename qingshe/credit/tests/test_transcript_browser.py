@@ -94,6 +94,9 @@ def test_rules_set_on_the_programme_page_change_the_student_s_transcript(
     page.goto(f"{base}/credit/transcript/")
     assert _module_badge(page, "volunteer") == "6.0 小时"
     assert _module_badge(page, "social_practice") == "0.0 小时"
+    # An empty module says so in words, without a red "0" count beside its title.
+    assert page.locator("#m-social_practice .count").count() == 0
+    assert page.locator("#m-volunteer .count").count() == 1
     assert page.get_by_text("共记录10.0小时，按计划规定的上限计入。").is_visible()
     assert page.get_by_text("2026 东湖区青年志愿行动对其活动记录的计分规则").is_visible()
     _fits_the_phone(page)
