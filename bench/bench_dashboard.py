@@ -4,7 +4,7 @@ Builds, in a throwaway in-memory SQLite database, a city with the demo's shapes 
 streets, communities, universities, departments, class branches, students with majors, pairings,
 activities with shifts, confirmed attendance with its hours ledger entry, needs in every state
 with their verification events, points transfers) straight with bulk inserts: 1,000,000
-attendance rows and 200,000 needs (--quick: 10,000 and 2,000). Then, in the same run:
+attendance rows and 200,000 needs (--quick: 5,000 and 1,000). Then, in the same run:
 
 - `refresh_rollups(full=True)`: the time to build the rollups from nothing (reported, not the
   target: in production the refresh is incremental, the months touched since the last one);
@@ -280,7 +280,7 @@ def run(
     from qingshe.reports.dashboard.refresh import refresh_rollups
 
     schema = build_schema(from_models=True)
-    default = (10_000, 2_000) if quick else (1_000_000, 200_000)
+    default = (5_000, 1_000) if quick else (1_000_000, 200_000)
     attendance, needs = attendance or default[0], needs or default[1]
     runs, naive_runs = (30, 5) if quick else (50, 5)
     rng = random.Random(SEED)

@@ -156,7 +156,7 @@ def _size(size: tuple[int, int], *, quick: bool) -> dict[str, Any]:
     n, v = size
     row: dict[str, Any] = {"needs": n, "volunteers": v}
     if quick:
-        row.update(_run("quick", size, 5, 120))
+        row.update(_run("quick", size, 3, 120))
         greedy = row.pop("greedy", {})
         flow, lp = row.get("flow_bound", {}), row.get("lp_bound", {})
         row.setdefault("exact", {"skipped": "quick: CP-SAT only on the smaller instance"})
