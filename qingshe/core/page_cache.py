@@ -30,6 +30,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
@@ -69,13 +70,13 @@ def seconds() -> int:
 
 
 def _cache() -> Any:
-    return caches[getattr(settings, "QINGSHE_PAGE_CACHE_ALIAS", "default")]
+    return caches["default"]
 
 
 def enabled() -> bool:
     if seconds() <= 0:
         return False
-    backend = settings.CACHES[getattr(settings, "QINGSHE_PAGE_CACHE_ALIAS", "default")]["BACKEND"]
+    backend = settings.CACHES["default"]["BACKEND"]
     return backend not in _LOCAL_BACKENDS or bool(
         getattr(settings, "QINGSHE_PAGE_CACHE_LOCAL", False)
     )
@@ -140,7 +141,7 @@ def _track(execute: Callable[..., Any], sql: Any, params: Any, many: bool, conte
 
 
 def _written(connection: Any, table: str) -> None:
-    tables = [table]
+    tables = [table]  # a statement writes one table (ANY stands for all)
     _bump_logged(tables)  # at once: a reader in this transaction (or a test's) sees the change
     if connection.in_atomic_block:
         # and at commit: a page rendered from the snapshot before it is then never served
@@ -190,7 +191,8 @@ def _page_key(request: HttpRequest) -> str | None:
 
 
 def _has_pending_messages(request: HttpRequest) -> bool:
-    return bool(request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")))
+    # The cookie storage keeps waiting messages (or, when they overflow to the session, a marker).
+    return bool(request.COOKIES.get(CookieStorage.cookie_name))
 
 
 def _served(entry: dict[str, Any]) -> HttpResponse | None:
