@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from qingshe.core.redis_cache import reusing_redis_client
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("QINGSHE_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -153,6 +155,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://qingshe")}
+# Django's Redis backend, with one client per pool instead of one per command (redis_cache.py).
+CACHES["default"] = reusing_redis_client(CACHES["default"])
 
 # --- Accounts and login protection --------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

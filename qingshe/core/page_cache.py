@@ -60,8 +60,11 @@ _HARMLESS = re.compile(
 )
 
 # .versions: {table: version} of the tables read by the page being rendered, each taken before
-# its first read; .wrote: whether the page wrote anything (then it is not kept).
+# its first read; .ahead: versions read when the request began; .wrote: whether the page wrote
+# anything (then it is not kept).
 _state = threading.local()
+# Per view, the tables its last render read: their versions are fetched with the kept page.
+_expected: dict[str, frozenset[str]] = {}
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -94,10 +97,14 @@ def bump(tables: Iterable[str]) -> None:
         _cache().set_many(keys, timeout=VERSION_SECONDS)
 
 
-def _current(tables: Iterable[str]) -> dict[str, str]:
-    """The tables' versions now; a table never written yet gets its first one."""
+def _current(tables: Iterable[str], found: dict[str, Any] | None = None) -> dict[str, str]:
+    """The tables' versions now; a table never written yet gets its first one. `found`: what a
+    get_many of their version keys just returned (read again if None)."""
     keys = {_version_key(t): t for t in tables}
-    found = _cache().get_many(list(keys))
+    if found is None:
+        found = _cache().get_many(list(keys))
+    else:
+        found = {k: v for k, v in found.items() if k in keys}
     missing = {k: secrets.token_hex(6) for k in keys if k not in found}
     for key, token in missing.items():
         # add(): two first readers keep the same version; re-read what won.
@@ -130,7 +137,12 @@ def _track(execute: Callable[..., Any], sql: Any, params: Any, many: bool, conte
             new = read_tables(text).difference(versions)
             if new:
                 # Before the rows are read: a write committed after this is seen as a new version.
-                versions.update(_current(new))
+                # Versions read when the request began are older still, so they serve as well.
+                ahead = _state.ahead
+                known = {t: ahead[t] for t in new if t in ahead}
+                versions.update(known)
+                if len(known) < len(new):
+                    versions.update(_current(new.difference(known)))
         return execute(sql, params, many, context)
     if getattr(_state, "versions", None) is not None:
         _state.wrote = True
@@ -195,8 +207,14 @@ def _has_pending_messages(request: HttpRequest) -> bool:
     return bool(request.COOKIES.get(CookieStorage.cookie_name))
 
 
-def _served(entry: dict[str, Any]) -> HttpResponse | None:
-    if _current(entry["versions"]) != entry["versions"]:
+def _served(entry: dict[str, Any], ahead: dict[str, str]) -> HttpResponse | None:
+    """The kept page, if every table it was stored under still has the same version (`ahead`:
+    versions already read with it)."""
+    stored = entry["versions"]
+    if any(ahead.get(t, v) != v for t, v in stored.items()):
+        return None
+    rest = [t for t in stored if t not in ahead]
+    if rest and any(v != stored[t] for t, v in _current(rest).items()):
         return None
     response = HttpResponse(entry["content"], status=200, headers=entry["headers"])
     response["X-Qingshe-Page-Cache"] = "hit"
@@ -219,19 +237,26 @@ def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
 def page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Keep this page per person (see the module's docstring). Put it outside login_required."""
 
+    view_id = f"{view.__module__}.{view.__qualname__}"
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = _page_key(request) if enabled() and request.method == "GET" else None
         if key is None or _has_pending_messages(request):
             return view(request, *args, **kwargs)
-        entry = _cache().get(key)
+        # One cache round trip: the kept page and the versions of the tables this view read
+        # last time (which its render will most likely read again).
+        tables = _expected.get(view_id, frozenset()) | {ANY}
+        fetched = _cache().get_many([key, *map(_version_key, tables)])
+        ahead = _current(tables, found=fetched)
+        entry = fetched.get(key)
         if entry is not None:
-            hit = _served(entry)
+            hit = _served(entry, ahead)
             if hit is not None:
                 return hit
         if getattr(_state, "versions", None) is not None:  # a page inside a page: not kept
             return view(request, *args, **kwargs)
-        _state.versions, _state.wrote = _current([ANY]), False
+        _state.versions, _state.ahead, _state.wrote = {ANY: ahead[ANY]}, ahead, False
         try:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
@@ -239,7 +264,8 @@ def page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             keep = _keepable(request, response) and len(_state.versions) > 1
             versions = dict(_state.versions)
         finally:
-            _state.versions, _state.wrote = None, False
+            _state.versions, _state.ahead, _state.wrote = None, {}, False
+        _expected[view_id] = frozenset(versions)
         if keep:
             headers = {k: v for k, v in response.items() if k.lower() != "set-cookie"}
             entry = {"versions": versions, "content": response.content, "headers": headers}
