@@ -231,3 +231,70 @@ def test_home_panel_shows_my_hours(city, serve, django_assert_max_num_queries) -
     assert panels[0].items[0].badge == "2.5"
     assert my_volunteer_record(city.staff) == []
     assert "我的志愿服务记录" in _client(city.student).get("/").content.decode()
+
+
+# --- my record: the number of queries stays fixed (issue 11, the student pages) -------------------
+def _full_record(city, serve):  # type: ignore[no-untyped-def]
+    """Three ledger lines, a training, an award and an evaluation for city.student."""
+    from qingshe.duty.models import TrainingCourse, TrainingRecord
+
+    for n in (2, 3, 4):
+        serve(city.student, days_ago=n)
+    course = TrainingCourse.objects.create(
+        name="社区急救", topic="first_aid", org=city.community, description="心肺复苏"
+    )
+    TrainingRecord.objects.create(
+        course=course, user=city.student, completed_on=timezone.localdate() - timedelta(days=20)
+    )
+    services.award_record(
+        actor=city.department_admin, user=city.student, org=city.department, name="优秀志愿者",
+        granted_on=timezone.localdate() - timedelta(days=1), granting_body="经管系团委",
+    )  # fmt: skip
+    services.evaluation_record(
+        actor=city.department_admin, user=city.student, org=city.department, rating="excellent",
+        evaluated_on=timezone.localdate(), star_level=4, note="认真负责",
+    )  # fmt: skip
+
+
+def test_my_record_with_every_section_filled_in_a_fixed_number_of_queries(
+    city, serve, django_assert_max_num_queries
+) -> None:
+    _full_record(city, serve)
+    c = _client(city.student)
+    # session, user, what the record holds, ledger lines, training, awards, evaluations, the
+    # person's roles (menu and tabs): 8 (was 9 with the SUM and the balance read apart).
+    with django_assert_max_num_queries(8):
+        html = c.get("/credit/hours/").content.decode()
+    assert "社区急救" in html and "优秀志愿者" in html and "认真负责" in html
+    assert '<span class="hours-total__n">6.0</span>' in html and "alert--warn" not in html
+
+
+def test_an_empty_record_reads_no_section(city, django_assert_max_num_queries) -> None:
+    c = _client(city.student2)
+    with django_assert_max_num_queries(4):  # session, user, what the record holds, roles
+        html = c.get("/credit/hours/").content.decode()
+    assert '<span class="hours-total__n">0.0</span>' in html
+    assert "还没有已确认的时长。" in html and "没有培训记录" in html
+
+
+def test_the_record_total_is_the_sum_of_the_lines_and_a_differing_balance_is_shown(
+    city, serve
+) -> None:
+    from decimal import Decimal
+
+    from qingshe.credit import selectors
+    from qingshe.credit.models import HoursBalance
+
+    for n in (2, 3, 4):
+        serve(city.student, days_ago=n)
+    record = selectors.record_of(user=city.student)
+    assert record.total == Decimal("6.0") == services.hours_total(city.student)
+    assert record.cached_total == Decimal("6.0") and record.consistent
+    # past the limit the sum is the database's, not the lines read
+    assert selectors.record_of(user=city.student, limit=2).total == Decimal("6.0")
+    HoursBalance.objects.filter(user=city.student).update(total=Decimal("5.5"))
+    record = selectors.record_of(user=city.student)
+    assert record.cached_total == Decimal("5.5") and not record.consistent
+    assert "alert--warn" in _client(city.student).get("/credit/hours/").content.decode()
+    HoursBalance.objects.filter(user=city.student).delete()
+    assert selectors.record_of(user=city.student).cached_total is None
