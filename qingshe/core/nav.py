@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 
 from qingshe.core import access
 
@@ -31,6 +32,11 @@ class NavItem:
 
 
 _registry: dict[str, NavItem] = {}
+# (roles held, platform staff, language, script prefix, urlconf, entries registered) -> the
+# entries' (url, label).
+# What a menu shows depends on nothing else, so each process works it out once per combination
+# (a handful) instead of once per page; nothing personal is kept.
+_menus: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
 
 
 def register(
@@ -48,17 +54,27 @@ def register(
         roles=frozenset(roles) if roles is not None else None,
         staff=staff,
     )
+    _menus.clear()
+
+
+def _menu(held: frozenset[str], staff: bool) -> tuple[tuple[str, str], ...]:
+    key = (held, staff, get_language(), get_script_prefix(), get_urlconf(), len(_registry))
+    menu = _menus.get(key)
+    if menu is None:
+        menu = tuple(
+            (reverse(item.url_name), str(item.label))
+            for item in sorted(_registry.values(), key=lambda i: (i.order, i.url_name))
+            if item.roles is None or held & item.roles or (staff and item.staff)
+        )
+        _menus[key] = menu
+    return menu
 
 
 def items_for(user: Any, path: str) -> list[dict[str, Any]]:
     """The entries `user` sees, in order, each with its URL and whether it is the current section."""
-    held = {g.role for g in access.grants(user)}
-    staff = access.is_platform_staff(user)
-    out = []
-    for item in sorted(_registry.values(), key=lambda i: (i.order, i.url_name)):
-        if item.roles is not None and not (held & item.roles) and not (staff and item.staff):
-            continue
-        url = reverse(item.url_name)
-        current = path == url if url == "/" else path.startswith(url)
-        out.append({"url": url, "label": item.label, "current": current})
-    return out
+    held = frozenset(g.role for g in access.grants(user))
+    menu = _menu(held, access.is_platform_staff(user))
+    return [
+        {"url": url, "label": label, "current": path == url if url == "/" else path.startswith(url)}
+        for url, label in menu
+    ]

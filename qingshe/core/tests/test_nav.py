@@ -15,7 +15,11 @@ def test_each_person_sees_the_entries_of_their_roles(client: Any, city: Any) -> 
     client.force_login(city.resident)
     menu = _nav(client)
     assert 'href="/"' in menu and 'href="/me/"' in menu
-    assert 'href="/duty/"' not in menu and 'href="/programmes/"' not in menu and 'href="/orgs/"' not in menu
+    assert (
+        'href="/duty/"' not in menu
+        and 'href="/programmes/"' not in menu
+        and 'href="/orgs/"' not in menu
+    )
     client.force_login(city.student)
     menu = _nav(client)
     assert 'href="/duty/"' in menu and 'href="/programmes/"' in menu and 'href="/projects/"' in menu
@@ -51,3 +55,30 @@ def test_dispatch_offers_and_resources_in_the_menu(client: Any, city: Any) -> No
     client.force_login(city.league_admin)
     menu = _nav(client)
     assert 'href="/dispatch/"' in menu and "派单" in menu and 'href="/resources/"' in menu
+
+
+def test_the_menu_worked_out_once_per_roles_and_language_is_still_each_persons(city: Any) -> None:
+    """The per-process menu memo (issue 11): keyed by the roles held, platform staff and the
+    language, never by person; the current entry is marked per request."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        en = nav.items_for(city.student, "/duty/mine/")
+    with translation.override("zh-hans"):
+        zh = nav.items_for(city.student, "/duty/mine/")
+        resident = nav.items_for(city.resident, "/")
+        again = nav.items_for(city.student, "/")
+    assert [i["url"] for i in en] == [i["url"] for i in zh] and [i["label"] for i in en] != [
+        i["label"] for i in zh
+    ]
+    assert [i["url"] for i in en if i["current"]] == ["/duty/"]
+    assert [i["url"] for i in again if i["current"]] == ["/"]
+    assert "/duty/" not in [i["url"] for i in resident]
+    home = nav._registry["core:home"]
+    nav.register("core:home", "x", order=0)  # a change of the registry is seen at once
+    try:
+        with translation.override("zh-hans"):
+            assert [i["label"] for i in nav.items_for(city.student, "/")][0] == "x"
+    finally:
+        nav._registry["core:home"] = home
+        nav._menus.clear()
