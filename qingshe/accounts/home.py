@@ -48,7 +48,7 @@ def notice_consent(user: Any) -> list[Panel]:
 def own_student_profile(user: Any) -> list[Panel]:
     if not access.has_role(user, {Role.STUDENT}):
         return []
-    gaps = selectors.student_profile_gaps(profile=selectors.student_profile_of(person=user))
+    gaps = selectors.own_profile_gaps(user=user)
     url = reverse("accounts:me_edit")
     return [
         Panel(

@@ -69,6 +69,31 @@ def student_profile_gaps(*, profile: StudentProfile | None) -> list[str]:
     return gaps
 
 
+def own_profile_gaps(*, user: Any) -> list[str]:
+    """`student_profile_gaps` of the person's own profile, read in one small query (the busy
+    slots and whether any skill is entered) instead of loading the whole profile."""
+    from django.db.models import Exists, OuterRef
+
+    rows = list(
+        StudentProfile.objects.filter(user_id=getattr(user, "pk", None))
+        .annotate(
+            has_skills=Exists(
+                StudentProfile.skills.through.objects.filter(studentprofile_id=OuterRef("pk"))
+            )
+        )
+        .values_list("busy_slots", "has_skills")[:1]
+    )
+    if not rows:
+        return [PROFILE_GAP_NO_PROFILE]
+    busy_slots, has_skills = rows[0]
+    gaps = []
+    if not has_skills:
+        gaps.append(PROFILE_GAP_NO_SKILLS)
+    if not busy_slots:
+        gaps.append(PROFILE_GAP_NO_TIMETABLE)
+    return gaps
+
+
 def _stewarded_members(user: Any, *, role: str | None = None) -> QuerySet[Any]:
     """User ids with an active membership in a subtree the user looks after."""
     from qingshe.orgs.models import Membership

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from qingshe.core import access
 from qingshe.core.home import Panel, PanelItem, register
-from qingshe.credit.models import Certificate, LedgerEntry
+from qingshe.credit.models import Certificate, HoursBalance
 from qingshe.orgs.models import Role
 
 
@@ -19,8 +19,11 @@ from qingshe.orgs.models import Role
 def my_volunteer_record(user: Any) -> list[Panel]:
     if not access.has_role(user, {Role.STUDENT, Role.BRANCH_SECRETARY}):
         return []
-    total = LedgerEntry.objects.filter(user=user).aggregate(t=Sum("hours"))["t"]
-    certificates = Certificate.objects.filter(user=user, revoked_at__isnull=True).count()
+    # The ledger's total as HoursBalance keeps it (credit.services._append writes it in the same
+    # transaction as every entry, and `qingshe check-ledgers` checks it against the sum), not a
+    # SUM over the entries; and the number of certificates not revoked.
+    total = next(iter(HoursBalance.objects.filter(user_id=user.pk).values_list("total", flat=True)[:1]), None)
+    certificates = Certificate.objects.filter(user_id=user.pk, revoked_at__isnull=True).count()
     return [
         Panel(
             title=gettext_lazy("My volunteer record"),
@@ -52,12 +55,15 @@ def my_points(user: Any) -> list[Panel]:
 
     if not access.has_role(user, {Role.STUDENT, Role.BRANCH_SECRETARY}):
         return []
-    balance = (
-        PointsAccount.objects.filter(kind=AccountKind.PERSON, user=user)
-        .values_list("balance", flat=True)
-        .first()
+    balance = next(
+        iter(
+            PointsAccount.objects.filter(kind=AccountKind.PERSON, user_id=user.pk)
+            .order_by("pk")
+            .values_list("balance", flat=True)[:1]
+        ),
+        None,
     )
-    to_collect = Redemption.objects.filter(user=user, state=Redemption.State.ISSUED).count()
+    to_collect = Redemption.objects.filter(user_id=user.pk, state=Redemption.State.ISSUED).count()
     items = [
         PanelItem(
             text=gettext_lazy("Volunteer points"), url=reverse("credit:points"), badge=balance or 0

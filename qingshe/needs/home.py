@@ -17,6 +17,12 @@ from qingshe.orgs.models import Role
 LIST_LIMIT = 8
 
 
+def _url_maker(name: str) -> Any:
+    """`pk -> reverse(name, args=[pk])` with one reverse() per panel instead of one per row."""
+    head, tail = reverse(name, args=[0]).rsplit("0", 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _first(qs: Any) -> tuple[list[Any], int]:
     rows = list(qs[: LIST_LIMIT + 1])
     total = len(rows) if len(rows) <= LIST_LIMIT else qs.count()
@@ -29,17 +35,21 @@ def project_applications_waiting(user: Any) -> list[Panel]:
     # who leads a group is a student, so every one of these roles may have something waiting.
     if not access.has_role(user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR, Role.STUDENT}):
         return []
-    rows, total = _first(selectors.applications_waiting_for(user=user))
+    # Only the three columns the panel shows (values() drops the selector's select_related).
+    rows, total = _first(
+        selectors.applications_waiting_for(user=user).values("group_id", "group__name", "user__name")
+    )
     if not rows and not access.has_role(user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR}):
         return []  # a student who leads no group: no empty panel
+    detail, to_decide = _url_maker("projects:detail"), gettext_lazy("to decide")
     return [
         Panel(
             title=gettext_lazy("Applications to join project groups waiting for me"),
             items=[
                 PanelItem(
-                    text=f"{m.user.name} · {m.group.name}",
-                    url=reverse("projects:detail", args=[m.group_id]) + "#waiting-title",
-                    badge=gettext_lazy("to decide"),
+                    text=f"{m['user__name']} · {m['group__name']}",
+                    url=detail(m["group_id"]) + "#waiting-title",
+                    badge=to_decide,
                 )
                 for m in rows
             ],
@@ -56,15 +66,21 @@ def project_applications_waiting(user: Any) -> list[Panel]:
 def my_project_applications(user: Any) -> list[Panel]:
     if not access.has_role(user, access.ORG_ACTIONS["project.join"]):
         return []
-    rows, total = _first(selectors.my_applications(user=user, state=ProjectMember.State.APPLIED))
+    rows, total = _first(
+        selectors.my_applications(user=user, state=ProjectMember.State.APPLIED).values(
+            "group_id", "group__name", "state"
+        )
+    )
+    detail = _url_maker("projects:detail")
+    labels = dict(ProjectMember._meta.get_field("state").flatchoices)
     return [
         Panel(
             title=gettext_lazy("My applications to project groups"),
             items=[
                 PanelItem(
-                    text=m.group.name,
-                    url=reverse("projects:detail", args=[m.group_id]),
-                    badge=m.get_state_display(),
+                    text=m["group__name"],
+                    url=detail(m["group_id"]),
+                    badge=str(labels.get(m["state"], m["state"])),
                 )
                 for m in rows
             ],
@@ -212,22 +228,24 @@ def dispatch_panels(user: Any) -> list[Panel]:
         waiting = offers_for_user(user=user, states=(NeedAssignment.State.OFFERED,)).filter(
             Q(starts_at__gt=timezone.now())
         )
-        rows, total = _first(waiting)
+        # Only the columns the panel shows (values() drops the selector's select_related).
+        rows, total = _first(waiting.values("pk", "need__title", "starts_at"))
+        offers_url, to_answer = reverse("dispatch:offers"), gettext_lazy("to answer")
         panels.append(
             Panel(
                 title=gettext_lazy("Offers waiting for my answer"),
                 items=[
                     PanelItem(
-                        text=f"{a.need.title} · {timezone.localtime(a.starts_at):%m-%d %H:%M}",
-                        url=reverse("dispatch:offers") + f"#offer-{a.pk}",
-                        badge=gettext_lazy("to answer"),
+                        text=f"{a['need__title']} · {timezone.localtime(a['starts_at']):%m-%d %H:%M}",
+                        url=f"{offers_url}#offer-{a['pk']}",
+                        badge=to_answer,
                     )
                     for a in rows
                 ],
                 empty_text=gettext_lazy(
                     "No offer waits for you. Needs open to claim are on the claims page."
                 ),
-                action_url=reverse("dispatch:offers") if rows else reverse("dispatch:claims"),
+                action_url=offers_url if rows else reverse("dispatch:claims"),
                 action_text=(
                     gettext_lazy("My offers") if rows else gettext_lazy("Needs open to claim")
                 ),

@@ -91,6 +91,8 @@ def pairings_waiting(user: Any) -> list[Panel]:
 
 @register(order=27)
 def compliance_warnings(user: Any) -> list[Panel]:
+    if not access.has_role(user, access.ORG_ACTIONS["programme.manage"]):
+        return []  # the selector would be empty: no query to build
     programmes = list(selectors.programmes_managed_by(user=user)[:COMPLIANCE_PROGRAMMES])
     panels = []
     for programme in programmes:
