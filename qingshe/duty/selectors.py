@@ -194,6 +194,26 @@ def my_shifts(*, user: Any, since: datetime | None = None) -> QuerySet[SignUp]:
     )
 
 
+def my_shift_rows(*, user: Any, since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """`my_shifts` as plain rows with only what the agenda page shows (one query, no model
+    instances): shift_id, starts_at, ends_at, title, place, organiser (its display name), state."""
+    rows = my_shifts(user=user, since=since).select_related(None).values_list(
+        "shift_id",
+        "shift__starts_at",
+        "shift__ends_at",
+        "shift__activity__title",
+        "shift__activity__place",
+        "shift__activity__organiser__short_name",
+        "shift__activity__organiser__name",
+        "state",
+    )[:limit]
+    return [
+        {"shift_id": shift_id, "starts_at": starts, "ends_at": ends, "title": title, "place": place,
+         "organiser": short_name or name, "state": state}
+        for shift_id, starts, ends, title, place, short_name, name, state in rows
+    ]  # fmt: skip
+
+
 def shifts_led_between(*, user: Any, start: datetime, end: datetime) -> QuerySet[Shift]:
     return (
         Shift.objects.filter(leader=user, starts_at__lt=end, ends_at__gt=start)

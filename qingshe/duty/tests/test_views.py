@@ -129,6 +129,34 @@ def test_my_shifts_agenda(client: Any, city: Any, duty: Any, paired: Any) -> Non
     assert duty.day.strftime("%Y-%m-%d") in body and "敬老院陪伴" in body
 
 
+def test_my_shifts_lists_several_days_in_a_fixed_number_of_queries(
+    client: Any, city: Any, duty: Any, paired: Any, django_assert_max_num_queries: Any
+) -> None:
+    """Issue 11: the agenda reads its rows in one query, whatever their number (session, user,
+    the rows, the person's roles for the menu and tabs)."""
+    later = services.shift_add(
+        actor=city.staff, activity=duty.activity, starts_at=duty.start + timedelta(hours=4),
+        ends_at=duty.start + timedelta(hours=6), capacity=2,
+    )  # fmt: skip
+    next_day = services.shift_add(
+        actor=city.staff, activity=duty.activity, starts_at=duty.start + timedelta(days=1),
+        ends_at=duty.start + timedelta(days=1, hours=2), capacity=1,
+    )  # fmt: skip
+    services.shift_sign_up(actor=city.student2, shift=next_day)
+    for shift in (duty.shift, later, next_day):
+        services.shift_sign_up(actor=city.student, shift=shift)
+    _login(client, city.student)
+    with django_assert_max_num_queries(4):
+        body = client.get(reverse("duty:mine")).content.decode()
+    assert body.count('class="card agenda-day"') == 2
+    for shift in (duty.shift, later, next_day):
+        assert f'href="/duty/shifts/{shift.pk}/"' in body
+    assert body.index(f"/duty/shifts/{duty.shift.pk}/") < body.index(f"/duty/shifts/{later.pk}/")
+    assert "09:00–11:00" in body and "13:00–15:00" in body and "白沙社区 · 白沙社区服务站" in body
+    assert body.count('<span class="state state--confirmed">已报名</span>') == 2
+    assert body.count('<span class="state state--waitlisted">候补</span>') == 1
+
+
 # --- the leader's page --------------------------------------------------------------------------
 def test_leader_page_shows_a_qr_code_of_the_checkin_url(client: Any, city: Any, duty: Any, paired: Any) -> None:
     _login(client, city.secretary)

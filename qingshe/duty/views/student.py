@@ -139,10 +139,21 @@ def remote_log(request: HttpRequest, pk: int) -> HttpResponse:
 def my_shifts(request: HttpRequest) -> HttpResponse:
     if exports.requested(request):
         return exports.respond(request, "duty.my_shifts", selectors.my_shifts(user=request.user))
-    signups = list(selectors.my_shifts(user=request.user)[:200])
+    rows = selectors.my_shift_rows(user=request.user)
+    # Every student's page (issue 11): one reverse() for all the rows' links, the state labels
+    # once, plain rows for the template.
+    marker = "2147483647"
+    shift_url = reverse("duty:shift", args=[int(marker)]).replace(marker, "{}")
+    labels: dict[str, str] = {}
+    for row in rows:
+        row["url"] = shift_url.format(row["shift_id"])
+        state = row["state"]
+        if state not in labels:
+            labels[state] = str(SignUp.State(state).label)
+        row["state_label"] = labels[state]
     days = [
-        {"day": day, "signups": list(rows)}
-        for day, rows in groupby(signups, key=lambda s: timezone.localtime(s.shift.starts_at).date())
+        {"day": day, "signups": list(group)}
+        for day, group in groupby(rows, key=lambda r: timezone.localtime(r["starts_at"]).date())
     ]
     context = {"days": days, "today": timezone.localdate(), "tab": "mine"}
     return render_page(request, "duty/my_shifts.html", context)
