@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from qingshe.accounts import selectors, services
 from qingshe.core import access
 from qingshe.core.home import Panel, PanelItem, register
+from qingshe.core.home import url as home_url
 from qingshe.orgs.models import Role
 
 LIST_LIMIT = 8
@@ -26,7 +27,7 @@ GAP_LABELS = {
 def notice_consent(user: Any) -> list[Panel]:
     if services.has_current_consent(user):
         return []
-    url = reverse("accounts:consent")
+    url = home_url("accounts:consent")
     return [
         Panel(
             title=_("Personal information notice"),
@@ -49,7 +50,7 @@ def own_student_profile(user: Any) -> list[Panel]:
     if not access.has_role(user, {Role.STUDENT}):
         return []
     gaps = selectors.own_profile_gaps(user=user)
-    url = reverse("accounts:me_edit")
+    url = home_url("accounts:me_edit")
     return [
         Panel(
             title=_("My student profile"),

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 Text = str | Promise
@@ -53,6 +54,30 @@ class Panel:
 
 
 Provider = Callable[[Any], list[Panel]]
+
+_urls: dict[tuple[str, str, Any], str] = {}
+
+
+def url(name: str) -> str:
+    """`reverse(name)` of a URL without arguments, worked out once per process (per script prefix
+    and urlconf): the panels' links to lists and forms are the same for every person."""
+    key = (name, get_script_prefix(), get_urlconf())
+    found = _urls.get(key)
+    if found is None:
+        found = _urls[key] = reverse(name)
+    return found
+
+
+def url_maker(name: str) -> Callable[[Any], str]:
+    """`pk -> reverse(name, args=[pk])` for a URL with one integer argument, reversed once per
+    process (per script prefix and urlconf) instead of once per row."""
+    key = (name + "#pk", get_script_prefix(), get_urlconf())
+    pattern = _urls.get(key)
+    if pattern is None:
+        head, tail = reverse(name, args=[0]).rsplit("0", 1)
+        head, tail = (part.replace("{", "{{").replace("}", "}}") for part in (head, tail))
+        pattern = _urls[key] = head + "{}" + tail
+    return pattern.format
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from qingshe.core import access
-from qingshe.core.home import Panel, PanelItem, register
+from qingshe.core.home import Panel, PanelItem, register, url, url_maker
 from qingshe.needs import selectors
 from qingshe.needs.models import ProjectMember
 from qingshe.orgs.models import Role
 
 LIST_LIMIT = 8
-
-
-def _url_maker(name: str) -> Any:
-    """`pk -> reverse(name, args=[pk])` with one reverse() per panel instead of one per row."""
-    head, tail = reverse(name, args=[0]).rsplit("0", 1)
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _first(qs: Any) -> tuple[list[Any], int]:
@@ -35,13 +29,21 @@ def project_applications_waiting(user: Any) -> list[Panel]:
     # who leads a group is a student, so every one of these roles may have something waiting.
     if not access.has_role(user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR, Role.STUDENT}):
         return []
+    deciding_roles = access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR}
+    # A student: only a group they instruct or lead can have applications for them.
+    if (
+        not access.has_role(user, deciding_roles)
+        and not access.is_platform_staff(user)
+        and not selectors.may_decide_as_leader_or_instructor(user=user)
+    ):
+        return []  # a student who leads no group: no empty panel
     # Only the three columns the panel shows (values() drops the selector's select_related).
     rows, total = _first(
         selectors.applications_waiting_for(user=user).values("group_id", "group__name", "user__name")
     )
-    if not rows and not access.has_role(user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR}):
+    if not rows and not access.has_role(user, deciding_roles):
         return []  # a student who leads no group: no empty panel
-    detail, to_decide = _url_maker("projects:detail"), gettext_lazy("to decide")
+    detail, to_decide = url_maker("projects:detail"), gettext_lazy("to decide")
     return [
         Panel(
             title=gettext_lazy("Applications to join project groups waiting for me"),
@@ -54,7 +56,7 @@ def project_applications_waiting(user: Any) -> list[Panel]:
                 for m in rows
             ],
             empty_text=gettext_lazy("No application to a project group waits for you."),
-            action_url=reverse("projects:list"),
+            action_url=url("projects:list"),
             action_text=gettext_lazy("All project groups"),
             total=total,
             tone="attention" if rows else "info",
@@ -71,7 +73,7 @@ def my_project_applications(user: Any) -> list[Panel]:
             "group_id", "group__name", "state"
         )
     )
-    detail = _url_maker("projects:detail")
+    detail = url_maker("projects:detail")
     labels = dict(ProjectMember._meta.get_field("state").flatchoices)
     return [
         Panel(
@@ -85,7 +87,7 @@ def my_project_applications(user: Any) -> list[Panel]:
                 for m in rows
             ],
             empty_text=gettext_lazy("No application of yours is waiting. Find a group to join."),
-            action_url=reverse("projects:list"),
+            action_url=url("projects:list"),
             action_text=gettext_lazy("Find a project group"),
             total=total,
         )
@@ -230,7 +232,7 @@ def dispatch_panels(user: Any) -> list[Panel]:
         )
         # Only the columns the panel shows (values() drops the selector's select_related).
         rows, total = _first(waiting.values("pk", "need__title", "starts_at"))
-        offers_url, to_answer = reverse("dispatch:offers"), gettext_lazy("to answer")
+        offers_url, to_answer = url("dispatch:offers"), gettext_lazy("to answer")
         panels.append(
             Panel(
                 title=gettext_lazy("Offers waiting for my answer"),
@@ -245,7 +247,7 @@ def dispatch_panels(user: Any) -> list[Panel]:
                 empty_text=gettext_lazy(
                     "No offer waits for you. Needs open to claim are on the claims page."
                 ),
-                action_url=offers_url if rows else reverse("dispatch:claims"),
+                action_url=offers_url if rows else url("dispatch:claims"),
                 action_text=(
                     gettext_lazy("My offers") if rows else gettext_lazy("Needs open to claim")
                 ),

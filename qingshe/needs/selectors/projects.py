@@ -124,6 +124,29 @@ def applications_waiting_for(*, user: Any) -> QuerySet[ProjectMember]:
     )
 
 
+def may_decide_as_leader_or_instructor(*, user: Any) -> bool:
+    """Whether the person instructs a project group or is an accepted leader of one: for someone
+    who holds no deciding role, the only ways an application can wait for them
+    (`applications_waiting_for`). One small statement, written out so that the home page of a
+    student who leads nothing does not build the whole query; True may still find nothing."""
+    from django.db import connection
+
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return False
+    q = connection.ops.quote_name
+    group, member = ProjectGroup._meta, ProjectMember._meta
+    # Names from the models, quoted; every value a parameter.
+    sql = (
+        f"SELECT 1 FROM {q(group.db_table)} WHERE {q(group.get_field('instructor').column)} = %s"  # noqa: S608
+        f" UNION ALL SELECT 1 FROM {q(member.db_table)} WHERE {q(member.get_field('user').column)} = %s"
+        f" AND {q(member.get_field('role').column)} = %s AND {q(member.get_field('state').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS({sql})", [pk, pk, MemberRole.LEADER.value, MemberState.ACCEPTED.value])
+        return bool(cursor.fetchone()[0])
+
+
 def my_applications(*, user: Any, state: str = "") -> QuerySet[ProjectMember]:
     qs = ProjectMember.objects.filter(user_id=getattr(user, "pk", None)).select_related("group__owner", "decided_by")
     if state:
