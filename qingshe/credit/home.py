@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from qingshe.core import access
 from qingshe.core.home import Panel, PanelItem, register, url
-from qingshe.credit.models import Certificate, HoursBalance
+from qingshe.credit.models import (
+    AccountKind,
+    Certificate,
+    HoursBalance,
+    Pledge,
+    PointsAccount,
+    Redemption,
+)
 from qingshe.orgs.models import Role
 
 # The person's figures for the panels are scalar subqueries of one SELECT, written out: each
@@ -94,8 +101,6 @@ def my_volunteer_record(user: Any) -> list[Panel]:
 @register(order=36)
 def my_points(user: Any) -> list[Panel]:
     """A volunteer's points and the codes waiting to be collected. One query."""
-    from qingshe.credit.models import AccountKind, PointsAccount, Redemption
-
     if not access.has_role(user, {Role.STUDENT, Role.BRANCH_SECRETARY}):
         return []
     balance, to_collect = _figures(
@@ -123,6 +128,8 @@ def my_points(user: Any) -> list[Panel]:
 def partner_work(user: Any) -> list[Panel]:
     """Partner contacts: codes to hand over and this week's bookings of their venues; league
     admins: applications to join the circle. At most four queries."""
+    if not access.has_role(user, {Role.PARTNER_CONTACT, Role.LEAGUE_ADMIN}):
+        return []
     from datetime import timedelta
 
     from django.utils import timezone
@@ -195,8 +202,6 @@ def partner_work(user: Any) -> list[Panel]:
 @register(order=38)
 def pledges_to_confirm(user: Any) -> list[Panel]:
     """Instructors: pledges to their groups' campaigns not yet marked received. One query."""
-    from qingshe.credit.models import Pledge
-
     if not access.has_role(user, {Role.INSTRUCTOR}):
         return []
     rows = list(

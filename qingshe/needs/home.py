@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from qingshe.core import access
 from qingshe.core.home import Panel, PanelItem, register, url, url_maker
 from qingshe.needs import selectors
-from qingshe.needs.models import ProjectMember
+from qingshe.needs.models import DispatchPlan, NeedAssignment, ProjectMember
+from qingshe.needs.selectors.dispatch import dispatch_plans_for_user, offers_for_user
+from qingshe.needs.selectors.needs import my_needs, needs_waiting_for, state_label
 from qingshe.orgs.models import Role
 
 LIST_LIMIT = 8
@@ -145,8 +149,6 @@ def bounties_and_resources(user: Any) -> list[Panel]:
 def needs_to_act_on(user: Any) -> list[Panel]:
     """Community staff: needs waiting for triage; staff and the panel: needs reported done
     waiting for verification; residents: their own orders (and the needs they follow)."""
-    from qingshe.needs.selectors.needs import my_needs, needs_waiting_for, state_label
-
     panels: list[Panel] = []
     triage_roles = access.ORG_ACTIONS["need.triage"]
     verify_roles = access.ORG_ACTIONS["need.verify"]
@@ -219,12 +221,6 @@ def needs_to_act_on(user: Any) -> list[Panel]:
 def dispatch_panels(user: Any) -> list[Panel]:
     """Students: offers waiting for their answer (派单), with a way to needs open to claim.
     Dispatchers: their plans not applied yet. Two queries per panel at most."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from qingshe.needs.models import DispatchPlan, NeedAssignment
-    from qingshe.needs.selectors.dispatch import dispatch_plans_for_user, offers_for_user
-
     panels: list[Panel] = []
     if access.has_role(user, {Role.STUDENT}):
         waiting = offers_for_user(user=user, states=(NeedAssignment.State.OFFERED,)).filter(
