@@ -325,3 +325,14 @@ LOGGING = {
 # says there is one process (make demo). 0 turns it off.
 QINGSHE_PAGE_CACHE_SECONDS = env.int("QINGSHE_PAGE_CACHE_SECONDS", default=15)
 QINGSHE_PAGE_CACHE_LOCAL = env.bool("QINGSHE_PAGE_CACHE_LOCAL", default=False)
+# Sessions are read from the cache (and kept in the database) when the cache is shared by every
+# process, or there is only one: a kept page then depends on its own session, not on the whole
+# session table that every login writes. A process-local cache in several processes would keep a
+# logged-out session alive in the others, so the database alone serves then.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if QINGSHE_PAGE_CACHE_LOCAL
+    or CACHES["default"]["BACKEND"]
+    not in ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+    else "django.contrib.sessions.backends.db"
+)

@@ -38,3 +38,4 @@ atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 # write would fail the tests that change something and look at the page again.
 QINGSHE_PAGE_CACHE_SECONDS = 15
 QINGSHE_PAGE_CACHE_LOCAL = True
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # as settings.py does with it on

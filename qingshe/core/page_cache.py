@@ -20,7 +20,9 @@ cache): `enabled()` says no for a process-local cache unless QINGSHE_PAGE_CACHE_
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import logging
 import re
 import secrets
@@ -30,7 +32,9 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX
 from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
@@ -51,6 +55,11 @@ _WRITE = re.compile(
     r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?',
     re.IGNORECASE,
 )
+# Django's save() of one row, and .filter(pk=…).update(): the row's primary key is the last parameter.
+_ONE_ROW = re.compile(r'\sWHERE\s+"?\w+"?\."?id"?\s*=\s*%s\s*$', re.IGNORECASE)
+_LAST_LOGIN_ONLY = re.compile(
+    r'^\s*UPDATE\s+"?\w+"?\s+SET\s+"?last_login"?\s*=\s*%s\s+WHERE\s', re.IGNORECASE
+)
 _READ_TABLES = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
 # Statements that change no table's rows: reads, transaction control, session settings, locks.
 _HARMLESS = re.compile(
@@ -65,6 +74,19 @@ _HARMLESS = re.compile(
 _state = threading.local()
 # Per view, the tables its last render read: their versions are fetched with the kept page.
 _expected: dict[str, frozenset[str]] = {}
+# Per session cookie, the person it was last seen logged in as in this process: the version of
+# their row is then fetched with the kept page too (a guess; each page is checked against the
+# rows it was stored under whatever is fetched ahead).
+_session_users: dict[str, Any] = {}
+_SESSION_USERS_MAX = 20_000
+
+
+def _remember(cookie: str, user_id: Any) -> None:
+    if user_id is None:
+        return
+    if len(_session_users) >= _SESSION_USERS_MAX:
+        _session_users.clear()
+    _session_users[cookie] = user_id
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -76,9 +98,14 @@ def _cache() -> Any:
     return caches["default"]
 
 
+CACHED_DB_SESSIONS = "django.contrib.sessions.backends.cached_db"
+
+
 def enabled() -> bool:
     if seconds() <= 0:
         return False
+    if settings.SESSION_ENGINE != CACHED_DB_SESSIONS or settings.SESSION_CACHE_ALIAS != "default":
+        return False  # a kept page is checked against its session in this cache (settings.py)
     backend = settings.CACHES["default"]["BACKEND"]
     return backend not in _LOCAL_BACKENDS or bool(
         getattr(settings, "QINGSHE_PAGE_CACHE_LOCAL", False)
@@ -149,11 +176,39 @@ def _track(execute: Callable[..., Any], sql: Any, params: Any, many: bool, conte
     try:
         return execute(sql, params, many, context)
     finally:
-        _written(context["connection"], table)
+        rows = _user_rows(table, text, params, many)
+        if rows is None:
+            _written(context["connection"], user_row(params[-1]))
+        else:
+            _written(context["connection"], table, rows)
 
 
-def _written(connection: Any, table: str) -> None:
-    tables = [table]  # a statement writes one table (ANY stands for all)
+@functools.cache
+def _user_table() -> str:
+    return get_user_model()._meta.db_table
+
+
+def user_row(pk: Any) -> str:
+    """The version name of one person's row: every kept page of theirs depends on it."""
+    return f"{_user_table()}#{pk}"
+
+
+def _user_rows(table: str, sql: str, params: Any, many: bool) -> list[str] | None:
+    """The user rows a write to the user table changes: one row's name when the statement names
+    it by primary key, else every row's (a new row changes no kept page). None: the statement
+    only records a login time (Django's update_last_login at every login), which no page shows,
+    so the table keeps its version and only that person's pages are rendered again."""
+    if table != _user_table() or sql.lstrip()[:6].upper() == "INSERT":
+        return []
+    if not many and params and _ONE_ROW.search(sql):
+        if _LAST_LOGIN_ONLY.match(sql):
+            return None
+        return [user_row(params[-1])]
+    return [user_row("*")]
+
+
+def _written(connection: Any, table: str, rows: Iterable[str] = ()) -> None:
+    tables = [table, *rows]  # a statement writes one table (ANY stands for all), and user rows
     _bump_logged(tables)  # at once: a reader in this transaction (or a test's) sees the change
     if connection.in_atomic_block:
         # and at commit: a page rendered from the snapshot before it is then never served
@@ -221,10 +276,15 @@ def _served(entry: dict[str, Any], ahead: dict[str, str]) -> HttpResponse | None
     return response
 
 
+def _digest(session: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(session, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
     storage = getattr(request, "_messages", None)
     return (
-        response.status_code == 200
+        not request.session.modified
+        and response.status_code == 200
         and not response.streaming
         and response.get("Content-Type", "").startswith("text/html")
         and not response.cookies
@@ -244,31 +304,56 @@ def page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         key = _page_key(request) if enabled() and request.method == "GET" else None
         if key is None or _has_pending_messages(request):
             return view(request, *args, **kwargs)
-        # One cache round trip: the kept page and the versions of the tables this view read
-        # last time (which its render will most likely read again).
-        tables = _expected.get(view_id, frozenset()) | {ANY}
-        fetched = _cache().get_many([key, *map(_version_key, tables)])
+        # One cache round trip: the kept page, the person's session (cached_db keeps it in this
+        # cache), the versions of the tables this view read last time (which its render will
+        # most likely read again) and of the person's row, when this process knows who it is.
+        cookie = request.COOKIES[settings.SESSION_COOKIE_NAME]
+        session_key = SESSION_CACHE_PREFIX + cookie
+        known_user = _session_users.get(cookie)
+        rows = {user_row(known_user), user_row("*")} if known_user is not None else set()
+        tables = _expected.get(view_id, frozenset()) | {ANY} | rows
+        fetched = _cache().get_many([key, session_key, *map(_version_key, tables)])
         ahead = _current(tables, found=fetched)
-        entry = fetched.get(key)
-        if entry is not None:
+        entry, session = fetched.get(key), fetched.get(session_key)
+        if entry is not None and session is not None and entry["session"] == _digest(session):
             hit = _served(entry, ahead)
             if hit is not None:
+                _remember(cookie, session.get(SESSION_KEY))
                 return hit
         if getattr(_state, "versions", None) is not None:  # a page inside a page: not kept
             return view(request, *args, **kwargs)
-        _state.versions, _state.ahead, _state.wrote = {ANY: ahead[ANY]}, ahead, False
+        # The session and the person are read before the page's own reads and are not among
+        # its tables (every login writes both tables): the page depends on this session's data,
+        # compared at each hit, and on the version of this person's row, read before the row.
+        user_id = request.session.get(SESSION_KEY)
+        if user_id is None:
+            return view(request, *args, **kwargs)  # nobody logged in: never kept
+        person = [user_row(user_id), user_row("*")]
+        fetched_ahead = all(r in ahead for r in person)
+        who = {r: ahead[r] for r in person} if fetched_ahead else _current(person)
+        if not request.user.is_authenticated:  # the session no longer matches the person
+            return view(request, *args, **kwargs)
+        _remember(cookie, user_id)
+        session_digest = _digest(dict(request.session.items()))
+        _state.versions, _state.ahead, _state.wrote = {ANY: ahead[ANY], **who}, ahead, False
         try:
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            keep = _keepable(request, response) and len(_state.versions) > 1
+            read = set(_state.versions).difference(who, [ANY])
+            keep = _keepable(request, response) and bool(read)  # read nothing: not tracked
             versions = dict(_state.versions)
         finally:
             _state.versions, _state.ahead, _state.wrote = None, {}, False
-        _expected[view_id] = frozenset(versions)
+        _expected[view_id] = frozenset(read)
         if keep:
             headers = {k: v for k, v in response.items() if k.lower() != "set-cookie"}
-            entry = {"versions": versions, "content": response.content, "headers": headers}
+            entry = {
+                "versions": versions,
+                "session": session_digest,
+                "content": response.content,
+                "headers": headers,
+            }
             _cache().set(key, entry, timeout=seconds())
         return response
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -230,6 +232,11 @@ def _erase_tokens(user: Any, ctx: EraseContext) -> dict[str, int]:
         if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
     ]
     n_sessions, _by_model = Session.objects.filter(pk__in=dead).delete()
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+        # Their copies in the cache would otherwise keep them alive until they expire.
+        from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+
+        caches[settings.SESSION_CACHE_ALIAS].delete_many([KEY_PREFIX + key for key in dead])
     # django-axes keeps failed logins under the login name (a phone number) and the address.
     logins = [v for v in (user.get_username(),) if v]
     n_axes = 0

@@ -301,6 +301,10 @@ def test_deleting_a_resident_removes_their_photos_sessions_and_login_records(
     assert not NeedPhoto.objects.filter(need=need).exists()
     assert not os.path.exists(path)
     assert not Session.objects.filter(pk=c.session.session_key).exists()
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import cache
+
+    assert cache.get(KEY_PREFIX + c.session.session_key) is None  # nor its copy in the cache
     assert c.get("/me/").status_code == 302  # logged out
     assert not axes.AccessAttempt.objects.filter(username=resident.phone).exists()
     assert Need.objects.filter(pk=need.pk).exists()

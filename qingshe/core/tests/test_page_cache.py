@@ -152,6 +152,105 @@ def test_after_logging_out_the_old_session_gets_no_kept_page(city: Any) -> None:
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
 
 
+MY_OFFERS = "/dispatch/offers/"  # reads no user table of its own: it depends on its person alone
+
+
+@pytest.mark.django_db
+def test_someone_else_logging_in_leaves_my_kept_page_usable(city: Any) -> None:
+    """Every login writes a session row and the person's last_login: neither is another
+    person's page's business (before, every login anywhere re-rendered every kept page)."""
+    student = _client(city.student)
+    student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+    other = Client()
+    other.force_login(city.student2)  # a new session row, and student2's last_login
+    assert other.get(MY_OFFERS).status_code == 200
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+
+
+@pytest.mark.django_db
+def test_a_change_to_my_own_row_renders_my_pages_again(city: Any) -> None:
+    student = _client(city.student)
+    student.get("/")
+    assert student.get("/")[HIT] == "hit"
+    city.student.name = "改名后的学生"
+    city.student.save(update_fields=["name"])  # one row, by primary key
+    page = student.get("/")
+    assert HIT not in page and "改名后的学生" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_logging_in_again_elsewhere_renders_my_pages_again(city: Any) -> None:
+    student = _client(city.student)
+    student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+    Client().force_login(city.student)  # my last_login: only my own pages
+    assert HIT not in student.get(MY_OFFERS)
+
+
+@pytest.mark.django_db
+def test_people_changed_in_bulk_are_never_served_kept_pages(city: Any) -> None:
+    from qingshe.accounts.models import User
+
+    student = _client(city.student)
+    student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+    User.objects.filter(pk__in=[city.student.pk, city.student2.pk]).update(is_active=False)
+    answer = student.get(MY_OFFERS)
+    assert HIT not in answer and answer.status_code == 302  # deactivated: logged out
+
+
+@pytest.mark.django_db
+def test_a_changed_session_is_not_served_its_old_kept_page(city: Any) -> None:
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    student = _client(city.student)
+    student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+    store = SessionStore(session_key=student.cookies["sessionid"].value)
+    store["something"] = "changed elsewhere"
+    store.save()
+    assert HIT not in student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"  # kept again with the new data
+
+
+@pytest.mark.django_db
+def test_a_session_erased_from_the_database_and_cache_gets_no_kept_page(city: Any) -> None:
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    student = _client(city.student)
+    student.get(MY_OFFERS)
+    assert student.get(MY_OFFERS)[HIT] == "hit"
+    SessionStore().delete(student.cookies["sessionid"].value)
+    answer = student.get(MY_OFFERS)
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_a_write_to_the_user_table_names_the_rows_it_changes() -> None:
+    user, every = "accounts_user", [page_cache.user_row("*")]
+    assert page_cache._user_table() == user
+    one = 'UPDATE "accounts_user" SET "name" = %s WHERE "accounts_user"."id" = %s'
+    assert page_cache._user_rows(user, one, ["x", 7], False) == [page_cache.user_row(7)]
+    login = 'UPDATE "accounts_user" SET "last_login" = %s WHERE "accounts_user"."id" = %s'
+    assert page_cache._user_rows(user, login, ["2026-11-23", 7], False) is None
+    several = 'UPDATE "accounts_user" SET "is_active" = %s WHERE "accounts_user"."id" IN (%s, %s)'
+    assert page_cache._user_rows(user, several, [False, 1, 2], False) == every
+    gone = 'DELETE FROM "accounts_user" WHERE "accounts_user"."id" = %s'
+    assert page_cache._user_rows(user, gone, [3], True) == every
+    new = 'INSERT INTO "accounts_user" ("name") VALUES (%s)'
+    assert page_cache._user_rows(user, new, ["y"], False) == []
+    other = 'UPDATE "needs_need" SET "title" = %s WHERE "needs_need"."id" = %s'
+    assert page_cache._user_rows("needs_need", other, ["x", 7], False) == []
+
+
+def test_off_when_sessions_are_not_kept_in_the_same_cache() -> None:
+    with override_settings(SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        assert not page_cache.enabled()
+    with override_settings(SESSION_CACHE_ALIAS="other"):
+        assert not page_cache.enabled()
+    assert page_cache.enabled()
+
+
 @pytest.mark.django_db
 def test_a_page_with_a_message_waiting_is_rendered_and_not_kept(city: Any) -> None:
     student = _client(city.student)
