@@ -157,6 +157,36 @@ def test_my_shifts_lists_several_days_in_a_fixed_number_of_queries(
     assert body.count('<span class="state state--waitlisted">候补</span>') == 1
 
 
+def test_my_shift_rows_are_my_shifts(city: Any, duty: Any, paired: Any) -> None:
+    """The agenda's fixed statement reads what selectors.my_shifts reads (live sign-ups of shifts
+    not over, soonest first), with the same aware times."""
+    from qingshe.duty import selectors
+
+    other = services.shift_add(
+        actor=city.staff, activity=duty.activity, starts_at=duty.start - timedelta(days=1),
+        ends_at=duty.start - timedelta(days=1) + timedelta(hours=2), capacity=2,
+    )  # fmt: skip
+    services.shift_sign_up(actor=city.student, shift=duty.shift)
+    cancelled = services.shift_sign_up(actor=city.student, shift=other)
+    services.shift_cancel(actor=city.student, signup=cancelled)
+    services.shift_sign_up(actor=city.student2, shift=other)
+    for user, since in [
+        (city.student, None),
+        (city.student2, None),
+        (city.student2, duty.start - timedelta(days=1, hours=-3)),  # the earlier shift is over
+        (city.staff, None),
+    ]:
+        expected = [
+            (s.shift_id, s.shift.starts_at, s.shift.ends_at, s.shift.activity.title,
+             s.shift.activity.place, s.shift.activity.organiser.display_name, s.state)
+            for s in selectors.my_shifts(user=user, since=since)
+        ]  # fmt: skip
+        rows = selectors.my_shift_rows(user=user, since=since)
+        assert [tuple(r.values()) for r in rows] == expected
+        assert all(timezone.is_aware(r["starts_at"]) for r in rows)
+    assert len(selectors.my_shift_rows(user=city.student2)) == 1
+
+
 # --- the leader's page --------------------------------------------------------------------------
 def test_leader_page_shows_a_qr_code_of_the_checkin_url(client: Any, city: Any, duty: Any, paired: Any) -> None:
     _login(client, city.secretary)
