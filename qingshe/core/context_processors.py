@@ -16,5 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_is_admin": access.can(user, "admin.access", None),
         "nav_roles": sorted({g.role for g in access.grants(user)}),
-        "nav_items": nav.items_for(user, request.path),
+        "nav_menu": nav.menu_html(user, request.path),
+        # the entries themselves, worked out only if a template asks
+        "nav_items": lambda: nav.items_for(user, request.path),
     }

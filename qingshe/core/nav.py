@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -37,6 +39,8 @@ _registry: dict[str, NavItem] = {}
 # What a menu shows depends on nothing else, so each process works it out once per combination
 # (a handful) instead of once per page; nothing personal is kept.
 _menus: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+# (menu, which entry is current) -> the entries' HTML (base.html's partial nav_items).
+_html: dict[tuple[Any, ...], str] = {}
 
 
 def register(
@@ -55,6 +59,7 @@ def register(
         staff=staff,
     )
     _menus.clear()
+    _html.clear()
 
 
 def _menu(held: frozenset[str], staff: bool) -> tuple[tuple[str, str], ...]:
@@ -78,3 +83,19 @@ def items_for(user: Any, path: str) -> list[dict[str, Any]]:
         {"url": url, "label": label, "current": path == url if url == "/" else path.startswith(url)}
         for url, label in menu
     ]
+
+
+def menu_html(user: Any, path: str) -> str:
+    """`items_for` rendered by base.html's partial nav_items: the same HTML for everyone with the
+    same menu and current entry, so kept per process (not while DEBUG, when templates change)."""
+    menu = _menu(frozenset(g.role for g in access.grants(user)), access.is_platform_staff(user))
+    current = tuple(path == url if url == "/" else path.startswith(url) for url, _ in menu)
+    key = (menu, current)
+    html = None if settings.DEBUG else _html.get(key)
+    if html is None:
+        items = [
+            {"url": u, "label": label, "current": c}
+            for (u, label), c in zip(menu, current, strict=True)
+        ]
+        html = _html[key] = get_template("base.html#nav_items").render({"nav_items": items})
+    return html

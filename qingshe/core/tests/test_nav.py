@@ -82,3 +82,17 @@ def test_the_menu_worked_out_once_per_roles_and_language_is_still_each_persons(c
     finally:
         nav._registry["core:home"] = home
         nav._menus.clear()
+
+
+def test_the_menu_html_is_the_entries_rendered_and_kept_per_menu_and_current_entry(
+    client: Any, city: Any
+) -> None:
+    html = nav.menu_html(city.student, "/duty/mine/")
+    assert html.count("<li>") == len(nav.items_for(city.student, "/duty/mine/"))
+    assert html.count('aria-current="page"') == 1 and 'href="/duty/" aria-current="page"' in html
+    assert nav.menu_html(city.student2, "/duty/mine/") is html  # same roles, same path: kept
+    home = nav.menu_html(city.student, "/")
+    assert 'href="/" aria-current="page"' in home and 'href="/duty/" aria-current' not in home
+    client.force_login(city.student)
+    page = client.get("/duty/mine/").content.decode()
+    assert html in page
