@@ -96,3 +96,19 @@ def test_the_menu_html_is_the_entries_rendered_and_kept_per_menu_and_current_ent
     client.force_login(city.student)
     page = client.get("/duty/mine/").content.decode()
     assert html in page
+
+
+def test_a_fragment_without_the_menu_reads_no_roles(client: Any, city: Any) -> None:
+    """The bell, polled every minute, is rendered with the page context but shows no menu."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(city.student)
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("core:notification_bell"))
+    assert answer.status_code == 200 and 'id="notification-bell"' in answer.content.decode()
+    assert not [q for q in queries.captured_queries if "orgs_membership" in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        home = client.get("/").content.decode()
+    assert [q for q in queries.captured_queries if "orgs_membership" in q["sql"]]
+    assert 'class="site-nav"' in home
