@@ -8,6 +8,9 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from qingshe.needs.services.dispatch import DEFAULT_HORIZON_DAYS, REASON_MAX, default_weights
@@ -111,3 +114,23 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The dispatcher reads it and offers the place to someone else."),
     )
+
+
+def decline_reason_parts() -> dict[str, SafeString | str]:
+    """What the offers page needs to write the reason box of an unbound DeclineForm as plain HTML,
+    once per page instead of through Django's field and widget templates for every waiting offer:
+    the label with the form's suffix (as BoundField.label_tag adds it), the help text (shown
+    unescaped, as Django's field template does) and the textarea's attributes. The tests compare
+    the page's box with DeclineForm's own rendering; a bound form (after an error) is still
+    rendered by Django."""
+    field = DeclineForm.base_fields["reason"]
+    label = str(field.label)
+    suffix = field.label_suffix if field.label_suffix is not None else gettext(":")
+    if suffix and label and label[-1] not in gettext(":?.!"):
+        label += suffix
+    return {
+        "label": label,
+        "help": mark_safe(str(field.help_text)),  # noqa: S308 - our own constant text
+        # in the widget's order (flatatt would sort them); none is a boolean or None here
+        "attrs": format_html_join("", ' {}="{}"', field.widget.attrs.items()),
+    }

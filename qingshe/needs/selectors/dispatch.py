@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,6 +31,8 @@ __all__ = [
     "assignment_get_for_volunteer",
     "dispatch_plans_for_user",
     "offer_on_need_for_user",
+    "OfferLine",
+    "offer_page_lines",
     "offer_rows",
     "offers_for_user",
     "open_claims_for_user",
@@ -191,6 +194,68 @@ def offer_rows(assignments: Any) -> list[OfferRow]:
         a.when = explain.when_text(a.starts_at, a.ends_at)
         rows.append(OfferRow(assignment=a, reasons=explain.reasons(a.reasons)))
     return rows
+
+
+@dataclass(slots=True)
+class OfferLine:
+    """One offer as the volunteer's offers page shows it, read without model instances (see
+    offer_page_lines). The view fills in the URLs and, after a failed decline, the bound form."""
+
+    pk: int
+    state: str
+    source: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    where: str
+    when: str
+    reasons: list[str]
+    ref: str = ""  # the pk as text, for ids and names in the page
+    accept_url: str = ""
+    decline_url: str = ""
+    withdraw_url: str = ""
+    form: Any = None
+    open: bool = False
+
+
+def offer_page_lines(*, user: Any) -> list[OfferLine]:
+    """The person's offered and accepted assignments, in the order of offers_for_user, as the
+    offers page shows them: the need's title, when and where in words (online, or the community
+    with the address), the reasons in words. One query reading only those columns."""
+    online = _("Online, wherever you are")
+    rows = (
+        NeedAssignment.objects.filter(
+            volunteer_id=getattr(user, "pk", None), state__in=(A.OFFERED, A.ACCEPTED)
+        )
+        .order_by("state", "starts_at", "pk")
+        .values_list(
+            "pk",
+            "state",
+            "source",
+            "starts_at",
+            "ends_at",
+            "reasons",
+            "need__title",
+            "need__is_remote",
+            "need__address",
+            "need__community__name",
+        )
+    )
+    return [
+        OfferLine(
+            pk=pk,
+            state=state,
+            source=source,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            title=title,
+            where=online if remote else f"{community} · {address}" if address else community,
+            when=explain.when_text(starts_at, ends_at),
+            reasons=explain.reasons(reasons),
+            ref=str(pk),
+        )
+        for pk, state, source, starts_at, ends_at, reasons, title, remote, address, community in rows
+    ]
 
 
 def assignment_get_for_volunteer(*, user: Any, assignment_id: int) -> NeedAssignment:

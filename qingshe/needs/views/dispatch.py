@@ -28,7 +28,13 @@ from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_pa
 from qingshe.core.page_cache import page_cache
 from qingshe.needs import selectors, services
 from qingshe.needs.dispatch import explain
-from qingshe.needs.forms_dispatch import DATETIME_FORMAT, DeclineForm, LineAddForm, PlanForm
+from qingshe.needs.forms_dispatch import (
+    DATETIME_FORMAT,
+    DeclineForm,
+    LineAddForm,
+    PlanForm,
+    decline_reason_parts,
+)
 from qingshe.needs.models import DispatchPlan, Need, NeedAssignment
 
 DETAIL = "needs/dispatch_plan_detail.html"
@@ -252,6 +258,15 @@ def plan_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- the volunteer's offers ---------------------------------------------------------------------
+_PK = 2147483647  # stands for an assignment's pk in a reversed URL, replaced per row
+
+
+def _offer_url(name: str) -> Any:
+    """`dispatch:<name>` for any assignment with one reverse(): pk -> URL."""
+    head, _sep, tail = reverse(f"dispatch:{name}", args=[_PK]).rpartition(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _offers_context(
     request: HttpRequest,
     *,
@@ -259,23 +274,33 @@ def _offers_context(
     notice: str = "",
     forms: dict[int, DeclineForm] | None = None,
 ) -> dict[str, Any]:
-    rows = selectors.offer_rows(selectors.offers_for_user(user=request.user))
+    """The page's two lists: offers waiting for an answer (still to start), then accepted places
+    still to come, as selectors.OfferLine rows with their URLs (one reverse() per kind, not one
+    {% url %} per row). A waiting row's `form` is the bound DeclineForm re-shown after a failed
+    decline, else None: the page writes the empty reason box itself (decline_reason_parts)."""
     now = timezone.now()
     forms = forms or {}
-    waiting = [
-        r
-        for r in rows
-        if r.assignment.state == NeedAssignment.State.OFFERED and r.assignment.starts_at > now
-    ]
-    for row in waiting:
-        row.form = forms.get(row.assignment.pk) or DeclineForm(prefix=f"a{row.assignment.pk}")  # type: ignore[attr-defined]
+    waiting, accepted = [], []
+    for row in selectors.offer_page_lines(user=request.user):
+        if row.state == NeedAssignment.State.OFFERED and row.starts_at > now:
+            waiting.append(row)
+        elif row.state == NeedAssignment.State.ACCEPTED and row.ends_at > now:
+            accepted.append(row)
+    if waiting:
+        accept, decline = _offer_url("accept"), _offer_url("decline")
+        for row in waiting:
+            row.accept_url, row.decline_url = accept(row.ref), decline(row.ref)
+            row.form = forms.get(row.pk)
+            row.open = bool(row.form is not None and row.form.errors)
+    if accepted:
+        withdraw = _offer_url("withdraw")
+        for row in accepted:
+            row.withdraw_url = withdraw(row.ref)
     return {
         "waiting": waiting,
-        "accepted": [
-            r
-            for r in rows
-            if r.assignment.state == NeedAssignment.State.ACCEPTED and r.assignment.ends_at > now
-        ],
+        "accepted": accepted,
+        "decline": decline_reason_parts() if waiting else None,
+        "offers_url": reverse("dispatch:offers"),
         "claims_url": reverse("dispatch:claims"),
         "error": error,
         "notice": notice,
@@ -287,8 +312,9 @@ def _offers_context(
 def offers(request: HttpRequest) -> HttpResponse:
     if exports.requested(request):
         shown = _offers_context(request)  # the page's two lists: waiting, then accepted
-        rows = [r.assignment for r in [*shown["waiting"], *shown["accepted"]]]
-        return exports.respond(request, "needs.my_offers", rows)
+        ids = [r.pk for r in [*shown["waiting"], *shown["accepted"]]]
+        found = {a.pk: a for a in selectors.offers_for_user(user=request.user).filter(pk__in=ids)}
+        return exports.respond(request, "needs.my_offers", [found[i] for i in ids if i in found])
     return render_page(request, OFFERS, _offers_context(request), partial="offers")
 
 
