@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -35,8 +36,11 @@ __all__ = [
     "is_staff_of",
     "my_needs",
     "need_actions",
+    "BoardCard",
+    "board_cards",
     "need_board_communities",
     "need_board_counts",
+    "need_board_reads",
     "need_detail_prefetch",
     "need_get_for_follow",
     "need_get_for_user",
@@ -44,6 +48,7 @@ __all__ = [
     "need_list_for_user",
     "need_photo_get_for_user",
     "needs_waiting_for",
+    "may_order",
     "order_communities",
     "residents_matching",
     "state_label",
@@ -145,6 +150,123 @@ def need_board_counts(*, user: Any, filters: NeedFilters | None = None) -> dict[
     counts["open"] = sum(counts[s] for s in Need.OPEN_STATES)
     counts["all"] = sum(counts[s] for s in Need.State.values)
     return counts
+
+
+def _counts_of(qs: QuerySet[Need]) -> dict[str, int]:
+    rows = qs.order_by().values_list("state").annotate(n=Count("pk"))
+    counts = dict.fromkeys(Need.State.values, 0)
+    for state, n in rows:
+        counts[state] = n
+    counts["open"] = sum(counts[s] for s in Need.OPEN_STATES)
+    counts["all"] = sum(counts[s] for s in Need.State.values)
+    return counts
+
+
+# The columns a card of the board shows (with follower_count); see board_cards.
+BOARD_CARD_FIELDS = (
+    "pk",
+    "title",
+    "state",
+    "urgency",
+    "project_type",
+    "is_bounty",
+    "community__name",
+    "reporter_id",
+    "reporter__name",
+    "state_changed_at",
+    "created_at",
+)
+
+
+def need_board_reads(
+    *, user: Any, filters: NeedFilters | None = None
+) -> tuple[dict[str, int], QuerySet[Any]]:
+    """The board page's two reads, built on one visibility filter: how many needs are in each
+    state under every filter but the state (as need_board_counts; one query), and the needs
+    shown, as need_list_for_user orders them but as rows of BOARD_CARD_FIELDS plus
+    follower_count (one query when sliced; turn them into cards with board_cards). The count of
+    the shown needs is the counts' entry for the state (`open`, `all` or a state), so a
+    paginator needs no COUNT query of its own."""
+    f = filters or NeedFilters()
+    scoped = _apply(_base(user), f, with_state=False)
+    if f.state:
+        shown = (
+            scoped.filter(state__in=Need.OPEN_STATES)
+            if f.state == "open"
+            else scoped.filter(state=f.state)
+        )
+    else:
+        shown = scoped
+    rows = (
+        shown.values_list(*BOARD_CARD_FIELDS)
+        .annotate(follower_count=Count("followers", distinct=True))
+        .order_by("-urgency", "state_changed_at", "-pk")
+    )
+    return _counts_of(scoped), rows
+
+
+@dataclass(slots=True)
+class BoardCard:
+    """One need on the board, with its labels in words (see board_cards)."""
+
+    pk: int
+    title: str
+    state: str
+    state_label: str
+    urgency: int
+    urgency_label: str
+    type_label: str
+    is_bounty: bool
+    community: str
+    reporter: str | None  # None: nobody reported it (posted by the community)
+    age: str  # "in this state for …"
+    followers: str  # "Followers: n", or "" for none
+    url: str = ""
+
+
+def board_cards(rows: Any) -> list[BoardCard]:
+    """need_board_reads' rows as cards: the state, urgency and category in words (as
+    need_state_badge.html and get_FOO_display say them) and how long the need has been in its
+    state, the page's sentence included."""
+    urgencies = dict(Need._meta.get_field("urgency").flatchoices)
+    types = dict(Need._meta.get_field("project_type").flatchoices)
+    cards = []
+    for (
+        pk,
+        title,
+        state,
+        urgency,
+        kind,
+        bounty,
+        community,
+        reporter_id,
+        reporter,
+        changed,
+        created,
+        followers,
+    ) in rows:
+        since = changed or created
+        try:
+            age = timesince(since) if since else ""
+        except (ValueError, TypeError):
+            age = ""
+        cards.append(
+            BoardCard(
+                pk=pk,
+                title=title,
+                state=state,
+                state_label=state_label(state),
+                urgency=urgency,
+                urgency_label=str(urgencies.get(urgency, urgency)),
+                type_label=str(types.get(kind, kind)),
+                is_bounty=bounty,
+                community=community,
+                reporter=None if reporter_id is None else reporter,
+                age=_("in this state for %(age)s") % {"age": age},
+                followers=_("Followers: %(c)s") % {"c": followers} if followers else "",
+            )
+        )
+    return cards
 
 
 def need_get_for_user(*, user: Any, need_id: int, detail: bool = False) -> Need:
@@ -296,6 +418,15 @@ def order_communities(*, user: Any) -> list[Organisation]:
     )
     seen = {c.pk for c in staff}
     return staff + [c for c in resident_communities(user) if c.pk not in seen]
+
+
+def may_order(*, user: Any) -> bool:
+    """bool(order_communities(user)), without building its queries for someone who holds neither
+    a role that enters orders nor a resident's membership (a student on the board)."""
+    roles = access.ORG_ACTIONS["need.enter_for_resident"] | {Role.RESIDENT}
+    if not (access.has_role(user, roles) or access.is_platform_staff(user)):
+        return False
+    return bool(order_communities(user=user))
 
 
 def residents_matching(*, community: Organisation, query: str, limit: int = 10) -> list[Any]:

@@ -13,8 +13,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -23,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from qingshe.core import access
 from qingshe.core.errors import NotFound, ServiceError
 from qingshe.core.exports import services as exports
-from qingshe.core.htmx import add_service_error, get_or_404, paginate, render_page
+from qingshe.core.htmx import PAGE_SIZE, add_service_error, get_or_404, paginate, render_page
 from qingshe.core.page_cache import page_cache
 from qingshe.core.ratelimits import over_limit, throttled_page
 from qingshe.lib.images import CONTENT_TYPES
@@ -61,6 +64,27 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told how many items there are (counted by a query the page makes anyway)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+_PK = 2147483647  # stands for a pk in a reversed URL, replaced per row
+
+
+def _url_for_pk(name: str) -> Callable[[int], str]:
+    """URL `name` for any pk with one reverse(): pk -> URL (not one {% url %} per row)."""
+    head, _sep, tail = reverse(name, args=[_PK]).rpartition(str(_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 # --- the board ----------------------------------------------------------------------------------
 @page_cache
 @login_required
@@ -81,10 +105,11 @@ def need_board(request: HttpRequest) -> HttpResponse:
         community_id=d.get("community") or None,
         q=(d.get("q") or "").strip(),
     )
-    needs = selectors.need_list_for_user(user=user, filters=filters)
     if exports.requested(request):
-        return exports.respond(request, "needs.board", needs)
-    counts = selectors.need_board_counts(user=user, filters=filters)
+        return exports.respond(
+            request, "needs.board", selectors.need_list_for_user(user=user, filters=filters)
+        )
+    counts, rows = selectors.need_board_reads(user=user, filters=filters)
     kept = {
         "state": state,
         "project_type": filters.project_type,
@@ -104,18 +129,34 @@ def need_board(request: HttpRequest) -> HttpResponse:
         + [("all", _("All"), counts["all"])]
     )
     tab_query = urlencode({k: v for k, v in kept.items() if v != "" and k != "state"})
-    communities = list(selectors.need_board_communities(user=user)[:200])
+    # Only those who see the board by role have communities to filter by (need_board_communities
+    # matches nothing for anyone else).
+    communities = list(selectors.need_board_communities(user=user)[:200]) if board else []
+    # The shown needs are counted by `counts` already: no COUNT query for the paginator.
+    page = _CountedPaginator(rows, PAGE_SIZE, count=counts[state]).get_page(request.GET.get("page"))
+    cards = selectors.board_cards(page.object_list)
+    detail = _url_for_pk("needs:detail")
+    for card in cards:
+        card.url = detail(card.pk)
+    page.object_list = cards
     context = {
-        "page": paginate(request, needs),
+        "page": page,
         "query": f"{query}&" if query else "",
         "tab_query": f"{tab_query}&" if tab_query else "",
         "kept": kept,
         "tabs": tabs,
-        "types": ProjectType.choices,
-        "urgencies": Urgency.choices,
-        "ages": selectors.AGE_CHOICES,
-        "communities": communities if len(communities) > 1 else [],
-        "can_order": bool(selectors.order_communities(user=user)),
+        "board_url": reverse("needs:board"),
+        # the filter's options as (value, label, selected), compared here rather than per option
+        # in the template
+        "types": [(v, str(label), v == kept["project_type"]) for v, label in ProjectType.choices],
+        "urgencies": [(v, str(label), str(v) == kept["urgency"]) for v, label in Urgency.choices],
+        "ages": [(v, str(label), v == kept["age"]) for v, label in selectors.AGE_CHOICES],
+        "communities": (
+            [(c.pk, c.name, c.pk == kept["community"]) for c in communities]
+            if len(communities) > 1
+            else []
+        ),
+        "can_order": selectors.may_order(user=user),
     }
     return render_page(request, BOARD, context, partial="results")
 
