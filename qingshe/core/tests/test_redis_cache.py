@@ -67,3 +67,14 @@ def test_one_client_serves_every_command(redis_cache: ReusingRedisCache) -> None
     redis_cache.get("a")
     assert client.get_client("a", write=True) is first
     assert client.get_client("a") is client.get_client("b")
+
+
+def test_keys_memcached_would_refuse_are_fine_in_redis(redis_cache: ReusingRedisCache) -> None:
+    import warnings
+
+    key = "a key with spaces and " + "x" * 300  # over memcached's 250 characters
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Django's check would warn (CacheKeyWarning)
+        redis_cache.set(key, 1)
+        assert redis_cache.get(key) == 1
+        redis_cache.delete(key)
