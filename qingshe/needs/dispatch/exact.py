@@ -9,12 +9,14 @@ objectives compare exactly.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from qingshe.needs.dispatch import engine
@@ -339,17 +341,21 @@ def _best_schedule(
     r = [r[i] for i in order]
     best: list[Any] = [0.0, []]
     nodes = [0]
+    # How many more services fit in m minutes at most: the shortest durations first.
+    shortest = np.cumsum(np.sort(book.dur[ps])).tolist()
 
     def visit(i: int, chosen: list[int], value: float, minutes: int) -> None:
         nodes[0] += 1
         if value > best[0]:
             best[0], best[1] = value, list(chosen)
         k = len(chosen)
-        # Each later pair at a penalty no lower than if all before it were taken: an upper
-        # bound, since r is sorted. The terms only fall (r falls, the penalty rises), so the
-        # sum stops at the first one that is not positive.
+        # Each later pair at a penalty no lower than if all before it were taken, and no more
+        # of them than fit in the minutes left: an upper bound, since r is sorted. The terms
+        # only fall (r falls, the penalty rises), so the sum stops at the first one that is
+        # not positive.
+        room = bisect.bisect_right(shortest, cap - minutes)
         optimistic = value
-        for j in range(i, len(r)):
+        for j in range(i, min(len(r), i + room)):
             term = r[j] - pen_step * (k + j - i)
             if term <= 0:
                 break
@@ -370,12 +376,13 @@ def _best_schedule(
 
 
 def _price(
-    d: engine._Data, c: engine._Candidates, book: engine._Book, lam: np.ndarray
+    d: engine._Data, c: engine._Candidates, lam: np.ndarray
 ) -> tuple[np.ndarray, dict[int, list[int]]]:
     """For prices λ on needs: each volunteer's best value alone (score − λ, less the spread
-    penalty, under its cap and without overlap) and a set it can serve. Exact: the greedy set
-    when it is feasible, else a depth-first search; when the search runs out of budget the
-    value is the greedy one (an upper bound) and the set the best found."""
+    penalty, under its cap and without overlap) and a set it can serve (pair indices into
+    `c`). Exact: the greedy set when it is feasible, else a depth-first search; when the search
+    runs out of budget the value is the greedy one (an upper bound) and the set the best found.
+    Only the pairs it checks get their time tables made (engine._Book over a few pairs)."""
     pen, cap = d.pen_step, d.v_cap
     r = c.s - lam[c.n]
     idx = np.flatnonzero(r > 0)
@@ -390,27 +397,42 @@ def _price(
     suspect: set[int] = set()
     multi = np.flatnonzero(size > 1)
     if len(multi):
-        minutes = np.bincount(sel_v, weights=book.dur[sel], minlength=d.V)
+        dur = d.n_dur[c.n]
+        minutes = np.bincount(sel_v, weights=dur[sel], minlength=d.V)
         over = multi[minutes[multi] > cap[multi]]
         suspect.update(over.tolist())
-        for kk in np.unique(size[multi]).tolist():
-            vs = np.setdiff1d(multi[size[multi] == kk], over)
+        check = np.setdiff1d(multi, over)
+        rows_of = sel[np.isin(sel_v, check)]  # the greedy sets to check, by volunteer
+        book = engine._Book(d, _subset(c, rows_of))
+        local = np.full(len(c.n), -1, dtype=np.int64)
+        local[rows_of] = np.arange(len(rows_of))
+        for kk in np.unique(size[check]).tolist():
+            vs = check[size[check] == kk]
             if len(vs):
                 rows = np.searchsorted(sel_v, vs, side="left")
-                ok = book.feasible(sel[rows[:, None] + np.arange(kk)[None, :]])
+                ok = book.feasible(local[sel[rows[:, None] + np.arange(kk)[None, :]]])
                 suspect.update(vs[~ok].tolist())
     sets: dict[int, list[int]] = {}
     starts = np.searchsorted(sel_v, np.arange(d.V + 1), side="left")
     for vol in np.flatnonzero(size).tolist():
         sets[vol] = sel[starts[vol] : starts[vol + 1]].tolist()
-    for vol in sorted(suspect):
-        lo, hi = np.searchsorted(v, vol, side="left"), np.searchsorted(v, vol, side="right")
-        ps = idx[lo:hi].tolist()
-        budget = 3_000 if len(ps) <= 12 else 300
-        found, got, exact = _best_schedule(book, int(cap[vol]), ps, r[ps].tolist(), pen, budget)
-        sets[vol] = got  # a schedule in any case
-        if exact:
-            value[vol] = found  # else the greedy value stays: an upper bound
+    if suspect:
+        sus = np.array(sorted(suspect), dtype=np.int64)
+        theirs = idx[np.isin(v, sus)]
+        book = engine._Book(d, _subset(c, np.sort(theirs)))
+        local = np.full(len(c.n), -1, dtype=np.int64)
+        local[np.sort(theirs)] = np.arange(len(theirs))
+        for vol in sus.tolist():
+            lo, hi = np.searchsorted(v, vol, side="left"), np.searchsorted(v, vol, side="right")
+            ps = idx[lo:hi]
+            budget = 3_000 if len(ps) <= 12 else 300
+            found, got, exact = _best_schedule(
+                book, int(cap[vol]), local[ps].tolist(), r[ps].tolist(), pen, budget
+            )
+            back = {int(local[q]): int(q) for q in ps}
+            sets[vol] = [back[q] for q in got]  # a schedule in any case
+            if exact:
+                value[vol] = found  # else the greedy value stays: an upper bound
     return value, sets
 
 
@@ -466,6 +488,117 @@ def _above(d: engine._Data, lists: engine._Lists, floor: np.ndarray) -> engine._
     )
 
 
+def _flow_prices(d: engine._Data, c: engine._Candidates) -> tuple[np.ndarray, np.ndarray, int]:
+    """Prices from the flow relaxation over candidates `c` (engine._flow's graph, solved
+    again here so that every arc's flow can be read): the head-count duals λ of the needs and
+    the marginal value μ of each volunteer (0 for those without candidates), from shortest
+    distances from the source in the residual graph of an optimal flow (no negative cycle
+    there, so they are potentials: every residual arc has a non-negative reduced cost).
+    With the source at 0 the sink is at M (the bypass arc for short heads costs M and its flow
+    is never at capacity), a need's price is its distance (0 when it has room: the arc from the
+    source reaches it at cost 0) and a volunteer's value is M less its distance. Returns (λ, μ,
+    the flow's value)."""
+    P, N = len(c.n), d.N
+    if P == 0:
+        return np.zeros(N), np.zeros(d.V), 0
+    blocks = engine._blocks(d, c)
+    pair_block, block_v, block_len, block_min, inside = blocks
+    vols, v_of_pair, kv = engine._volunteer_bounds(d, c, blocks)
+    nv = len(vols)
+    cap_b = np.minimum(block_len // block_min, inside)
+    noded = np.flatnonzero(inside > cap_b)
+    v0 = 2 + N
+    b0 = v0 + nv
+    block_node = np.full(len(block_v), -1, dtype=np.int64)
+    block_node[noded] = b0 + np.arange(len(noded))
+    target = v0 + v_of_pair
+    has_node = (pair_block >= 0) & (block_node[np.maximum(pair_block, 0)] >= 0)
+    target[has_node] = block_node[pair_block[has_node]]
+    total = int(d.n_heads.sum())
+    M = int(c.s.max()) + 1
+    rep = np.repeat(np.arange(nv, dtype=np.int64), kv)
+    kth = engine._ranges(np.zeros(nv, dtype=np.int64), kv)
+    tails = np.concatenate(
+        [np.zeros(N + 1, dtype=np.int64), 2 + c.n, b0 + np.arange(len(noded)), v0 + rep]
+    )
+    heads = np.concatenate(
+        [
+            2 + np.arange(N),
+            [1],
+            target,
+            v0 + np.searchsorted(vols, block_v[noded]),
+            np.ones(len(rep), dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    caps = np.concatenate(
+        [
+            d.n_heads,
+            [total],
+            np.ones(P, dtype=np.int64),
+            cap_b[noded],
+            np.ones(len(rep), dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    costs = np.concatenate(
+        [
+            np.zeros(N, dtype=np.int64),
+            [M],
+            M - c.s,
+            np.zeros(len(noded), dtype=np.int64),
+            d.pen_step * kth,
+        ]
+    ).astype(np.int64)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    flow.set_nodes_supplies(np.array([0, 1]), np.array([total, -total]))
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError("min cost flow failed")
+    value = M * total - int(flow.optimal_cost())
+    f = flow.flows(np.arange(len(tails)))
+    del flow
+    fwd, back = f < caps, f > 0
+    rt = np.concatenate([tails[fwd], heads[back]])
+    rh = np.concatenate([heads[fwd], tails[back]])
+    rw = np.concatenate([costs[fwd], -costs[back]])
+    del tails, heads, caps, costs, f, fwd, back
+    dist = _shortest(b0 + len(noded), rt, rh, rw)
+    reached = dist[2 : 2 + N] < np.int64(1) << 59  # a need without heads is not
+    lam = np.where(reached, np.maximum(0, dist[2 : 2 + N]), 0).astype(np.float64)
+    mu = np.zeros(d.V)
+    mu[vols] = np.maximum(0, M - dist[v0 : v0 + nv])
+    return lam, mu, value
+
+
+def _shortest(nodes: int, tails: np.ndarray, heads: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Shortest distances from node 0 (Bellman–Ford, vectorised: each pass relaxes every arc
+    at once; the graph has no negative cycle). Unreached nodes get a large value."""
+    never = np.int64(1) << 60
+    dist = np.full(nodes, never, dtype=np.int64)
+    dist[0] = 0
+    order = np.argsort(heads, kind="stable")
+    tails, heads, costs = tails[order], heads[order], costs[order]
+    into, first = np.unique(heads, return_index=True)
+    for _pass in range(nodes):
+        reach = dist[tails]
+        best = np.minimum.reduceat(np.where(reach < never, reach + costs, never), first)
+        now = np.minimum(dist[into], best)
+        if np.array_equal(now, dist[into]):
+            break
+        dist[into] = now
+    return dist
+
+
+def _subset(c: engine._Candidates, idx: np.ndarray) -> engine._Candidates:
+    """Pairs `idx` of `c` (sorted), with their pieces."""
+    lens = np.diff(c.p_off)[idx]
+    pi = engine._ranges(c.p_off[idx], lens)
+    p_off = np.zeros(len(idx) + 1, dtype=np.int64)
+    np.cumsum(lens, out=p_off[1:])
+    return engine._Candidates(
+        c.n[idx], c.v[idx], c.s[idx], p_off, c.p_a[pi], c.p_b[pi], np.zeros(len(c.truncated), bool)
+    )
+
+
 def lagrangian_bound(
     needs: Sequence[NeedSpec],
     volunteers: Sequence[VolunteerSpec],
@@ -475,6 +608,10 @@ def lagrangian_bound(
     iterations: int = 40,
     time_limit_s: float = 600.0,
     inner_steps: int = 300,
+    flow_rounds: int = 8,
+    per_volunteer: int = 6,
+    margin: int = 100,
+    smoothing: float = 0.5,
 ) -> Bound:
     """An upper bound on the optimum from the linear relaxation in which each volunteer chooses
     among the sets of services it can do alone (its feasible schedules, convexified: the
@@ -482,17 +619,28 @@ def lagrangian_bound(
 
     For any prices λ ≥ 0 on the head counts, L(λ) = Σ λ·heads + Σ over volunteers of their
     best set valued at score − λ (less the spread penalty) is at least the optimum, and the
-    relaxation's value is the smallest L(λ). Each round: (1) better prices for the sets known
-    so far (the restricted master), by `inner_steps` subgradient steps on its Lagrangian dual
-    (each a vectorised best-known-set per volunteer; an LP solver on the master took minutes
-    per solve at 10,000 needs, where this takes a second); (2) every volunteer priced exactly at
-    those prices: only pairs scoring above λ can count, so just those are read from the
-    engine's lists (_above: no need to list the tens of millions of feasible pairs of a large
-    city), each volunteer's best set found (_price); L(λ) is a bound, the smallest is kept;
-    (3) those sets join the known ones. It stops when no set is new, after `iterations`
-    rounds, or when the time is up. The first prices come from `start` (a plan): for each
-    need it fills, its lowest score less one penalty step; its sets are the first known ones.
-    `candidates` in the result is the most pairs read in a round."""
+    relaxation's value is the smallest L(λ). Every L(λ) below is evaluated exactly: only pairs
+    scoring above λ can count, so just those are read from the engine's lists (_above: no need
+    to list the tens of millions of feasible pairs of a large city), and each volunteer's best
+    set is found (_price). The bound is the smallest L(λ) met, valid however λ was chosen; how
+    λ is chosen only decides how tight it is.
+
+    1. Prices from the flow relaxation (`flow_rounds`): the engine's first candidates, the
+       flow over them (engine._flow's graph), its duals (_flow_prices); L there; the pairs
+       above those prices that the flow's duals say would improve it (score − λ above the
+       volunteer's marginal value; each volunteer's best `per_volunteer`) join the flow, which
+       is solved again, until almost none join. Its prices are nearly optimal for the flow
+       relaxation, which differs from this one only where a volunteer's services overlap or
+       exceed its minutes: L there is already close.
+    2. Column generation on the sets (`iterations` rounds): every pair scoring above the best
+       prices less `margin` is read once (the pool); prices are kept at least that floor, so
+       L over the pool is L over every pair. Each round: prices for the sets known so far
+       (the restricted master) by `inner_steps` subgradient steps on its Lagrangian dual; L
+       there over the pool; the volunteers' best sets join the known ones. It stops when no
+       set is new, after `iterations` rounds, or when the time is up.
+
+    `start` (a plan) gives the first known sets. `candidates` in the result is the most pairs
+    read at once."""
     started = time.perf_counter()
     d = engine._Data(needs, volunteers, weights, engine.Options())
     lists = engine._Lists(d)
@@ -501,41 +649,99 @@ def lagrangian_bound(
     heads = d.n_heads.astype(np.float64)
     known = _KnownSets(d.N)
     by_vol: dict[int, list[tuple[int, int]]] = {}
-    low = np.full(d.N, np.inf)
-    count = np.zeros(d.N, dtype=np.int64)
     for a in start.assignments:
         n, v = need_index[a.need_id], vol_index[a.volunteer_id]
-        units = round(a.score * SCALE)
-        by_vol.setdefault(v, []).append((n, units))
-        low[n] = min(low[n], units)
-        count[n] += 1
+        by_vol.setdefault(v, []).append((n, round(a.score * SCALE)))
     for v, items in by_vol.items():
         known.add(v, [n for n, _u in items], sum(u for _n, u in items) - d.pen_total(len(items)))
-    lam = np.zeros(d.N)
-    full = count >= d.n_heads
-    lam[full] = np.maximum(0.0, low[full] - d.pen_step)
     floor_value = round(start.objective * SCALE)  # a feasible value: the master's is at least it
     best = np.inf
+    best_lam = np.zeros(d.N)
     most = 0
     done = 0
-    for done in range(1, iterations + 1):  # noqa: B007 — the count is reported
-        lam, master = known.prices(lam, heads, floor_value, inner_steps)
-        c = _above(d, lists, np.floor(lam).astype(np.int64))
-        most = max(most, len(c.n))
-        value, sets = _price(d, c, engine._Book(d, c), lam)
-        best = min(best, float(lam @ heads + value.sum()))
+
+    def out_of_time() -> bool:
+        return time.perf_counter() - started > time_limit_s
+
+    def learn(value: np.ndarray, sets: dict[int, list[int]], c: engine._Candidates) -> int:
         added = 0
         for vol in np.flatnonzero(value > 0).tolist():
             ps = sets.get(vol, [])
             added += known.add(vol, c.n[ps].tolist(), int(c.s[ps].sum()) - d.pen_total(len(ps)))
+        return added
+
+    # 1. The flow relaxation's prices.
+    flow_c, _k = engine._candidates(d, lists)
+    for rnd in range(1, flow_rounds + 1):
+        lam, mu, flow_value = _flow_prices(d, flow_c)
+        c = _above(d, lists, np.floor(lam).astype(np.int64))
+        most = max(most, len(c.n))
+        value, sets = _price(d, c, lam)
+        bound = float(lam @ heads + value.sum())
+        if bound < best:
+            best, best_lam = bound, lam
+        learn(value, sets, c)
+        gain = c.s - lam[c.n] - mu[c.v]
+        better = np.flatnonzero(gain > 0)
+        better = better[np.lexsort((-gain[better], c.v[better]))]
+        bv = c.v[better]
+        rank = np.arange(len(better)) - np.searchsorted(bv, bv, side="left")
+        better = np.sort(better[rank < per_volunteer])
+        before = len(flow_c.n)
+        flow_c = engine._merge(flow_c, _subset(c, better), d.V)
+        del c
         if TRACE:
             print(
-                f"  round {done} master ≤ {master / SCALE:.3f} bound {best / SCALE:.3f} "
-                f"pairs {len(c.n)} added {added} t {time.perf_counter() - started:.1f}",
+                f"  flow round {rnd} flow {flow_value / SCALE:.3f} L {bound / SCALE:.3f} "
+                f"best {best / SCALE:.3f} pairs {before} +{len(flow_c.n) - before} "
+                f"t {time.perf_counter() - started:.1f}",
                 flush=True,
             )
-        if not added or time.perf_counter() - started > time_limit_s:
+        if len(flow_c.n) - before <= 0.0005 * before or out_of_time():
             break
+    del flow_c
+    if not iterations or out_of_time():
+        return Bound(best / SCALE, 0, time.perf_counter() - started, most)
+    # 2. Column generation on the sets, over the pool of pairs above the floor.
+    floor = np.maximum(0, np.floor(best_lam) - margin).astype(np.int64)
+    pool = _above(d, lists, floor)
+    most = max(most, len(pool.n))
+    lam = np.maximum(best_lam, floor)
+    alpha = smoothing
+    for done in range(1, iterations + 1):  # noqa: B007 — the count is reported
+        if out_of_time():
+            break
+        lam, master = known.prices(np.maximum(lam, floor), heads, floor_value, inner_steps, floor)
+        # Needs whose price the master pressed down to the floor: lower it, read their pairs
+        # between the two floors into the pool.
+        low = np.flatnonzero((lam <= floor) & (floor > 0))
+        if len(low):
+            lower = np.full(d.N, np.iinfo(np.int64).max // 4, dtype=np.int64)
+            lower[low] = np.maximum(0, floor[low] - margin)
+            pool = engine._merge(pool, _above(d, lists, lower), d.V)
+            floor[low] = lower[low]
+            most = max(most, len(pool.n))
+        # Priced between the best prices so far and the master's (smoothing: the master's
+        # prices swing while it knows few sets).
+        at = alpha * np.maximum(best_lam, floor) + (1 - alpha) * lam
+        value, sets = _price(d, pool, at)
+        bound = float(at @ heads + value.sum())
+        if bound < best:
+            best, best_lam = bound, at
+        added = learn(value, sets, pool)
+        if TRACE:
+            print(
+                f"  round {done} master ≤ {master / SCALE:.3f} L {bound / SCALE:.3f} "
+                f"bound {best / SCALE:.3f} pool {len(pool.n)} lowered {len(low)} added {added} "
+                f"alpha {alpha} t {time.perf_counter() - started:.1f}",
+                flush=True,
+            )
+        if not added:
+            if alpha == 0:
+                break
+            alpha = 0.0  # nothing new between: price at the master's prices once
+        else:
+            alpha = smoothing
     return Bound(best / SCALE, done, time.perf_counter() - started, most)
 
 
@@ -561,7 +767,12 @@ class _KnownSets:
         return True
 
     def prices(
-        self, lam: np.ndarray, heads: np.ndarray, floor_value: float, steps: int
+        self,
+        lam: np.ndarray,
+        heads: np.ndarray,
+        floor_value: float,
+        steps: int,
+        lowest: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float]:
         """Prices from `lam` that lower the master's Lagrangian dual L_K(λ) (each volunteer
         takes its best known set at λ, or none), by subgradient steps towards a target between
@@ -600,5 +811,7 @@ class _KnownSets:
                 step_size *= 0.9
             last = dual
             target = floor_value + 0.3 * (best_value - floor_value)
-            lam = np.maximum(0.0, lam - step_size * (dual - target) / norm * g)
+            lam = np.maximum(
+                0.0 if lowest is None else lowest, lam - step_size * (dual - target) / norm * g
+            )
         return best_lam, best_value

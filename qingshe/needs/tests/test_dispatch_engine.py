@@ -421,3 +421,27 @@ def test_the_lagrangian_bound_is_close_on_a_generated_city() -> None:
     assert best.optimal
     bound = exact.lagrangian_bound(inst.needs, inst.volunteers, start=p)
     assert best.objective - 1e-6 <= bound.value <= 1.01 * best.objective
+
+
+def test_shortest_distances_with_negative_arcs() -> None:
+    """exact._shortest (Bellman–Ford over a flow's residual graph, whose backward arcs cost
+    less than nothing): the distances from node 0; unreached nodes far away."""
+    import numpy as np
+
+    tails = np.array([0, 0, 1, 2, 3], dtype=np.int64)
+    heads = np.array([1, 2, 3, 3, 1], dtype=np.int64)
+    costs = np.array([5, 2, -4, 1, 6], dtype=np.int64)
+    dist = exact._shortest(5, tails, heads, costs)
+    assert dist[:4].tolist() == [0, 5, 2, 1]
+    assert dist[4] > 1 << 50
+
+
+def test_the_flow_prices_bound_a_generated_city_on_their_own() -> None:
+    """The prices from the flow relaxation alone (no set rounds) already give a valid bound, at
+    least the optimum and within 1 % of it."""
+    inst = instances.generate(40, 200, seed=7)
+    p = plan(inst.needs, inst.volunteers)
+    best = exact.solve_exact(inst.needs, inst.volunteers, time_limit_s=60, workers=1, hint=p)
+    assert best.optimal
+    bound = exact.lagrangian_bound(inst.needs, inst.volunteers, start=p, iterations=0)
+    assert best.objective - 1e-6 <= bound.value <= 1.01 * best.objective
