@@ -605,11 +605,11 @@ def lagrangian_bound(
     weights: Weights = Weights(),  # noqa: B008
     *,
     start: Plan,
-    iterations: int = 40,
+    iterations: int = 200,
     time_limit_s: float = 600.0,
     inner_steps: int = 300,
     flow_rounds: int = 8,
-    per_volunteer: int = 6,
+    per_volunteer: int = 16,
     margin: int = 100,
     smoothing: float = 0.5,
 ) -> Bound:
