@@ -9,13 +9,19 @@ every table a new version. A kept page is served only while every version it was
 still current, so a page is never older than the last write to anything it showed; the time
 limit bounds what depends on the clock instead (a shift that has just begun).
 
+The person's session and user row are read before the page's own queries and are not among its
+tables (every login writes both tables): a kept page stores a digest of its session's data, which
+must still be in the cache unchanged when it is served (sessions are cached_db, in this cache),
+and the version of its person's row, which a write to that row by primary key changes (any other
+write to the user table changes every row's; a last_login update only the row's).
+
 Kept only: GET without query-string surprises of its own (the query string is part of the key),
-status 200, HTML, no cookie set, no write during the request, no message shown or added, for a
-person with a session. Not served when the request carries a pending message.
+status 200, HTML, no cookie set, no write and no session change during the request, no message
+shown or added, for a logged-in person. Not served when the request carries a pending message.
 
 Correctness across processes needs a cache they share (Redis, memcached, a file or database
 cache): `enabled()` says no for a process-local cache unless QINGSHE_PAGE_CACHE_LOCAL allows it
-(one process: tests, `make demo`).
+(one process: tests, `make demo` if set), or when sessions are not cached_db in this cache.
 """
 
 from __future__ import annotations
