@@ -44,7 +44,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -1110,20 +1110,25 @@ def _volunteer_bounds(
     return vols, v_of_pair, np.minimum(np.minimum(pairs_per_v, fits), slots)
 
 
-def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
-    """Optimal flow over candidates `c`: source → need (head count) → [block] → volunteer
-    → sink, and source → sink for heads left unfilled. A block takes as many services as its
-    length allows (length // shortest duration), a volunteer at most `_volunteer_bounds`, the
-    k-th unit costing the spread penalty of a k-th service. Costs are shifted to be
-    non-negative (a filled head costs M − score, an unfilled one M).
+class _FlowGraph(NamedTuple):
+    """The arcs of `_flow`'s graph (source 0, sink 1, needs 2…N+1, volunteers from `v0`, block
+    nodes from `b0`), in the order: source → need, the bypass source → sink, one arc per pair,
+    block → volunteer, volunteer → sink (the k-th unit of each volunteer)."""
 
-    Every plan over these candidates is a flow of this graph (overlaps and minute caps are
-    relaxed to counts), so the flow's value bounds their objectives from above. Returns the
-    chosen pairs (the plan's first draft, repaired next) and the flow's value."""
-    P = len(c.n)
-    if P == 0:
-        return np.zeros(0, dtype=bool), 0
-    N = d.N
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    costs: np.ndarray
+    total: int  # heads to place: the source's supply
+    M: int  # the shift making costs non-negative (a filled head costs M − score)
+    vols: np.ndarray  # volunteer indices of the volunteer nodes
+    v0: int
+    nodes: int
+
+
+def _flow_graph(d: _Data, c: _Candidates) -> _FlowGraph:
+    """The graph `_flow` solves (see there); also read by exact.py for the flow's duals."""
+    P, N = len(c.n), d.N
     blocks = _blocks(d, c)
     pair_block, block_v, block_len, block_min, inside = blocks
     vols, v_of_pair, kv = _volunteer_bounds(d, c, blocks)
@@ -1137,15 +1142,14 @@ def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
     target = v0 + v_of_pair
     has_node = (pair_block >= 0) & (block_node[np.maximum(pair_block, 0)] >= 0)
     target[has_node] = block_node[pair_block[has_node]]
-    heads = d.n_heads
-    total = int(heads.sum())
+    total = int(d.n_heads.sum())
     M = int(c.s.max()) + 1
     rep = np.repeat(np.arange(nv, dtype=np.int64), kv)
     kth = _ranges(np.zeros(nv, dtype=np.int64), kv)
     tails = np.concatenate(
         [np.zeros(N + 1, dtype=np.int64), 2 + c.n, b0 + np.arange(len(noded)), v0 + rep]
     )
-    heads_ = np.concatenate(
+    heads = np.concatenate(
         [
             2 + np.arange(N),
             [1],
@@ -1156,7 +1160,7 @@ def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
     )
     caps = np.concatenate(
         [
-            heads,
+            d.n_heads,
             [total],
             np.ones(P, dtype=np.int64),
             cap_b[noded],
@@ -1172,16 +1176,41 @@ def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
             d.pen_step * kth,
         ]
     )
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        tails, heads_.astype(np.int64), caps.astype(np.int64), costs.astype(np.int64)
+    return _FlowGraph(
+        tails.astype(np.int64),
+        heads.astype(np.int64),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
+        total,
+        M,
+        vols,
+        v0,
+        b0 + len(noded),
     )
-    flow.set_nodes_supplies(np.array([0, 1]), np.array([total, -total]))
+
+
+def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
+    """Optimal flow over candidates `c`: source → need (head count) → [block] → volunteer
+    → sink, and source → sink for heads left unfilled. A block takes as many services as its
+    length allows (length // shortest duration), a volunteer at most `_volunteer_bounds`, the
+    k-th unit costing the spread penalty of a k-th service. Costs are shifted to be
+    non-negative (a filled head costs M − score, an unfilled one M).
+
+    Every plan over these candidates is a flow of this graph (overlaps and minute caps are
+    relaxed to counts), so the flow's value bounds their objectives from above. Returns the
+    chosen pairs (the plan's first draft, repaired next) and the flow's value."""
+    P = len(c.n)
+    if P == 0:
+        return np.zeros(0, dtype=bool), 0
+    g = _flow_graph(d, c)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(g.tails, g.heads, g.caps, g.costs)
+    flow.set_nodes_supplies(np.array([0, 1]), np.array([g.total, -g.total]))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed: {status}")
-    chosen = flow.flows(np.arange(N + 1, N + 1 + P)) > 0
-    return chosen, M * total - int(flow.optimal_cost())
+    chosen = flow.flows(np.arange(d.N + 1, d.N + 1 + P)) > 0
+    return chosen, g.M * g.total - int(flow.optimal_cost())
 
 
 # --- per-volunteer state -----------------------------------------------------------------------

@@ -501,67 +501,24 @@ def _flow_prices(d: engine._Data, c: engine._Candidates) -> tuple[np.ndarray, np
     P, N = len(c.n), d.N
     if P == 0:
         return np.zeros(N), np.zeros(d.V), 0
-    blocks = engine._blocks(d, c)
-    pair_block, block_v, block_len, block_min, inside = blocks
-    vols, v_of_pair, kv = engine._volunteer_bounds(d, c, blocks)
+    g = engine._flow_graph(d, c)
+    tails, heads, caps, costs = g.tails, g.heads, g.caps, g.costs
+    vols, v0, M, nodes = g.vols, g.v0, g.M, g.nodes
     nv = len(vols)
-    cap_b = np.minimum(block_len // block_min, inside)
-    noded = np.flatnonzero(inside > cap_b)
-    v0 = 2 + N
-    b0 = v0 + nv
-    block_node = np.full(len(block_v), -1, dtype=np.int64)
-    block_node[noded] = b0 + np.arange(len(noded))
-    target = v0 + v_of_pair
-    has_node = (pair_block >= 0) & (block_node[np.maximum(pair_block, 0)] >= 0)
-    target[has_node] = block_node[pair_block[has_node]]
-    total = int(d.n_heads.sum())
-    M = int(c.s.max()) + 1
-    rep = np.repeat(np.arange(nv, dtype=np.int64), kv)
-    kth = engine._ranges(np.zeros(nv, dtype=np.int64), kv)
-    tails = np.concatenate(
-        [np.zeros(N + 1, dtype=np.int64), 2 + c.n, b0 + np.arange(len(noded)), v0 + rep]
-    )
-    heads = np.concatenate(
-        [
-            2 + np.arange(N),
-            [1],
-            target,
-            v0 + np.searchsorted(vols, block_v[noded]),
-            np.ones(len(rep), dtype=np.int64),
-        ]
-    ).astype(np.int64)
-    caps = np.concatenate(
-        [
-            d.n_heads,
-            [total],
-            np.ones(P, dtype=np.int64),
-            cap_b[noded],
-            np.ones(len(rep), dtype=np.int64),
-        ]
-    ).astype(np.int64)
-    costs = np.concatenate(
-        [
-            np.zeros(N, dtype=np.int64),
-            [M],
-            M - c.s,
-            np.zeros(len(noded), dtype=np.int64),
-            d.pen_step * kth,
-        ]
-    ).astype(np.int64)
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    flow.set_nodes_supplies(np.array([0, 1]), np.array([total, -total]))
+    flow.set_nodes_supplies(np.array([0, 1]), np.array([g.total, -g.total]))
     if flow.solve() != flow.OPTIMAL:
         raise RuntimeError("min cost flow failed")
-    value = M * total - int(flow.optimal_cost())
+    value = g.M * g.total - int(flow.optimal_cost())
     f = flow.flows(np.arange(len(tails)))
     del flow
     fwd, back = f < caps, f > 0
     rt = np.concatenate([tails[fwd], heads[back]])
     rh = np.concatenate([heads[fwd], tails[back]])
     rw = np.concatenate([costs[fwd], -costs[back]])
-    del tails, heads, caps, costs, f, fwd, back
-    dist = _shortest(b0 + len(noded), rt, rh, rw)
+    del g, tails, heads, caps, costs, f, fwd, back
+    dist = _shortest(nodes, rt, rh, rw)
     reached = dist[2 : 2 + N] < np.int64(1) << 59  # a need without heads is not
     lam = np.where(reached, np.maximum(0, dist[2 : 2 + N]), 0).astype(np.float64)
     mu = np.zeros(d.V)
