@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from qingshe.core import sql
 from qingshe.orgs.models import Membership, Organisation, Role
 
 if TYPE_CHECKING:
@@ -151,15 +152,12 @@ def grants(user: User | Any) -> tuple[Grant, ...]:
 
 @functools.cache
 def _grants_sql() -> str:
-    q = connection.ops.quote_name
-    m, o = Membership._meta, Organisation._meta
+    def col(model: Any, name: str) -> str:
+        return sql.column(model, name, qualified=True)
 
-    def col(meta: Any, name: str) -> str:
-        return f"{q(meta.db_table)}.{q(meta.get_field(name).column)}"
-
-    # Names from the models' meta; the values are parameters.
-    select = f"SELECT {col(m, 'role')}, {col(m, 'org')}, {col(o, 'path')} FROM {q(m.db_table)} "  # noqa: S608
-    join = f"INNER JOIN {q(o.db_table)} ON ({col(m, 'org')} = {col(o, 'id')}) "
+    m, o = Membership, Organisation
+    select = f"SELECT {col(m, 'role')}, {col(m, 'org')}, {col(o, 'path')} FROM {sql.table(m)} "  # noqa: S608
+    join = f"INNER JOIN {sql.table(o)} ON ({col(m, 'org')} = {col(o, 'id')}) "
     return select + join + f"WHERE ({col(m, 'user')} = %s AND {col(m, 'is_active')} = %s)"
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from qingshe.core import access
+from qingshe.core import access, sql
 from qingshe.core.home import Panel, PanelItem, register, url
 from qingshe.credit.models import (
     AccountKind,
@@ -31,21 +31,19 @@ Part = tuple[str, list[Any]]
 
 def _person_rows(model: Any, user: Any, equal: dict[str, str], null: tuple[str, ...]) -> Part:
     """FROM and WHERE of the person's rows of `model`, with `equal` fields and `null` ones."""
-    q, field = connection.ops.quote_name, model._meta.get_field
-    conds, params = [f"{q(field('user').column)} = %s"], [user.pk]
+    conds, params = [f"{sql.column(model, 'user')} = %s"], [user.pk]
     for name, value in equal.items():
-        conds.append(f"{q(field(name).column)} = %s")
+        conds.append(f"{sql.column(model, name)} = %s")
         params.append(value)
-    conds += [f"{q(field(name).column)} IS NULL" for name in null]
-    return f"FROM {q(model._meta.db_table)} WHERE {' AND '.join(conds)}", params
+    conds += [f"{sql.column(model, name)} IS NULL" for name in null]
+    return f"FROM {sql.table(model)} WHERE {' AND '.join(conds)}", params
 
 
 def _first_value(model: Any, user: Any, column: str, equal: dict[str, str] | None = None) -> Part:
     """The `column` of the person's first row of `model` (by primary key), or NULL."""
-    q = connection.ops.quote_name
     rows, params = _person_rows(model, user, equal or {}, ())
-    field = q(model._meta.get_field(column).column)
-    return f"SELECT {field} {rows} ORDER BY {q(model._meta.pk.column)} LIMIT 1", params
+    pk = sql.column(model, model._meta.pk.name)
+    return f"SELECT {sql.column(model, column)} {rows} ORDER BY {pk} LIMIT 1", params
 
 
 def _count(model: Any, user: Any, equal: dict[str, str] | None = None, null: tuple[str, ...] = ()) -> Part:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.iso7064 import mod_37_36
 
-from qingshe.core import access
+from qingshe.core import access, sql
 from qingshe.core.errors import NotFound
 from qingshe.credit import ledger, signing
 from qingshe.credit.models import (
@@ -98,15 +98,14 @@ class Record:
 def _record_summary_sql() -> str:
     """One statement that says what a record holds (built once: the tables' names are fixed)."""
 
-    quote = connection.ops.quote_name
-
     def rows_of(model: Any) -> str:
-        return f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.get_field('user').column)} = %s"
+        return f"FROM {sql.table(model)} WHERE {sql.column(model, 'user')} = %s"
 
     exists = ", ".join(
         f"EXISTS (SELECT 1 {rows_of(m)})" for m in (LedgerEntry, TrainingRecord, Award, Evaluation)
     )
-    return f"SELECT (SELECT CAST({quote('total')} AS TEXT) {rows_of(HoursBalance)}), {exists}"
+    total = sql.column(HoursBalance, "total")
+    return f"SELECT (SELECT CAST({total} AS TEXT) {rows_of(HoursBalance)}), {exists}"
 
 
 def _record_summary(user_id: int) -> tuple[Decimal | None, bool, bool, bool, bool]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from qingshe.core import access
+from qingshe.core import access, sql
 from qingshe.core.home import Panel, PanelItem, register, url, url_maker
 from qingshe.duty import selectors
 from qingshe.duty.hours import confirmation_due
@@ -68,14 +68,13 @@ def _leads_a_shift_between(user: Any, start: datetime, end: datetime) -> bool:
     pk = getattr(user, "pk", None)
     if pk is None:
         return False
-    ops, meta = connection.ops, Shift._meta
-    q, column = ops.quote_name, (lambda name: ops.quote_name(meta.get_field(name).column))
-    sql = (
-        f"SELECT EXISTS(SELECT 1 FROM {q(meta.db_table)} WHERE {column('leader')} = %s"  # noqa: S608
+    ops, column = connection.ops, (lambda name: sql.column(Shift, name))
+    statement = (
+        f"SELECT EXISTS(SELECT 1 FROM {sql.table(Shift)} WHERE {column('leader')} = %s"  # noqa: S608
         f" AND {column('starts_at')} < %s AND {column('ends_at')} > %s)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(start)])
+        cursor.execute(statement, [pk, ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(start)])
         return bool(cursor.fetchone()[0])
 
 

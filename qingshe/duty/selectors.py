@@ -25,7 +25,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qingshe.core import access
+from qingshe.core import access, sql
 from qingshe.core.errors import NotFound
 from qingshe.duty.models import (
     Activity,
@@ -198,13 +198,11 @@ def my_shifts(*, user: Any, since: datetime | None = None) -> QuerySet[SignUp]:
 
 @functools.cache
 def _my_shift_rows_sql() -> str:
-    q = connection.ops.quote_name
-
     def col(model: Any, name: str) -> str:
-        return f"{q(model._meta.db_table)}.{q(model._meta.get_field(name).column)}"
+        return sql.column(model, name, qualified=True)
 
     def join(model: Any, on: str) -> str:
-        return f"INNER JOIN {q(model._meta.db_table)} ON ({on} = {col(model, 'id')}) "
+        return f"INNER JOIN {sql.table(model)} ON ({on} = {col(model, 'id')}) "
 
     # Names from the models' meta; the values are parameters.
     states = ", ".join(["%s"] * len(SignUp.LIVE_STATES))
@@ -212,7 +210,7 @@ def _my_shift_rows_sql() -> str:
               (Activity, "place"), (Organisation, "short_name"), (Organisation, "name"), (SignUp, "state")]  # fmt: skip
     select = "SELECT " + ", ".join(col(m, f) for m, f in fields)
     tables = (
-        f" FROM {q(SignUp._meta.db_table)} "  # noqa: S608
+        f" FROM {sql.table(SignUp)} "  # noqa: S608
         + join(Shift, col(SignUp, "shift"))
         + join(Activity, col(Shift, "activity"))
         + join(Organisation, col(Activity, "organiser"))

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from qingshe.core import access
+from qingshe.core import access, sql
 from qingshe.core.errors import NotFound
 from qingshe.lib.ids import mask_phone
 from qingshe.needs.models import ProjectGroup, ProjectMember
@@ -134,16 +134,14 @@ def may_decide_as_leader_or_instructor(*, user: Any) -> bool:
     pk = getattr(user, "pk", None)
     if pk is None:
         return False
-    q = connection.ops.quote_name
-    group, member = ProjectGroup._meta, ProjectMember._meta
-    # Names from the models, quoted; every value a parameter.
-    sql = (
-        f"SELECT 1 FROM {q(group.db_table)} WHERE {q(group.get_field('instructor').column)} = %s"  # noqa: S608
-        f" UNION ALL SELECT 1 FROM {q(member.db_table)} WHERE {q(member.get_field('user').column)} = %s"
-        f" AND {q(member.get_field('role').column)} = %s AND {q(member.get_field('state').column)} = %s"
+    group, member = ProjectGroup, ProjectMember
+    statement = (
+        f"SELECT 1 FROM {sql.table(group)} WHERE {sql.column(group, 'instructor')} = %s"  # noqa: S608
+        f" UNION ALL SELECT 1 FROM {sql.table(member)} WHERE {sql.column(member, 'user')} = %s"
+        f" AND {sql.column(member, 'role')} = %s AND {sql.column(member, 'state')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS({sql})", [pk, pk, MemberRole.LEADER.value, MemberState.ACCEPTED.value])
+        cursor.execute(f"SELECT EXISTS({statement})", [pk, pk, MemberRole.LEADER.value, MemberState.ACCEPTED.value])
         return bool(cursor.fetchone()[0])
 
 
