@@ -6,11 +6,13 @@ from qingshe.api.v1 import api
 from qingshe.credit import urls as credit_urls
 
 urlpatterns = [
+    # The prefixed parts first, the unprefixed ones (home and notifications, accounts, credit's
+    # public pages) last: Django tries the patterns in order and walks every pattern of an
+    # unprefixed include a path passes through. No two parts share a first path segment, so the
+    # order changes no URL's meaning.
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    # accounts/… (login), people/…, me/…: see qingshe/accounts/urls.py
-    path("", include("qingshe.accounts.urls")),
     path("orgs/", include("qingshe.orgs.urls")),
     path("programmes/", include("qingshe.programmes.urls")),
     path("projects/", include("qingshe.needs.urls")),
@@ -24,8 +26,10 @@ urlpatterns = [
     path("credit/", include("qingshe.credit.urls")),
     path("council/", include("qingshe.council.urls")),
     path("care/", include("qingshe.care.urls")),
-    path("", include(credit_urls.public_urlpatterns)),
     path("", include("qingshe.core.urls")),
+    # accounts/… (login), people/…, me/…: see qingshe/accounts/urls.py
+    path("", include("qingshe.accounts.urls")),
+    path("", include(credit_urls.public_urlpatterns)),
 ]
 
 # A failed page: 503 while the database does not answer, 500 otherwise (qingshe/core/server_errors.py).
