@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from qingshe.accounts.models import User
+from qingshe.core import sql
 from qingshe.lib import ids
 
 
@@ -36,6 +38,21 @@ class PhoneOrUsernameBackend(ModelBackend):
         if password and user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The logged-in person of a request, as ModelBackend.get_user, read with one fixed
+        statement (decision 0017): building the ORM's query cost about 170 us a request, the
+        statement about 75 us (raw() still converts each column as the ORM does)."""
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        columns = ", ".join(sql.column(User, f.name) for f in User._meta.concrete_fields)
+        key = sql.column(User, User._meta.pk.name)
+        # Names from the model (qingshe.core.sql), the id as a parameter.
+        statement = f"SELECT {columns} FROM {sql.table(User)} WHERE {key} = %s"  # noqa: S608
+        user = next(iter(User.objects.raw(statement, [pk])), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def axes_login_key(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:

@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from stdnum.cn import ric
 
 from qingshe.accounts import services
@@ -195,3 +196,32 @@ def test_token_issue_and_authenticate(db) -> None:
     user.is_active = False
     user.save()
     assert services.token_authenticate(raw) is None
+
+
+def test_the_logged_in_person_is_read_as_django_reads_them(db, client) -> None:
+    """The backend's get_user (one fixed statement) gives the same person, every field converted
+    as the ORM converts it; nobody for an unknown, malformed or deactivated id."""
+    from django.contrib.auth.backends import ModelBackend
+
+    from qingshe.accounts.backends import PhoneOrUsernameBackend
+
+    user = UserFactory(id_number="11010519491231002X")
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    ours, django = PhoneOrUsernameBackend().get_user(str(user.pk)), ModelBackend().get_user(user.pk)
+    assert ours == django == user
+    for field in User._meta.concrete_fields:
+        assert getattr(ours, field.attname) == getattr(django, field.attname), field.name
+    assert isinstance(ours.last_login, datetime) and ours.last_login.tzinfo is not None
+    assert ours.is_active is True
+    assert PhoneOrUsernameBackend().get_user(str(user.pk + 1000)) is None
+    assert PhoneOrUsernameBackend().get_user("7; DROP TABLE accounts_user") is None
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert PhoneOrUsernameBackend().get_user(str(user.pk)) is None
+    # The person a page sees is the session's person.
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    client.force_login(user, backend="qingshe.accounts.backends.PhoneOrUsernameBackend")
+    assert client.get("/me/").status_code == 200
+    assert str(client.get("/me/").wsgi_request.user.pk) == str(user.pk)
