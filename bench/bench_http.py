@@ -91,14 +91,6 @@ SERVER_SETTINGS = """from qingshe.settings import *  # noqa: F403
 ROOT_URLCONF = "bench.bench_http"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 """
-# The server's app: with --preload the master imports it and every view (the URLconf) once,
-# before the workers fork, instead of each worker at its first request.
-SERVER_WSGI = """from django.core.wsgi import get_wsgi_application
-from django.urls import get_resolver
-
-application = get_wsgi_application()
-get_resolver().url_patterns
-"""
 # The schema straight from the models in both modes (bench/schema.py): the pages do not depend on
 # what only the migrations add, and replaying them would take most of the full mode's budget.
 SCHEMA = "models"
@@ -371,7 +363,6 @@ class Served:
         self.students, self.db = students, _database()
         self.tmp = Path(tempfile.mkdtemp(prefix="qingshe-bench-http-"))
         (self.tmp / "bench_http_settings.py").write_text(SERVER_SETTINGS)
-        (self.tmp / "bench_http_wsgi.py").write_text(SERVER_WSGI)
         self.env = bc._env(self.db, secrets.token_urlsafe(40))
         self.env.update(
             DJANGO_SETTINGS_MODULE="bench_http_settings",
@@ -385,7 +376,7 @@ class Served:
         # touches the database of the other until the first request, sent once both are done.
         with (self.tmp / "server.log").open("wb") as log:
             self.server = subprocess.Popen(
-                [str(Path(sys.executable).with_name("gunicorn")), "bench_http_wsgi",
+                [str(Path(sys.executable).with_name("gunicorn")), "qingshe.wsgi",
                  *SERVER_OPTIONS, "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
                 cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
                 start_new_session=True,
