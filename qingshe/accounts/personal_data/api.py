@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from qingshe.accounts.personal_data import selectors, services
 from qingshe.accounts.personal_data.models import DeletionRequest
@@ -106,7 +106,8 @@ def deletion_request_create(request: HttpRequest, payload: DeletionIn) -> Any:
     """The caller asks for deletion; `confirm: true` is required. A second request while one is
     pending is 409 `deletion_pending`. An admin carries it out, or the platform after 15 days."""
     user = request.auth  # type: ignore[attr-defined]
-    return 201, services.deletion_request_create(actor=user, person=user, confirm=payload.confirm)
+    created = services.deletion_request_create(actor=user, person=user, confirm=payload.confirm)
+    return Status(201, created)
 
 
 @router.post(
