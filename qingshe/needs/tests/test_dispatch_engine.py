@@ -445,3 +445,59 @@ def test_the_flow_prices_bound_a_generated_city_on_their_own() -> None:
     assert best.optimal
     bound = exact.lagrangian_bound(inst.needs, inst.volunteers, start=p, iterations=0)
     assert best.objective - 1e-6 <= bound.value <= 1.01 * best.objective
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # volunteer
+            st.frozensets(st.integers(0, 3), min_size=1, max_size=3),  # needs
+            st.integers(1, 2000),  # value
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.integers(1, 2), min_size=4, max_size=4),
+)
+def test_the_restricted_master_prices_are_an_exact_dual_value_above_its_optimum(
+    columns: list[tuple[int, frozenset[int], int]], head_list: list[int]
+) -> None:
+    """exact._KnownSets.prices (the set phase's master, vectorised): the value it returns is
+    L_K at the prices it returns (each volunteer's best known set at those prices, or none),
+    the prices are at least the floor, and the value is at least the best integer choice of
+    known sets (one per volunteer, within the head counts), found here by brute force."""
+    import itertools
+
+    import numpy as np
+
+    known = exact._KnownSets(4)
+    for v, ns, value in columns:
+        known.add(v, sorted(ns), value)
+    heads = np.array(head_list, dtype=np.float64)
+    floor = np.array([0, 5, 0, 0], dtype=np.float64)
+    lam, value = known.prices(np.zeros(4), heads, 0.0, 60, floor)
+    assert (lam >= floor).all()
+    sets: dict[int, list[tuple[list[int], int]]] = {}
+    seen = set()
+    for v, ns, val in columns:  # the first of equal sets counts, as in _KnownSets.add
+        if (v, ns) not in seen:
+            seen.add((v, ns))
+            sets.setdefault(v, []).append((sorted(ns), val))
+    dual = float(lam @ heads) + sum(
+        max(0.0, *(val - sum(lam[n] for n in ns) for ns, val in options))
+        for options in sets.values()
+    )
+    assert abs(dual - value) <= 1e-6 * max(1.0, abs(dual))
+    best = 0
+    vols = sorted(sets)
+    for pick in itertools.product(*([None, *sets[v]] for v in vols)):
+        load = np.zeros(4)
+        total = 0
+        for option in pick:
+            if option is not None:
+                load[option[0]] += 1
+                total += option[1]
+        if (load <= heads).all():
+            best = max(best, total)
+    assert value >= best - 1e-6
