@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import SESSION_KEY
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -424,7 +425,7 @@ def _pages(patterns: list[Any], prefix: str = "") -> Iterator[str]:
 def _still_logged_in(client: Client, user: User) -> None:
     """Logs the client in again if a page logged it out (POST /accounts/logout/ does): every
     page after it would otherwise be checked as an anonymous visitor's redirect to the login."""
-    if client.session.get("_auth_user_id") != str(user.pk):
+    if client.session.get(SESSION_KEY) != str(user.pk):
         client.force_login(user)
 
 
