@@ -15,6 +15,7 @@ from qingshe.needs.dispatch.engine import (
     CAUSES,
     Assignment,
     NeedSpec,
+    Options,
     Plan,
     PlanStats,
     VolunteerSpec,
@@ -257,6 +258,21 @@ def test_spreads_the_load() -> None:
     needs = [need(1, windows=((9 * H, 10 * H),)), need(2, windows=((14 * H, 15 * H),))]
     p = solve(needs, [vol(1), vol(2)])
     assert {a.volunteer_id for a in p.assignments} == {1, 2}
+
+
+def test_volunteers_no_list_reached_are_offered_to_needs_left_short() -> None:
+    # Lists of one: both needs list only volunteer 1, the nearest, who can serve one of them
+    # (the same hour); volunteer 2 is in no first list. Without the idle lists need 2 stays
+    # short; with them it gets volunteer 2.
+    hour = ((9 * H, 10 * H),)
+    needs = [need(1, windows=hour, urgency=2), need(2, windows=hour)]
+    vols = [vol(1, km=0.2), vol(2, km=3.0)]
+    narrow = {"per_need_base": 1, "per_need_per_head": 0, "contested": 0, "expansions": 0}
+    without = solve(needs, vols, options=Options(**narrow, idle_base=0))
+    assert pairs(without) == {(1, 1)}
+    with_idle = solve(needs, vols, options=Options(**narrow, idle_base=1, idle_per_head=0))
+    assert pairs(with_idle) == {(1, 1), (2, 2)}
+    assert with_idle.unfilled == []
 
 
 # --- determinism, check_plan, a generated city -------------------------------------------------

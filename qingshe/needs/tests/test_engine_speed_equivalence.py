@@ -141,3 +141,30 @@ def test_plan_leaves_the_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lists_read_above_a_floor_give_the_best_above_it(seed: int) -> None:
+    # The idle lists are read only above each need's worst service: per need, the same scores
+    # as the best k of every feasible pair above that floor.
+    inst = instances.generate(80, 400, seed=seed)
+    d = engine._Data(inst.needs, inst.volunteers, engine.Weights(), engine.Options())
+    rng = np.random.default_rng(seed)
+    idle = rng.random(d.V) < 0.4
+    lists = engine._Lists(d, only=idle)
+    needs = np.flatnonzero(d.n_heads > 0)
+    every = engine._generate(d, lists, needs, None)
+    k = np.full(d.N, 3, dtype=np.int64)
+    above = np.full(d.N, -(1 << 60), dtype=np.int64)
+    with_pairs = np.unique(every.n)
+    picked = rng.random(len(with_pairs)) < 0.7
+    # Floors at a need's own scores, so that some of its pairs are above and some not.
+    for n in with_pairs[picked].tolist():
+        scores = np.sort(every.s[every.n == n])
+        above[n] = scores[int(rng.integers(0, len(scores)))]
+    got = engine._generate(d, lists, needs, k, above=above)
+    assert np.all(idle[got.v])
+    assert np.all(got.s > above[got.n])
+    for n in needs.tolist():
+        want = np.sort(every.s[(every.n == n) & (every.s > above[n])])[::-1][:3]
+        assert np.sort(got.s[got.n == n])[::-1].tolist() == want.tolist()
