@@ -112,6 +112,16 @@ def test_sign_up_and_cancel_through_the_page(client: Any, city: Any, duty: Any, 
     assert SignUp.objects.get(user=city.student).state == SignUp.State.CANCELLED
 
 
+def test_a_full_shift_says_how_many_it_took(client: Any, city: Any, duty: Any, paired: Any) -> None:
+    shift = services.shift_add(actor=city.staff, activity=duty.activity, starts_at=at(duty, 180),
+                               ends_at=at(duty, 300), capacity=1, leader=city.secretary)
+    _login(client, city.student)
+    assert "已报 0 / 1" in client.get(reverse("duty:activity", args=[duty.activity.pk])).content.decode()
+    services.shift_sign_up(actor=city.student, shift=shift)
+    body = client.get(reverse("duty:activity", args=[duty.activity.pk])).content.decode()
+    assert "已满 1 / 1" in body
+
+
 def test_sign_up_refused_without_insurance_in_chinese(client: Any, city: Any, duty: Any, paired: Any) -> None:
     uninsured = UserFactory(name="未投保")
     MembershipFactory(user=uninsured, org=city.branch, role=Role.STUDENT)
