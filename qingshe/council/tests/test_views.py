@@ -46,6 +46,18 @@ def test_script_text_is_shown_escaped(council):
     )
 
 
+def test_the_list_says_how_long_a_need_had_waited_when_it_was_listed(council):
+    # The figure is the one the need was ranked by, kept with the list: beside a need verified
+    # since, "waiting" would be wrong.
+    c = council
+    need = reported_done(c, title="楼道灯坏了")
+    mlist = final_list(c, titles=())
+    item = mlist.items.get(need=need)
+    services.council_verify(actor=c.panel, need=need, evidence="评议团上门查看，灯已修好")
+    body = _client(c.member).get(f"/council/lists/{mlist.pk}/").content.decode()
+    assert f"涉及 {item.affected} 位居民 · 列入时已等待 {item.age_days} 天" in body
+
+
 def test_public_board_counts_only_verified_and_shows_no_reporter(council):
     c = council
     need = reported_done(c, title="楼道灯坏了")
