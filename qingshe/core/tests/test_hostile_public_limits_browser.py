@@ -20,7 +20,9 @@ def test_the_public_board_past_its_limit_on_a_phone(
     settings: Any,
     screenshot_dir: Any,
 ) -> None:
-    settings.QINGSHE_RATE_LIMITS = {**settings.QINGSHE_RATE_LIMITS, "council_public": "3/m"}
+    # Per day: a one-minute window (django-ratelimit counts in fixed windows) can end between
+    # these requests and let a fourth through (seen once in CI).
+    settings.QINGSHE_RATE_LIMITS = {**settings.QINGSHE_RATE_LIMITS, "council_public": "3/d"}
     cache.clear()
     url = f"{live_server.url}/council/c/{city.community.pk}/public/"
     for _ in range(3):
