@@ -1258,8 +1258,7 @@ class _Book:
 
     def prefetch(self) -> None:
         """Every pair's feasible ranges as Python tuples at once, which `job` then slices: the
-        plan does it while the first flow is solved (the solver leaves the interpreter
-        lock)."""
+        plan starts it while the first flow's graph is built."""
         t0 = self.d.t0
         self._ranges = list(
             zip((self.c.p_a + t0).tolist(), (self.c.p_b + t0).tolist(), strict=True)
@@ -2136,8 +2135,11 @@ def _plan(
     lap("read")
     c, k_need = _candidates(d, lists)
     lap("candidates")
-    # The solver leaves the interpreter lock: what does not depend on its answer is made
-    # meanwhile.
+    # What does not depend on the flow's answer is made while its graph is built (numpy). The
+    # solve itself keeps the interpreter lock (OR-Tools 9.15; measured 2026-11-23: a Python
+    # loop ran at a fifth of its speed meanwhile, two halves of the graph solved in two
+    # threads took as long as one after the other), so the overlap is small: the flow is the
+    # plan's longest step, on one core.
     with ThreadPoolExecutor(1) as pool:
         solving = pool.submit(_flow, d, c)
         book = _Book(d, c)
