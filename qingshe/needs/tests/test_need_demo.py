@@ -2,17 +2,14 @@
 and insurance, open-claim, duplicates with followers, bounties; the logins have work; removed by
 the reset."""
 
-import random
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qingshe.demo.builder import build_demo, reset_demo
 from qingshe.demo.steps import STEPS
-from qingshe.needs import demo as needs_demo
+from qingshe.demo.testing import statements_of_step
 from qingshe.needs import selectors
 from qingshe.needs.models import BountyClaim, Need, NeedEvent, NeedFollower, NeedWindow
 
@@ -80,12 +77,6 @@ def test_demo_needs_step_is_fast() -> None:
     was written, on SQLite and PostgreSQL alike): a statement per row added to a loop would show.
     Counted, not timed: a timed test failed on a slower machine (3.25 s against 3 s) with nothing
     changed; the steps after it are not built."""
-    names = [s.name for s in STEPS]
-    ctx = build_demo(
-        seed=7, size=1.0, today=TODAY, log=lambda _l: None, steps=STEPS[: names.index("needs")]
-    )
-    ctx.rng = random.Random("7:needs")
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        needs_demo.build(ctx)
-    assert len(queries) <= 2_400, len(queries)
+    count = statements_of_step("needs", seed=7, size=1.0, today=TODAY)
+    assert count <= 2_400, count
     assert Need.objects.count() > 80

@@ -1,16 +1,13 @@
 """The demo's resource list, bounties in every state of a claim, and tasks in every state; the
 logins have something to see; removed by the reset; the step is fast."""
 
-import random
 from datetime import date
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 from qingshe.demo.builder import build_demo, reset_demo
-from qingshe.demo.steps import STEPS
-from qingshe.needs import demo_resources, selectors
+from qingshe.demo.testing import statements_of_step
+from qingshe.needs import selectors
 from qingshe.needs.models import BountyClaim, Need, ProjectTask, Resource
 
 TODAY = date(2026, 11, 22)
@@ -59,12 +56,6 @@ def test_demo_resources_step_is_fast() -> None:
     """At size 1 the step stays within a fixed number of database statements (750 when this was
     written, SQLite and PostgreSQL alike): counted, not timed, so that a slower machine cannot
     fail it; the steps after it are not built."""
-    names = [s.name for s in STEPS]
-    ctx = build_demo(
-        seed=7, size=1.0, today=TODAY, log=lambda _l: None, steps=STEPS[: names.index("resources")]
-    )
-    ctx.rng = random.Random("7:resources")
-    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        demo_resources.build(ctx)
-    assert len(queries) <= 900, len(queries)
+    count = statements_of_step("resources", seed=7, size=1.0, today=TODAY)
+    assert count <= 900, count
     assert Resource.objects.exists()
