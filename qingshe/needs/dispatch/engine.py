@@ -23,7 +23,8 @@ Method (numpy for the data, OR-Tools for the optimisation; deterministic):
    volunteer's feasible time, as many services as its length allows] → volunteer (at most as
    many as its cap allows shortest first; the k-th unit costs the spread penalty) → sink, and a
    bypass for heads left short. Every plan over the candidates is a flow, so the flow's value
-   bounds them from above.
+   bounds them from above. The plan's flow breaks ties among equal scores by seeded noise below
+   one unit of score, which makes the solve faster (see _flow).
 3. Repair (_repair): each volunteer keeps the best schedulable subset of what the flow gave
    (subsets × orders, earliest start), under its cap.
 4. Polish (_polish): rounds of short ejection chains around the needs with free heads, each a
@@ -55,6 +56,7 @@ WIDE = 4  # ranges per pair checked in numpy
 MAX_SET = 4  # services per volunteer checked in numpy
 NEVER = 1 << 61  # a time after every other
 SCALE = 1000  # scores are integers of 1/SCALE: the flow needs integer costs, CP-SAT too
+TIE_SPREAD, TIE_SEED = 256, 2026  # the first flow's tie-breaking (see _flow)
 KIND_FACTOR = {"labour": 0.0, "skilled": 0.5, "professional": 1.0}
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 DAY = 24 * 60
@@ -1195,7 +1197,7 @@ def _flow_graph(d: _Data, c: _Candidates) -> _FlowGraph:
     )
 
 
-def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
+def _flow(d: _Data, c: _Candidates, *, break_ties: bool = True) -> tuple[np.ndarray, int]:
     """Optimal flow over candidates `c`: source → need (head count) → [block] → volunteer
     → sink, and source → sink for heads left unfilled. A block takes as many services as its
     length allows (length // shortest duration), a volunteer at most `_volunteer_bounds`, the
@@ -1204,19 +1206,33 @@ def _flow(d: _Data, c: _Candidates) -> tuple[np.ndarray, int]:
 
     Every plan over these candidates is a flow of this graph (overlaps and minute caps are
     relaxed to counts), so the flow's value bounds their objectives from above. Returns the
-    chosen pairs (the plan's first draft, repaired next) and the flow's value."""
+    chosen pairs (the plan's first draft, repaired next) and the flow's value.
+
+    Scores come in few distinct values, so many flows tie for the optimum and the solver
+    (cost scaling) spends its time among them. With `break_ties` every cost is multiplied by
+    TIE_SPREAD and each pair's arc gets a seeded extra below TIE_SPREAD: the solve is about a
+    quarter faster at 10k (measured 2026-11-23, six solves of the same graph each, alternating:
+    3.4 s on average against 4.4 s; 3.75 s with a spread of 16), and its flow is optimal for
+    the true costs up to less than one unit (1/SCALE of a point) per head placed (there:
+    93,546.200 against 93,546.374). The value returned is then that flow's, at true costs: no
+    longer a bound (exact.flow_bound asks for the exact solve)."""
     P = len(c.n)
     if P == 0:
         return np.zeros(0, dtype=bool), 0
     g = _flow_graph(d, c)
+    costs = g.costs
+    pairs = slice(d.N + 1, d.N + 1 + P)
+    if break_ties:
+        costs = costs * TIE_SPREAD
+        costs[pairs] += np.random.default_rng(TIE_SEED).integers(0, TIE_SPREAD, P)
     flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(g.tails, g.heads, g.caps, g.costs)
+    flow.add_arcs_with_capacity_and_unit_cost(g.tails, g.heads, g.caps, costs)
     flow.set_nodes_supplies(np.array([0, 1]), np.array([g.total, -g.total]))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min cost flow failed: {status}")
-    chosen = flow.flows(np.arange(d.N + 1, d.N + 1 + P)) > 0
-    return chosen, g.M * g.total - int(flow.optimal_cost())
+    f = flow.flows(np.arange(len(costs)))
+    return f[pairs] > 0, g.M * g.total - int(f @ g.costs)
 
 
 # --- per-volunteer state -----------------------------------------------------------------------

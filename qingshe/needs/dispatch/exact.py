@@ -64,7 +64,7 @@ def flow_bound(
     """An upper bound on the optimum: the flow relaxation (engine._flow: overlaps and minute
     caps relaxed to counts) over every feasible pair. Returns (bound, candidate pairs)."""
     d, c = candidates(needs, volunteers, weights)
-    _chosen, value = engine._flow(d, c)
+    _chosen, value = engine._flow(d, c, break_ties=False)
     return value / SCALE, len(c.n)
 
 
