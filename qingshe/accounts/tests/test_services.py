@@ -61,6 +61,25 @@ def test_duplicate_phone_and_id_number_are_conflicts(db) -> None:
     assert User.objects.count() == 1
 
 
+def test_a_drawn_volunteer_number_that_is_taken_is_drawn_again(db, monkeypatch) -> None:
+    first = services.user_create(name="甲", phone="13800138000")
+    draws = iter([first.volunteer_no, first.volunteer_no, "QS20260000042"])
+    monkeypatch.setattr(services, "generate_volunteer_no", lambda: next(draws))
+    second = services.user_create(name="乙", phone="13900139000")
+    second.refresh_from_db()
+    assert second.volunteer_no == "QS20260000042"
+    assert User.objects.count() == 2
+    assert AuditEvent.objects.filter(action="user.create", object_id=str(second.pk)).count() == 1
+
+
+def test_a_given_volunteer_number_that_is_taken_is_a_conflict(db) -> None:
+    first = services.user_create(name="甲", phone="13800138000")
+    with pytest.raises(Conflict) as err:
+        services.user_create(name="乙", phone="13900139000", volunteer_no=first.volunteer_no)
+    assert err.value.code == "volunteer_no_taken" and err.value.field == "volunteer_no"
+    assert User.objects.count() == 1
+
+
 def test_child_under_14_needs_guardian_consent(db) -> None:
     child_id = _id("11010520150301002")
     with pytest.raises(ValidationFailed) as err:
