@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -52,7 +53,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[RegexValidator(r"^1[3-9]\d{9}$", _("Enter a valid mainland mobile number."))],
     )
-    name = models.CharField(_("name"), max_length=40)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=40)
     volunteer_no = models.CharField(
         _("volunteer number"),
         max_length=16,

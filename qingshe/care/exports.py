@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qingshe.care import sealing, visibility
 from qingshe.care.models import Beneficiary
@@ -26,7 +27,7 @@ def beneficiaries_csv(*, actor: Any) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([
-        _("Number"), _("Community"), _("Kind"), _("Name"), _("Age"), _("ID number"), _("Mobile number"),
+        _("Number"), _("Community"), _("Kind"), _("Name"), pgettext("person", "Age"), _("ID number"), _("Mobile number"),
         _("Address"), _("Guardian"), _("Guardian's mobile number"), _("Needs"),
     ])
     today = timezone.localdate()

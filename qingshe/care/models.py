@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -65,7 +66,7 @@ class Beneficiary(TimeStampedModel):
     lives_alone = models.BooleanField(_("lives alone"), default=False)
     # Encrypted JSON of the identifying fields (care.sealing.BENEFICIARY_FIELDS).
     sealed = models.BinaryField(_("personal data (encrypted)"), editable=False)
-    name_masked = models.CharField(_("name"), max_length=20)
+    name_masked = models.CharField(pgettext_lazy("person", "name"), max_length=20)
     id_number_digest = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
     recorded_by = models.ForeignKey(
@@ -273,7 +274,7 @@ class CampaignHousehold(models.Model):
     """A household on a campaign's list: a beneficiary of the community; visible only to the
     volunteers assigned to it and the community's care role."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="households")
+    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("care", "campaign"), on_delete=models.CASCADE, related_name="households")
     beneficiary = models.ForeignKey(Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+")
     volunteers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("volunteers"), blank=True, related_name="care_households")
     given = models.CharField(_("what was given"), max_length=200, blank=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from qingshe.care import sealing, visibility
 from qingshe.care.models import (
@@ -189,7 +190,7 @@ def campaigns_for_user(*, user: Any) -> QuerySet[Campaign]:
 def campaign_get_for_user(*, user: Any, campaign_id: int) -> Campaign:
     campaign = campaigns_for_user(user=user).filter(pk=campaign_id).first()
     if campaign is None:
-        raise NotFound("not_found", _("No such campaign."))
+        raise NotFound("not_found", pgettext("care", "No such campaign."))
     return campaign
 
 

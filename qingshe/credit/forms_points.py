@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.accounts.forms import NoSuffix
 from qingshe.credit.models import Pledge, Reward, RuleKind, Venue
@@ -156,7 +157,7 @@ class VenueForm(NoSuffix, forms.Form):
         label=_("Offered by"), queryset=None, empty_label=None
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Venue.Kind.choices)
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=80)
     capacity = forms.CharField(label=_("Capacity (people)"), widget=_number(inputmode="numeric"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     description = forms.CharField(
@@ -234,7 +235,7 @@ class RuleForm(NoSuffix, forms.Form):
         empty_label=_("All activities (the committee's default)"),
     )
     kind = forms.ChoiceField(label=_("Pays"), choices=RuleKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=80)
     points = forms.CharField(label=_("Points"), widget=_number(inputmode="numeric"))
     cap_hours = forms.CharField(
         label=_("Hours counted per activity and day at most"),

@@ -712,7 +712,7 @@ STATEMENTS = [
     "我参加过学校文艺汇演的组织工作，会主持和摄影。",
     "我周二、周四下午没课，可以固定参加项目组的活动。",
 ]
-DECLINE_REASONS = ["本期名额已满，欢迎下学期再报名。", "项目时间与你的课表冲突较多，建议选择其他项目组。"]
+DECLINE_REASONS = ["本期名额已满，欢迎下学期再报名。", "项目时间与您的课表冲突较多，建议选择其他项目组。"]
 
 
 def _students_by_branch(city: Organisation) -> dict[int, list[Any]]:

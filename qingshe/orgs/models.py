@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -183,8 +184,8 @@ class Post(TimeStampedModel):
     )
     kind = models.CharField(_("post"), max_length=32, choices=PostKind.choices)
     title = models.CharField(_("title"), max_length=80, blank=True)
-    start_date = models.DateField(_("term from"))
-    end_date = models.DateField(_("term until"), null=True, blank=True)
+    start_date = models.DateField(pgettext_lazy("office", "term from"))
+    end_date = models.DateField(pgettext_lazy("office", "term until"), null=True, blank=True)
     appointed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("appointed by"),

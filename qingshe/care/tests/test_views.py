@@ -99,6 +99,8 @@ def test_export_only_for_care_role_with_contacts_masked(care: Any) -> None:
     body = r.content.decode("utf-8-sig")
     assert "林小雨" in body and "139****4321" in body and "350402********0012" in body
     assert GUARDIAN_PHONE not in body and CHILD_ID not in body and "3号楼2单元501" not in body
+    header = body.splitlines()[0].split(",")
+    assert "姓名" in header and "年龄" in header and "时长" not in header  # a person's age
     assert AuditEvent.objects.filter(action="care.beneficiary.export", actor=care.care_staff).exists()
 
 

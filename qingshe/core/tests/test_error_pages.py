@@ -21,7 +21,7 @@ def test_a_missing_page_says_so_in_chinese_with_a_way_home(client: Any) -> None:
     assert response.status_code == 404
     html = response.content.decode()
     assert "<h1>页面不存在</h1>" in html
-    assert "该页面不存在，或其内容已被删除，或你无权查看。" in html
+    assert "该页面不存在，或其内容已被删除，或您无权查看。" in html
     assert f'href="{reverse("core:home")}"' in html and "返回首页" in html
     assert "Not Found" not in html and "The requested resource" not in html
 
@@ -33,7 +33,7 @@ def test_a_refused_page_gives_the_views_reason(client: Any) -> None:
     response = client.get(reverse("dispatch:new"))
     assert response.status_code == 403
     html = response.content.decode()
-    assert "<h1>你无权打开此页面</h1>" in html
+    assert "<h1>您无权打开此页面</h1>" in html
     assert "只有" in html and "派单" in html  # the view's own reason, translated
     assert "返回首页" in html and "退出登录" in html  # inside the site's frame, logged in
     assert "403 Forbidden" not in html
@@ -45,7 +45,7 @@ def test_a_refusal_without_a_reason_gets_the_general_one() -> None:
     request.user = UserFactory()
     request.session = {}
     html = permission_denied(request, PermissionDenied()).content.decode()
-    assert "你的角色不能进行此操作。如认为应当可以，请联系所在团委。" in html
+    assert "您的角色不能进行此操作。如认为应当可以，请联系所在团委。" in html
 
 
 @pytest.mark.browser

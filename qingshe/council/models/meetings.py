@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -72,7 +73,7 @@ class Resolution(TimeStampedModel):
     class Kind(models.TextChoices):
         ASSIGN = "assign", _("Assign")
         REFER = "refer", _("Refer")
-        DECLINE = "decline", _("Decline")
+        DECLINE = "decline", pgettext_lazy("resolution", "Decline")
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="resolutions"

@@ -116,7 +116,7 @@ def test_council_loop_on_a_phone(
         rate.get_by_label("已解决").check()
         rate.get_by_label("5★").check()
         rate.get_by_role("button", name="提交评价").click()
-        rate.wait_for_selector("text=谢谢！你的评价已经记录。")
+        rate.wait_for_selector("text=谢谢！您的评价已经记录。")
 
         public.goto(f"{live_server.url}/council/c/{c.community.pk}/public/")
         assert public.locator(".council-figures strong").nth(1).inner_text() == "1"

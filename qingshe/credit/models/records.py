@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -286,7 +287,7 @@ class Certificate(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    statement = models.JSONField(_("statement"), default=dict)
+    statement = models.JSONField(pgettext_lazy("certificate", "statement"), default=dict)
     signature = models.CharField(_("signature"), max_length=128, blank=True)
     key_id = models.CharField(_("signing key"), max_length=40, blank=True)
     issued_at = models.DateTimeField(_("issued at"))

@@ -70,7 +70,7 @@ def test_rewards_and_redeeming(
     # Too few points now: 409, nothing written.
     again = _post(api, f"/api/v1/rewards/{reward.pk}/redeem")
     assert again.status_code == 409 and again.json()["code"] == "not_enough_points"
-    assert again.json()["detail"] == "该礼品需要 20 积分，你现有 0 积分。"
+    assert again.json()["detail"] == "该礼品需要 20 积分，您现有 0 积分。"
     assert Redemption.objects.count() == 1
     # Another city's reward: 403 other_city, and not listed.
     today = timezone.localdate()

@@ -187,7 +187,7 @@ def test_pledging_to_a_campaign_on_a_phone(
     page.fill("input[name=amount]", "150")
     page.get_by_role("button", name="认捐", exact=True).click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("谢谢！你的认捐已登记。").is_visible()
+    assert page.get_by_text("谢谢！您的认捐已登记。").is_visible()
     assert page.get_by_text("已认捐 750 / 3000 元").count() == 1
     _fits_the_phone(page)
     page.screenshot(path=str(screenshot_dir / "phone-points-campaign.png"), full_page=True)

@@ -95,7 +95,7 @@ def test_too_few_points(city, rules, earn, reward) -> None:
     with pytest.raises(ServiceError) as exc:
         services_rewards.reward_redeem(actor=city.student, reward=reward)
     assert (exc.value.status, exc.value.code) == (409, "not_enough_points")
-    assert str(exc.value.message) == "该礼品需要 20 积分，你现有 10 积分。"
+    assert str(exc.value.message) == "该礼品需要 20 积分，您现有 10 积分。"
     assert _state(reward, city.student) == before
 
 
@@ -109,7 +109,7 @@ def test_beyond_the_per_person_limit(city, rules, earn, reward) -> None:
         services_rewards.reward_redeem(actor=city.student, reward=reward)
     assert (
         exc.value.code == "limit_reached"
-        and str(exc.value.message) == "该礼品每人限兑 2 次，你已兑满。"
+        and str(exc.value.message) == "该礼品每人限兑 2 次，您已兑满。"
     )
     assert _state(reward, city.student) == before
 

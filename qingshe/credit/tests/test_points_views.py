@@ -132,7 +132,7 @@ def test_the_shop_redeems_and_shows_the_code(
 def test_redeeming_with_too_few_points_shows_why_and_writes_nothing(city, reward) -> None:
     c = _client(city.student)
     response = c.post(f"/credit/rewards/{reward.pk}/redeem/", follow=True)
-    assert "该礼品需要 20 积分，你现有 0 积分。" in _html(response)
+    assert "该礼品需要 20 积分，您现有 0 积分。" in _html(response)
     assert not Redemption.objects.exists()
     reward.refresh_from_db()
     assert reward.stock == 5

@@ -63,7 +63,7 @@ def test_sign_up_check_in_out_confirm_and_hours_on_a_phone(
     student.wait_for_load_state("networkidle")
     card = student.locator(f"#shift-{shift.pk}")
     card.get_by_role("button", name="报名").click()
-    student.get_by_text("你已报名成功").wait_for()
+    student.get_by_text("您已报名成功").wait_for()
     _fits_the_phone(student)
     shot(student, "2-signed-up")
 

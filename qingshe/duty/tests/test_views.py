@@ -104,10 +104,10 @@ def test_sign_up_and_cancel_through_the_page(client: Any, city: Any, duty: Any, 
     _login(client, city.student)
     answer = client.post(reverse("duty:signup", args=[duty.shift.pk]), headers=HX)
     assert answer.status_code == 200 and "<html" not in answer.content.decode()
-    assert "你已报名" in answer.content.decode()
+    assert "您已报名" in answer.content.decode()
     assert SignUp.objects.get(user=city.student).state == SignUp.State.CONFIRMED
     again = client.post(reverse("duty:signup", args=[duty.shift.pk]))
-    assert again.status_code == 409 and "你已报名该班次" in again.content.decode()
+    assert again.status_code == 409 and "您已报名该班次" in again.content.decode()
     client.post(reverse("duty:cancel", args=[duty.shift.pk]))
     assert SignUp.objects.get(user=city.student).state == SignUp.State.CANCELLED
 

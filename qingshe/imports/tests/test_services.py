@@ -454,7 +454,7 @@ def test_organisation_rows_are_checked_against_the_tree(
         == "共青团青州学院艺术系委员会"
     )
     messages = {e.row: e.message for e in job.row_errors.all()}
-    assert messages[4] == "在你管理的组织和本文件中都没有“不存在的高校团委”。"
+    assert messages[4] == "在您管理的组织和本文件中都没有“不存在的高校团委”。"
     assert messages[5] == "社区不能放在共青团青州学院委员会（高校团委）下。"
     assert messages[10].startswith("未知的组织类型“班委会”。请使用以下之一：院系团委、班级团支部")
     assert messages[11] == "团市委不能导入。"
@@ -530,7 +530,7 @@ def test_a_university_admin_imports_only_into_their_university(
     }
     assert (
         job.row_errors.get(sheet="students").message
-        == "在你管理的组织中没有高校团委“青州师院团委”。"
+        == "在您管理的组织中没有高校团委“青州师院团委”。"
     )
     # The city's league admin reaches both universities.
     job = run_import(workbook_bytes(students=students, orgs=orgs))

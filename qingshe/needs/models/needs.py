@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -57,17 +58,17 @@ class Urgency(models.IntegerChoices):
 
 class Need(TimeStampedModel):
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
-        DISPATCHED = "dispatched", _("Dispatched")
-        CLAIMED = "claimed", _("Claimed")
-        IN_PROGRESS = "in_progress", _("In progress")
-        CLAIMED_DONE = "claimed_done", _("Reported done")
-        VERIFIED = "verified", _("Verified")
-        CLOSED = "closed", _("Closed")
-        REJECTED = "rejected", _("Rejected")
-        DUPLICATE = "duplicate", _("Duplicate")
-        NOT_RESPONSIBLE = "not_responsible", _("Not our responsibility")
+        SUBMITTED = "submitted", pgettext_lazy("need state", "Submitted")
+        ACCEPTED = "accepted", pgettext_lazy("need state", "Accepted")
+        DISPATCHED = "dispatched", pgettext_lazy("need state", "Dispatched")
+        CLAIMED = "claimed", pgettext_lazy("need state", "Claimed")
+        IN_PROGRESS = "in_progress", pgettext_lazy("need state", "In progress")
+        CLAIMED_DONE = "claimed_done", pgettext_lazy("need state", "Reported done")
+        VERIFIED = "verified", pgettext_lazy("need state", "Verified")
+        CLOSED = "closed", pgettext_lazy("need state", "Closed")
+        REJECTED = "rejected", pgettext_lazy("need state", "Rejected")
+        DUPLICATE = "duplicate", pgettext_lazy("need state", "Duplicate")
+        NOT_RESPONSIBLE = "not_responsible", pgettext_lazy("need state", "Not our responsibility")
 
     OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.CLAIMED, State.IN_PROGRESS)
     # States in which volunteers can still be dispatched to, or claim, the need's free places

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qingshe.core.models import TimeStampedModel
 
@@ -80,7 +81,7 @@ class BountyClaim(TimeStampedModel):
         "orgs.Organisation", verbose_name=_("claimed by"), on_delete=models.PROTECT, related_name="bounty_claims"
     )
     assigned_org = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("carried out by"), null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organisation", verbose_name=pgettext_lazy("bounty", "carried out by"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="bounties_assigned",
     )
     assigned_group = models.ForeignKey(

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from qingshe.core import access
 from qingshe.core.errors import NotFound
@@ -29,7 +29,6 @@ from qingshe.orgs.models import Organisation, OrgKind, Role
 
 __all__ = [
     "AGE_CHOICES",
-    "STATE_LABELS",
     "NeedFilters",
     "duplicate_candidates",
     "is_resident_of",
@@ -54,26 +53,12 @@ __all__ = [
     "state_label",
 ]
 
-# A need's states as a resident reads them. The model's labels share their msgids with other
-# apps' states ("Submitted" is an application's 已报名), so needs say theirs with a context;
-# templates use needs/need_state_badge.html, which has the same msgids.
-STATE_LABELS = {
-    Need.State.SUBMITTED: pgettext_lazy("need state", "Submitted"),
-    Need.State.ACCEPTED: pgettext_lazy("need state", "Accepted"),
-    Need.State.DISPATCHED: pgettext_lazy("need state", "Dispatched"),
-    Need.State.CLAIMED: pgettext_lazy("need state", "Claimed"),
-    Need.State.IN_PROGRESS: pgettext_lazy("need state", "In progress"),
-    Need.State.CLAIMED_DONE: pgettext_lazy("need state", "Reported done"),
-    Need.State.VERIFIED: pgettext_lazy("need state", "Verified"),
-    Need.State.CLOSED: pgettext_lazy("need state", "Closed"),
-    Need.State.REJECTED: pgettext_lazy("need state", "Rejected"),
-    Need.State.DUPLICATE: pgettext_lazy("need state", "Duplicate"),
-    Need.State.NOT_RESPONSIBLE: pgettext_lazy("need state", "Not our responsibility"),
-}
-
 
 def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
+    """A need's state as a resident reads it: the model's label, which carries the context
+    "need state" (other apps' states share the msgids: "Submitted" is an application's 已报名).
+    needs/need_state_badge.html says the same in templates."""
+    return str(dict(Need.State.choices).get(state, state))
 
 
 # "Waiting longer than": how long since the need last changed state.

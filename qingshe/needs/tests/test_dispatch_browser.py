@@ -93,7 +93,7 @@ def test_plan_view_then_offer_on_a_phone(
     shot(page, "5-phone-home")
     page.get_by_role("link", name="敬老院陪伴").first.click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("为什么派给你").is_visible()
+    assert page.get_by_text("为什么派给您").is_visible()
     _fits(page)
     shot(page, "6-phone-offer")
     page.get_by_text("拒绝……").click()
@@ -102,7 +102,7 @@ def test_plan_view_then_offer_on_a_phone(
     _fits(page)
     shot(page, "7-phone-decline-error")
     page.get_by_role("button", name="接单", exact=True).click()
-    page.wait_for_selector("text=你已接单“敬老院陪伴”")
+    page.wait_for_selector("text=您已接单“敬老院陪伴”")
     _fits(page)
     shot(page, "8-phone-accepted")
     assert NeedAssignment.objects.get().state == "accepted"

@@ -185,13 +185,13 @@ def test_volunteer_accepts_on_the_offers_page(
     with django_assert_max_num_queries(8):
         html = client.get(reverse("dispatch:offers")).content.decode()
     assert (
-        "等待你答复" in html and "敬老院陪伴" in html and "为什么派给你" in html and "接单" in html
+        "等待您答复" in html and "敬老院陪伴" in html and "为什么派给您" in html and "接单" in html
     )
     assert "共同空闲" in html and "白沙社区" in html
     response = client.post(reverse("dispatch:accept", args=[offer.pk]))
     assert response.status_code == 302
     html = client.get(reverse("dispatch:offers")).content.decode()
-    assert "你已接单“敬老院陪伴”" in html and "已接单，待服务" in html and "我去不了了" in html
+    assert "您已接单“敬老院陪伴”" in html and "已接单，待服务" in html and "我去不了了" in html
     assert Need.objects.get(pk=d.need.pk).state == "in_progress"
 
 
@@ -203,7 +203,7 @@ def test_volunteer_declines_with_a_reason(client: Any, dsp: SimpleNamespace) -> 
     response = client.post(url, {f"a{offer.pk}-reason": ""})
     assert response.status_code == 422 and "请说明理由" in response.content.decode()
     html = client.post(url, {f"a{offer.pk}-reason": "那天要考试"}, **HX).content.decode()
-    assert "你已拒绝“敬老院陪伴”" in html and "<html" not in html
+    assert "您已拒绝“敬老院陪伴”" in html and "<html" not in html
     offer.refresh_from_db()
     assert offer.state == "declined" and offer.reason == "那天要考试"
     client.force_login(c.student2)

@@ -65,7 +65,7 @@ def test_done_verified_reopened_and_closed_in_the_browser(
     # The panel member verifies, on a desktop: evidence is required.
     desk = person(panel, DESK)
     desk.get_by_role("button", name="核实已完成").click()
-    desk.wait_for_selector("text=请说明你是如何核实的")
+    desk.wait_for_selector("text=请说明您是如何核实的")
     assert Need.objects.get(pk=need.pk).state == "claimed_done"
     shot(desk, "2-panel-missing-evidence")
     desk.fill("textarea[name=verify-text]", "晚上到楼道查看，灯都亮了。")

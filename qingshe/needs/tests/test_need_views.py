@@ -119,7 +119,7 @@ def test_possible_duplicates_and_follow_instead(client, city, neighbour) -> None
     assert NeedFollower.objects.filter(need=original, user=neighbour).exists()
     page = client.get(response["Location"]).content.decode()
     assert (
-        "你已关注这个需求" in page and not Need.objects.filter(community=city.community2).exists()
+        "您已关注这个需求" in page and not Need.objects.filter(community=city.community2).exists()
     )
     # Someone from another district cannot follow it, nor open it.
     client.force_login(city.other_resident)
@@ -274,7 +274,7 @@ def test_a_need_from_order_to_close_through_the_pages(
     assert "已报告完成" in html and Need.objects.get().state == "claimed_done"
     client.force_login(panel)
     html = client.post(f"/needs/{need.pk}/verify/", {"verify-text": ""}, **HX).content.decode()
-    assert "请说明你是如何核实的" in html
+    assert "请说明您是如何核实的" in html
     html = client.post(
         f"/needs/{need.pk}/verify/", {"verify-text": "电话回访", "verify-photos": [photo()]}, **HX
     ).content.decode()
@@ -360,7 +360,7 @@ def test_residents_orders_and_photos(client, city, neighbour, media_root) -> Non
     response = client.post(f"/needs/{other.pk}/unfollow/")
     assert response["Location"] == "/needs/mine/"
     client.force_login(neighbour)
-    assert "你还没有点过单" in client.get("/needs/mine/").content.decode()
+    assert "您还没有点过单" in client.get("/needs/mine/").content.decode()
 
 
 def test_home_panels(client, city, panel) -> None:

@@ -32,7 +32,7 @@ def test_student_applies_with_htmx_and_errors_keep_the_text(client: Any, city: S
     html = client.post(url, {"statement": "想去"}, **HX).content.decode()
     assert "请用至少10个字说明想加入的理由" in html and "想去" in html and not ProjectMember.objects.exists()
     html = client.post(url, {"statement": STATEMENT}, **HX).content.decode()
-    assert "报名已提交" in html and "你的报名正在等待审核" in html
+    assert "报名已提交" in html and "您的报名正在等待审核" in html
     # Without htmx: a redirect, and the duplicate is refused with 409 and nothing written.
     response = client.post(url, {"statement": STATEMENT})
     assert response.status_code == 409
@@ -43,7 +43,7 @@ def test_secretary_accepts_and_declines(client: Any, city: SimpleNamespace, grou
     client.force_login(city.secretary)
     with django_assert_max_num_queries(16):
         page = client.get(reverse("projects:detail", args=[group.pk])).content.decode()
-    assert "待你审核的报名" in page and STATEMENT in page
+    assert "待您审核的报名" in page and STATEMENT in page
     url = reverse("projects:decide", args=[group.pk, application.pk])
     html = client.post(url, {"decision": "decline", f"m{application.pk}-reason": ""}, **HX).content.decode()
     assert "请向学生说明理由" in html

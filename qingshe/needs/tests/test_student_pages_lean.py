@@ -100,7 +100,7 @@ def test_offers_page_rows_words_links_and_queries(client: Any, city: Any, offers
     assert html.index(f'id="offer-{here.pk}"') < html.index(f'id="offer-{remote.pk}"')
     assert f'id="offer-{offers["past"].pk}"' not in html
     assert f'id="offer-{offers["declined"].pk}"' not in html
-    assert '等待你答复 <span class="count">2</span>' in html
+    assert '等待您答复 <span class="count">2</span>' in html
     assert '已接单，待服务 <span class="count">1</span>' in html
     with translation.override("zh-hans"):
         online = translation.gettext("Online, wherever you are")
@@ -179,7 +179,7 @@ def test_offers_of_nobody_and_of_others(client: Any, city: Any, offers: Any) -> 
     client.force_login(city.student2)
     n, html = _count(client, reverse("dispatch:offers"))
     assert n <= OFFERS_QUERIES
-    assert "没有等待你答复的派单" in html or '等待你答复 <span class="count">0</span>' in html
+    assert "没有等待您答复的派单" in html or '等待您答复 <span class="count">0</span>' in html
     assert "楼道清理" not in html and "export=xlsx" not in html
 
 
