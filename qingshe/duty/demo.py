@@ -454,7 +454,9 @@ def _regular(d: Duty, courses: dict[str, TrainingCourse]) -> None:
         for term, term_days in terms.items():
             link = (
                 pairing
-                if started is not None and term_days[0] >= started - timedelta(days=120)
+                if started is not None
+                and term_days[0] >= started - timedelta(days=120)
+                and pairing.pk not in ctx.extra.get("idle_pairings", ())
                 else None
             )
             activity = d.activity(

@@ -14,7 +14,7 @@
 - Departments on both sides of the quota: some meet it through their pairings, some are lifted
   over it by more confirmed branches, the others stay below.
 - Service records of the active (and ended) pairings over the past months, some pairings below
-  the minimum of two a month.
+  the minimum of two a month (idle: the duty step holds none of its shifts under them).
 
 Everything goes through the services with actors who hold the roles. The services stamp their
 rows with the real clock; the demo's history is then back-dated to `ctx.today` by one UPDATE per
@@ -28,7 +28,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Case, DateTimeField, F, Value, When
@@ -38,6 +37,7 @@ from qingshe.demo.context import DemoContext
 from qingshe.orgs.models import Membership, Organisation, OrgKind, Role
 from qingshe.programmes import services
 from qingshe.programmes.models import BranchApplication, Pairing, Programme, RecruitmentCall
+from qingshe.programmes.quotas import quota_met
 
 P = Pairing.State
 A = BranchApplication.State
@@ -116,14 +116,6 @@ def _first_by_org(
     ):
         chosen.setdefault(m.org_id, m.user)
     return chosen
-
-
-def _pct_meets(part: int, whole: int, quota: Decimal) -> bool:
-    """As compliance judges it: the percentage rounded half up to 0.1, against the quota."""
-    if whole == 0:
-        return False
-    pct = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return pct >= quota
 
 
 @dataclass
@@ -265,10 +257,13 @@ def _application_plan(
     def meets(dept: Organisation) -> bool:
         members = by_dept[dept.pk]
         taking = [b for b in members if states.get(b.pk) == A.CONFIRMED]
-        return _pct_meets(len(taking), len(members), programme.branch_quota_pct) and _pct_meets(
-            sum(students[b.pk] for b in taking),
-            sum(students[b.pk] for b in members),
-            programme.student_quota_pct,
+        return quota_met(
+            branches_in=len(taking),
+            branches_total=len(members),
+            students_in=sum(students[b.pk] for b in taking),
+            students_total=sum(students[b.pk] for b in members),
+            branch_quota_pct=programme.branch_quota_pct,
+            student_quota_pct=programme.student_quota_pct,
         )
 
     below = [d for d in departments if by_dept[d.pk] and not meets(d)]
@@ -441,6 +436,8 @@ def _pair(
                 _services(
                     ctx, pairing, secretary, staff, started, min(until, last_day), idle=p.idle
                 )
+                if p.idle:  # the duty step holds none of its shifts under this pairing
+                    ctx.extra.setdefault("idle_pairings", set()).add(pairing.pk)
             if p.state == P.ENDED:
                 services.pairing_end(
                     actor=people.league, pairing=pairing, reason=PAIRING_END_REASON

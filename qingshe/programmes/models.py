@@ -203,8 +203,8 @@ class Pairing(TimeStampedModel):
 
 
 class ServiceRecord(TimeStampedModel):
-    """A service held under a pairing, as recorded by its secretary (until duty activities exist,
-    compliance counts these for the monthly frequency)."""
+    """A service held under a pairing, as recorded by its secretary. The monthly frequency counts
+    these and the pairing's duty shifts served (selectors.pairing_service_counts)."""
 
     pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.CASCADE, related_name="services")
     held_on = models.DateField(_("held on"))

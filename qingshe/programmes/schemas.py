@@ -186,7 +186,7 @@ class PairingFlagOut(Schema):
 
 
 class LowFrequencyOut(PairingFlagOut):
-    services_in_month: int = Field(..., description="Services recorded in the month.")
+    services_in_month: int = Field(..., description="Services held in the month: records and duty shifts served.")
 
     @staticmethod
     def resolve_pairing_id(obj: Any) -> int:

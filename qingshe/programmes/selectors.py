@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -22,6 +23,7 @@ from qingshe.programmes.models import (
     RecruitmentCall,
     ServiceRecord,
 )
+from qingshe.programmes.quotas import quota_pct
 from qingshe.reports.models import TypicalCase
 
 COUNTED_PAIRING_STATES = (Pairing.State.APPROVED, Pairing.State.ACTIVE, Pairing.State.ENDED)
@@ -128,12 +130,6 @@ def pairing_get_for_user(*, user: Any, pairing_id: int) -> Pairing:
 
 
 # --- compliance ---------------------------------------------------------------------------------
-def _pct(part: int, whole: int) -> Decimal:
-    if whole == 0:
-        return Decimal("0.0")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
 @dataclass
 class DepartmentCompliance:
     department: Organisation
@@ -153,11 +149,11 @@ class DepartmentCompliance:
 
     @property
     def branch_pct(self) -> Decimal:
-        return _pct(self.branches_taking_part, self.branches_total)
+        return quota_pct(self.branches_taking_part, self.branches_total)
 
     @property
     def student_pct(self) -> Decimal:
-        return _pct(self.students_taking_part, self.students_total)
+        return quota_pct(self.students_taking_part, self.students_total)
 
     @property
     def branches_met(self) -> bool:
@@ -182,13 +178,44 @@ class DistrictCoverage:
 
     @property
     def pct(self) -> Decimal:
-        return _pct(self.communities_paired, self.communities_total)
+        return quota_pct(self.communities_paired, self.communities_total)
 
 
 @dataclass
 class PairingIssue:
     pairing: Pairing
     services_in_month: int = 0
+
+
+def pairing_service_counts(*, pairing_ids: list[int], first_day: date, end_day: date) -> dict[int, int]:
+    """How many services each pairing held from `first_day` up to (not including) `end_day`: the
+    services its secretary recorded, plus each duty shift of its activities for which someone's
+    service was confirmed into the hours ledger on a day of the period (a shift once however many
+    served). The compliance page's monthly minimum and the dashboard's idle pairings
+    (reports.dashboard.refresh, which counts the same in one pass over the month) both mean this."""
+    from qingshe.credit.models import EntryKind, LedgerEntry
+
+    counts: dict[int, int] = defaultdict(int)
+    for pairing_id, n in (
+        ServiceRecord.objects.filter(pairing_id__in=pairing_ids, held_on__gte=first_day, held_on__lt=end_day)
+        .values("pairing_id")
+        .annotate(n=Count("pk"))
+        .values_list("pairing_id", "n")
+    ):
+        counts[pairing_id] += n
+    for pairing_id, n in (
+        LedgerEntry.objects.filter(
+            attendance__shift__activity__pairing_id__in=pairing_ids,
+            service_date__gte=first_day,
+            service_date__lt=end_day,
+        )
+        .exclude(kind=EntryKind.REVERSAL)
+        .values("attendance__shift__activity__pairing_id")
+        .annotate(n=Count("attendance__shift_id", distinct=True))
+        .values_list("attendance__shift__activity__pairing_id", "n")
+    ):
+        counts[pairing_id] += n
+    return dict(counts)
 
 
 @dataclass
@@ -200,6 +227,9 @@ class Compliance:
     not_started: list[Pairing] = field(default_factory=list)
     low_frequency: list[PairingIssue] = field(default_factory=list)
     districts: list[DistrictCoverage] = field(default_factory=list)
+    # Students of each university (key: its pk, None for departments without one), each person
+    # once however many departments they belong to: (all, taking part).
+    university_students: dict[int | None, tuple[int, int]] = field(default_factory=dict)
     # council (issue 8): active pairings whose monthly work feedback form is missing or late.
     feedback_issues: list[Any] = field(default_factory=list)
 
@@ -268,6 +298,14 @@ def compliance_for_user(
         students_all[dept_id].add(user_id)
         if org_id in taking_part:
             students_in[dept_id].add(user_id)
+    university_all: dict[int | None, set[int]] = defaultdict(set)
+    university_in: dict[int | None, set[int]] = defaultdict(set)
+    for dept_id, people in students_all.items():
+        university_all[dept_by_id[dept_id].parent_id] |= people
+        university_in[dept_by_id[dept_id].parent_id] |= students_in[dept_id]
+    result.university_students = {
+        key: (len(people), len(university_in[key])) for key, people in university_all.items()
+    }
     branches_total: dict[int, int] = defaultdict(int)
     branches_in: dict[int, int] = defaultdict(int)
     for branch_id, dept_id in branch_dept.items():
@@ -318,12 +356,7 @@ def compliance_for_user(
     first_day, last_day = timezone.localtime(start).date(), timezone.localtime(end).date()
     # Only pairings that were active for the whole month owe it the minimum number of services.
     active = [p for p in live if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < start]
-    counts = dict(
-        ServiceRecord.objects.filter(pairing__in=active, held_on__gte=first_day, held_on__lt=last_day)
-        .values("pairing_id")
-        .annotate(n=Count("pk"))
-        .values_list("pairing_id", "n")
-    )
+    counts = pairing_service_counts(pairing_ids=[p.pk for p in active], first_day=first_day, end_day=last_day)
     result.low_frequency = [
         PairingIssue(pairing=p, services_in_month=counts.get(p.pk, 0))
         for p in active

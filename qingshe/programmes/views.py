@@ -717,18 +717,20 @@ def pairing_appointment_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- compliance ---------------------------------------------------------------------------------
-def _group_by_university(rows: list[Any]) -> list[dict[str, Any]]:
+def _group_by_university(result: selectors.Compliance) -> list[dict[str, Any]]:
+    """The departments under their universities, with each university's totals (its students
+    counted once each, as the selector gives them)."""
     groups: dict[int | None, dict[str, Any]] = {}
-    for r in rows:
+    for r in result.departments:
         key = r.university.pk if r.university else None
+        students, students_in = result.university_students.get(key, (0, 0))
         g = groups.setdefault(
-            key, {"university": r.university, "rows": [], "branches": 0, "branches_in": 0, "students": 0, "students_in": 0}
+            key,
+            {"university": r.university, "rows": [], "branches": 0, "branches_in": 0, "students": students, "students_in": students_in},
         )
         g["rows"].append(r)
         g["branches"] += r.branches_total
         g["branches_in"] += r.branches_taking_part
-        g["students"] += r.students_total
-        g["students_in"] += r.students_taking_part
     for g in groups.values():
         g["below"] = sum(1 for r in g["rows"] if not r.met)
     return list(groups.values())
@@ -760,7 +762,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "programme": programme,
         "result": result,
-        "groups": _group_by_university(result.departments),
+        "groups": _group_by_university(result),
         "below_quota": sum(1 for r in result.departments if not r.met),
         "under": under,
         "trail": trail,

@@ -821,6 +821,28 @@ def test_compliance_page_by_department_with_text_marks(client: Any, city: Any, p
     assert f"?under={city.university.pk}" in html and f"?under={law.pk}" in html
 
 
+def test_compliance_university_header_counts_each_student_once(client: Any, city: Any, programme: Programme) -> None:
+    from qingshe.orgs.models import Membership
+
+    law, branches = _law_department(city)
+    _approved(city, programme)  # 经管系's branch takes part
+    MembershipFactory(user=city.student, org=branches[0], role=Role.STUDENT)  # also a 法学系 student
+    students = Membership.objects.filter(
+        org__parent__in=[city.department, law], org__kind=OrgKind.CLASS_BRANCH, role=Role.STUDENT, is_active=True
+    )
+    distinct = students.values("user_id").distinct().count()
+    assert students.count() == distinct + 1
+    result = selectors.compliance_for_user(user=city.league_admin, programme=programme)
+    summed = sum(r.students_total for r in result.departments)
+    assert summed == distinct + 1
+    taking = result.university_students[city.university.pk][1]
+    client.force_login(city.league_admin)
+    html = _html(client.get(f"/programmes/{programme.pk}/compliance/"))
+    assert f"学生 {taking}/{distinct}" in html
+    summed_in = sum(r.students_taking_part for r in result.departments)
+    assert f"学生 {summed_in}/{summed}" not in html
+
+
 def test_compliance_drill_down_to_a_department_lists_its_branches(client: Any, city: Any, programme: Programme) -> None:
     _law_department(city)
     _approved(city, programme)

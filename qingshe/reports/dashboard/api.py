@@ -59,7 +59,9 @@ class QuotaOut(Schema):
     students_in: int
     student_pct: Decimal
     student_quota_pct: Decimal
-    met: bool
+    departments_total: int = Field(description="Department committees judged (0 below department level)")
+    departments_below: int = Field(description="Of those, departments below either quota")
+    met: bool = Field(description="Every department meets both quotas (a branch: its own figures)")
 
 
 class GapOut(Schema):
@@ -169,6 +171,8 @@ def stats_overview(request: HttpRequest, filters: Query[OverviewQuery]) -> Any:
                         "students_in",
                         "student_pct",
                         "student_quota_pct",
+                        "departments_total",
+                        "departments_below",
                         "met",
                     )
                 },

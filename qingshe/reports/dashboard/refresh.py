@@ -322,6 +322,11 @@ def _quotas(chains: OrgChains) -> None:
             "pk", "path"
         )
     )
+    # Every department is judged, one with no branches too (as compliance does: 0 of 0 is
+    # below quota), so each gets a row.
+    departments = list(
+        Organisation.objects.filter(kind=OrgKind.DEPARTMENT_COMMITTEE).values_list("pk", "path")
+    )
     rows: list[QuotaFigure] = []
     for programme in Programme.objects.exclude(state=Programme.State.DRAFT).prefetch_related(
         "scope"
@@ -341,6 +346,9 @@ def _quotas(chains: OrgChains) -> None:
         b_in: dict[int, int] = defaultdict(int)
         s_total: dict[int, set[int]] = defaultdict(set)
         s_in: dict[int, set[int]] = defaultdict(set)
+        for dept, path in departments:
+            if any(path.startswith(p) for p in scope):
+                b_total[dept] += 0
         for branch in in_scope:
             for org in chains.of(branch):
                 b_total[org] += 1

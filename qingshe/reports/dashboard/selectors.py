@@ -7,6 +7,7 @@ queries, whatever the size of the city: the rollups are keyed by organisation an
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from qingshe.core import access
 from qingshe.core.errors import NotFound
 from qingshe.orgs.models import Organisation, OrgKind
+from qingshe.programmes.quotas import quota_met, quota_pct
 from qingshe.reports.dashboard.models import (
     ActiveMember,
     MajorDemand,
@@ -256,36 +258,54 @@ def _gap(org: Organisation, period: Period, supply: dict[str, int]) -> list[dict
 
 
 def _quotas(org: Organisation) -> list[dict[str, Any]]:
-    rows = []
-    for q in (
+    """The programme quotas over `org`'s subtree. Whether a quota is met is judged as the
+    compliance page judges it: department by department (programmes.quotas), so an organisation
+    above departments meets it only when every department in it does; a class branch, having no
+    department below it, by its own figures."""
+    figures = list(
         QuotaFigure.objects.filter(org=org)
         .select_related("programme")
         .order_by("-programme__year", "programme_id")
-    ):
+    )
+    departments: dict[int, list[bool]] = defaultdict(list)
+    for q in QuotaFigure.objects.filter(
+        programme_id__in=[q.programme_id for q in figures],
+        org__kind=OrgKind.DEPARTMENT_COMMITTEE,
+        org__path__startswith=org.path,
+    ).select_related("programme"):
+        departments[q.programme_id].append(_met(q))
+    rows = []
+    for q in figures:
         pr = q.programme
-        b_pct = _pct(q.branches_in, q.branches_total)
-        s_pct = _pct(q.students_in, q.students_total)
+        judged = departments.get(q.programme_id) or [_met(q)]
         rows.append(
             {
                 "programme": pr,
                 "branches_total": q.branches_total,
                 "branches_in": q.branches_in,
-                "branch_pct": b_pct,
+                "branch_pct": quota_pct(q.branches_in, q.branches_total),
                 "branch_quota_pct": pr.branch_quota_pct,
                 "students_total": q.students_total,
                 "students_in": q.students_in,
-                "student_pct": s_pct,
+                "student_pct": quota_pct(q.students_in, q.students_total),
                 "student_quota_pct": pr.student_quota_pct,
-                "met": b_pct >= pr.branch_quota_pct and s_pct >= pr.student_quota_pct,
+                "departments_total": len(departments.get(q.programme_id, ())),
+                "departments_below": judged.count(False) if q.programme_id in departments else 0,
+                "met": all(judged),
             }
         )
     return rows
 
 
-def _pct(part: int, whole: int) -> Decimal:
-    if not whole:
-        return Decimal("0.0")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+def _met(q: QuotaFigure) -> bool:
+    return quota_met(
+        branches_in=q.branches_in,
+        branches_total=q.branches_total,
+        students_in=q.students_in,
+        students_total=q.students_total,
+        branch_quota_pct=q.programme.branch_quota_pct,
+        student_quota_pct=q.programme.student_quota_pct,
+    )
 
 
 def _results(org: Organisation, period: Period) -> tuple[int, int, int]:
