@@ -592,7 +592,9 @@ class PlanInput:
     def stats(self) -> dict[str, int]:
         return {
             "needs": len(self.needs),
-            "places": sum(n.head_count for n in self.needs),
+            # every place the page lists, those of needs with no window in the horizon too
+            "places": sum(n.head_count for n in self.needs)
+            + sum(self.need_facts[i].left for i in self.without_window),
             "volunteers": len(self.volunteers),
             "needs_without_window": len(self.without_window),
         }

@@ -100,6 +100,10 @@ def test_a_need_without_any_time_in_the_horizon_is_unfilled_with_a_cause(
     plan = _plan(d)
     entry = next(u for u in plan.unfilled if u["need"] == weekend.pk)
     assert entry["causes"] == [{"code": "no_window_in_horizon", "params": {}}]
+    # The plan's count of places wanted includes this need's, as its list of needs does.
+    short = [u["need"] for u in plan.unfilled]
+    full = plan.lines.exclude(need_id__in=short).count()
+    assert plan.stats["places"] == sum(u["wanted"] for u in plan.unfilled) + full
 
 
 def test_a_scope_without_volunteers_says_so(dsp: SimpleNamespace) -> None:
