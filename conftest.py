@@ -85,15 +85,37 @@ def city(db: Any) -> SimpleNamespace:
     o = OrganisationFactory
     c = SimpleNamespace()
     c.city = o(kind=OrgKind.CITY_COMMITTEE, name="共青团青州市委员会", short_name="团市委")
-    c.district = o(kind=OrgKind.DISTRICT_COMMITTEE, name="共青团东湖区委员会", short_name="东湖团区委", parent=c.city)
-    c.other_district = o(kind=OrgKind.DISTRICT_COMMITTEE, name="共青团西山区委员会", short_name="西山团区委", parent=c.city)
+    c.district = o(
+        kind=OrgKind.DISTRICT_COMMITTEE,
+        name="共青团东湖区委员会",
+        short_name="东湖团区委",
+        parent=c.city,
+    )
+    c.other_district = o(
+        kind=OrgKind.DISTRICT_COMMITTEE,
+        name="共青团西山区委员会",
+        short_name="西山团区委",
+        parent=c.city,
+    )
     c.street = o(kind=OrgKind.STREET, name="白沙街道", parent=c.district)
-    c.community = o(kind=OrgKind.COMMUNITY, name="白沙社区", parent=c.street, lat=26.2654, lng=117.6389)
+    c.community = o(
+        kind=OrgKind.COMMUNITY, name="白沙社区", parent=c.street, lat=26.2654, lng=117.6389
+    )
     c.community2 = o(kind=OrgKind.COMMUNITY, name="富华社区", parent=c.street)
     c.other_street = o(kind=OrgKind.STREET, name="列西街道", parent=c.other_district)
     c.other_community = o(kind=OrgKind.COMMUNITY, name="列西社区", parent=c.other_street)
-    c.university = o(kind=OrgKind.UNIVERSITY_COMMITTEE, name="共青团青州学院委员会", short_name="青州学院团委", parent=c.city)
-    c.department = o(kind=OrgKind.DEPARTMENT_COMMITTEE, name="共青团青州学院经济管理系委员会", short_name="经管系团委", parent=c.university)
+    c.university = o(
+        kind=OrgKind.UNIVERSITY_COMMITTEE,
+        name="共青团青州学院委员会",
+        short_name="青州学院团委",
+        parent=c.city,
+    )
+    c.department = o(
+        kind=OrgKind.DEPARTMENT_COMMITTEE,
+        name="共青团青州学院经济管理系委员会",
+        short_name="经管系团委",
+        parent=c.university,
+    )
     c.branch = o(kind=OrgKind.CLASS_BRANCH, name="2024级旅游管理班团支部", parent=c.department)
     c.branch2 = o(kind=OrgKind.CLASS_BRANCH, name="2024级会计学班团支部", parent=c.department)
 

@@ -33,8 +33,16 @@ TODAY = date(2026, 11, 22)
 SEED = 2026
 LIMIT = 5
 READ_STEPS = {
-    "geography", "universities", "partners", "logins", "students", "staff", "residents",
-    "posts", "needs", "programmes",
+    "geography",
+    "universities",
+    "partners",
+    "logins",
+    "students",
+    "staff",
+    "residents",
+    "posts",
+    "needs",
+    "programmes",
 }
 
 

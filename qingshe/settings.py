@@ -333,6 +333,9 @@ SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if QINGSHE_PAGE_CACHE_LOCAL
     or CACHES["default"]["BACKEND"]
-    not in ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+    not in (
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    )
     else "django.contrib.sessions.backends.db"
 )

@@ -6,13 +6,42 @@ from qingshe.accounts.models import ApiToken, ConsentRecord, Skill, StudentProfi
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ["name", "username", "volunteer_no", "masked_phone", "id_number_masked", "is_active", "is_staff"]
+    list_display = [
+        "name",
+        "username",
+        "volunteer_no",
+        "masked_phone",
+        "id_number_masked",
+        "is_active",
+        "is_staff",
+    ]
     list_filter = ["is_active", "is_staff", "sex"]
     search_fields = ["name", "username", "volunteer_no"]
-    readonly_fields = ["volunteer_no", "id_number_masked", "sex", "birth_date", "last_login", "date_joined", "password"]
+    readonly_fields = [
+        "volunteer_no",
+        "id_number_masked",
+        "sex",
+        "birth_date",
+        "last_login",
+        "date_joined",
+        "password",
+    ]
     fields = [
-        "name", "username", "phone", "email", "language", "volunteer_no", "id_number_masked",
-        "sex", "birth_date", "is_active", "is_staff", "is_superuser", "password", "last_login", "date_joined",
+        "name",
+        "username",
+        "phone",
+        "email",
+        "language",
+        "volunteer_no",
+        "id_number_masked",
+        "sex",
+        "birth_date",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "password",
+        "last_login",
+        "date_joined",
     ]
     exclude = ["id_number_cipher", "id_number_digest"]
 
@@ -40,7 +69,14 @@ class SkillAdmin(admin.ModelAdmin):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(admin.ModelAdmin):
-    list_display = ["user", "purpose", "notice_version", "given_at", "guardian_name", "withdrawn_at"]
+    list_display = [
+        "user",
+        "purpose",
+        "notice_version",
+        "given_at",
+        "guardian_name",
+        "withdrawn_at",
+    ]
     list_filter = ["purpose", "notice_version"]
     search_fields = ["user__name"]
     autocomplete_fields = ["user", "recorded_by"]

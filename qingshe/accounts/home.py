@@ -33,7 +33,9 @@ def notice_consent(user: Any) -> list[Panel]:
             title=_("Personal information notice"),
             items=[
                 PanelItem(
-                    text=_("Please read and agree to the personal information notice (version %(version)s).")
+                    text=_(
+                        "Please read and agree to the personal information notice (version %(version)s)."
+                    )
                     % {"version": settings.QINGSHE_NOTICE_VERSION},
                     url=url,
                 )
@@ -55,7 +57,9 @@ def own_student_profile(user: Any) -> list[Panel]:
         Panel(
             title=_("My student profile"),
             items=[PanelItem(text=GAP_LABELS[g], url=url) for g in gaps],
-            empty_text=_("Your profile is complete: skills and timetable help match you to suitable tasks."),
+            empty_text=_(
+                "Your profile is complete: skills and timetable help match you to suitable tasks."
+            ),
             action_url=url,
             action_text=_("Edit my profile"),
             tone="attention" if gaps else "info",
@@ -90,7 +94,10 @@ def stewarded_people(user: Any) -> list[Panel]:
     return [
         Panel(
             title=_("Student profiles to complete"),
-            items=[PanelItem(text=p.name, url=person_url(p), badge=gaps(p)) for p in incomplete[:LIST_LIMIT]],
+            items=[
+                PanelItem(text=p.name, url=person_url(p), badge=gaps(p))
+                for p in incomplete[:LIST_LIMIT]
+            ],
             empty_text=_("Every student you look after has a complete profile."),
             total=incomplete_total,
             tone="attention" if incomplete else "info",

@@ -61,14 +61,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         editable=False,
         help_text=_("Public identifier of a volunteer; never the ID number."),
     )
-    id_number_cipher = models.BinaryField(_("ID number (encrypted)"), null=True, blank=True, editable=False)
-    id_number_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    id_number_cipher = models.BinaryField(
+        _("ID number (encrypted)"), null=True, blank=True, editable=False
+    )
+    id_number_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
     language = models.CharField(
-        _("language"), max_length=10, default="zh-hans", choices=[("zh-hans", "简体中文"), ("en", "English")]
+        _("language"),
+        max_length=10,
+        default="zh-hans",
+        choices=[("zh-hans", "简体中文"), ("en", "English")],
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -131,10 +138,16 @@ class StudentProfile(TimeStampedModel):
         "accounts.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="student"
     )
     university = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("university"), on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation",
+        verbose_name=_("university"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     department = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     branch = models.ForeignKey(
         "orgs.Organisation",
@@ -145,12 +158,18 @@ class StudentProfile(TimeStampedModel):
     student_no = models.CharField(_("student number"), max_length=20, blank=True)
     major = models.CharField(_("major"), max_length=60)
     grade = models.PositiveSmallIntegerField(_("grade (year of entry)"))
-    skills = models.ManyToManyField(Skill, verbose_name=_("skills"), blank=True, related_name="students")
+    skills = models.ManyToManyField(
+        Skill, verbose_name=_("skills"), blank=True, related_name="students"
+    )
     busy_slots = models.JSONField(_("weekly timetable"), default=list, blank=True)
     home_region = models.CharField(_("home region"), max_length=60, blank=True)
     # Where the student lives in vacations: dispatch uses it for vacation duty near home (返家乡).
-    home_lat = models.DecimalField(_("home latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    home_lng = models.DecimalField(_("home longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    home_lat = models.DecimalField(
+        _("home latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    home_lng = models.DecimalField(
+        _("home longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("student profile")
@@ -207,7 +226,10 @@ class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 digest is stored."""
 
     user = models.ForeignKey(
-        "accounts.User", verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens"
+        "accounts.User",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

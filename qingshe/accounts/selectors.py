@@ -144,13 +144,11 @@ def minors_without_guardian_consent_for_user(*, user: Any) -> QuerySet[User]:
         cutoff = today.replace(year=today.year - 18)
     except ValueError:  # 29 February
         cutoff = date(today.year - 18, 2, 28)
-    guardian = ConsentRecord.objects.filter(
-        user=OuterRef("pk"), withdrawn_at__isnull=True
-    ).exclude(guardian_name="")
+    guardian = ConsentRecord.objects.filter(user=OuterRef("pk"), withdrawn_at__isnull=True).exclude(
+        guardian_name=""
+    )
     return (
-        User.objects.filter(
-            pk__in=_stewarded_members(user), is_active=True, birth_date__gt=cutoff
-        )
+        User.objects.filter(pk__in=_stewarded_members(user), is_active=True, birth_date__gt=cutoff)
         .exclude(Exists(guardian))
         .order_by("birth_date", "pk")
     )

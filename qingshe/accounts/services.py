@@ -114,7 +114,9 @@ def _validate_username(username: str | None, *, exclude_pk: int | None = None) -
     if not USERNAME_RE.match(username):
         raise ValidationFailed(
             "invalid_username",
-            _("A username has 3–40 letters, digits, dots, dashes or underscores and starts with a letter."),
+            _(
+                "A username has 3–40 letters, digits, dots, dashes or underscores and starts with a letter."
+            ),
             field="username",
         )
     if ids.looks_like_phone(username):
@@ -157,12 +159,16 @@ def _apply_id_number(user: User, rid: ids.ResidentId) -> None:
 def _integrity_conflict(exc: IntegrityError) -> Conflict:
     text = str(exc).lower()
     if "phone" in text:
-        return Conflict("phone_taken", _("This mobile number is already registered."), field="phone")
+        return Conflict(
+            "phone_taken", _("This mobile number is already registered."), field="phone"
+        )
     if "username" in text:
         return Conflict("username_taken", _("This username is already taken."), field="username")
     if "id_number" in text:
         return Conflict(
-            "id_number_taken", _("An account with this ID number already exists."), field="id_number"
+            "id_number_taken",
+            _("An account with this ID number already exists."),
+            field="id_number",
         )
     return Conflict("conflict", _("This record changed meanwhile; please try again."))
 
@@ -184,7 +190,9 @@ def _save_new_user(user: User, *, drawn_number: bool) -> None:
             if not (drawn_number and clash_on_number) or attempt == VOLUNTEER_NO_DRAWS - 1:
                 if clash_on_number:
                     raise Conflict(
-                        "volunteer_no_taken", _("This volunteer number is already in use."), field="volunteer_no"
+                        "volunteer_no_taken",
+                        _("This volunteer number is already in use."),
+                        field="volunteer_no",
                     ) from exc
                 raise _integrity_conflict(exc) from exc
             user.pk = None
@@ -219,7 +227,9 @@ def user_create(
             "login_required", _("A mobile number or a username is required."), field="phone"
         )
     rid = _parse_id_number(id_number) if id_number else None
-    minor = rid is not None and ids.age_on(rid.birth_date, timezone.localdate()) < GUARDIAN_RECORD_AGE
+    minor = (
+        rid is not None and ids.age_on(rid.birth_date, timezone.localdate()) < GUARDIAN_RECORD_AGE
+    )
     if minor and guardian_consent is None:
         raise ValidationFailed(
             "guardian_consent_required",
@@ -241,7 +251,9 @@ def user_create(
         user.set_unusable_password()
     _save_new_user(user, drawn_number=volunteer_no is None)
     if guardian_consent is not None:
-        _consent_write(user=user, actor=actor, purpose=ConsentPurpose.PRIVACY_NOTICE, guardian=guardian_consent)
+        _consent_write(
+            user=user, actor=actor, purpose=ConsentPurpose.PRIVACY_NOTICE, guardian=guardian_consent
+        )
     audit(actor=actor, action="user.create", obj=user, data={"with_id_number": bool(rid)})
     return user
 
@@ -270,7 +282,11 @@ def user_update_profile(
         raise ValidationFailed(
             "login_required", _("A mobile number or a username is required."), field="phone"
         )
-    changed = [f for f, v in (("name", name), ("phone", phone_value), ("email", email)) if getattr(user, f) != v]
+    changed = [
+        f
+        for f, v in (("name", name), ("phone", phone_value), ("email", email))
+        if getattr(user, f) != v
+    ]
     user.name, user.phone, user.email = name, phone_value, email
     if language and language in dict(settings.LANGUAGES):
         if user.language != language:
@@ -296,7 +312,9 @@ def user_set_id_number(*, actor: User, user: User, id_number: str) -> User:
         )
     _require_self_or_staff(actor, user)
     rid = _parse_id_number(id_number, exclude_pk=user.pk)
-    if ids.age_on(rid.birth_date, timezone.localdate()) < GUARDIAN_RECORD_AGE and not has_guardian_consent(user):
+    if ids.age_on(
+        rid.birth_date, timezone.localdate()
+    ) < GUARDIAN_RECORD_AGE and not has_guardian_consent(user):
         raise ValidationFailed(
             "guardian_consent_required",
             _("A child under 14 can be recorded only with a guardian's consent."),
@@ -305,7 +323,15 @@ def user_set_id_number(*, actor: User, user: User, id_number: str) -> User:
     _apply_id_number(user, rid)
     try:
         with transaction.atomic():
-            user.save(update_fields=["id_number_cipher", "id_number_digest", "id_number_masked", "birth_date", "sex"])
+            user.save(
+                update_fields=[
+                    "id_number_cipher",
+                    "id_number_digest",
+                    "id_number_masked",
+                    "birth_date",
+                    "sex",
+                ]
+            )
     except IntegrityError as exc:
         raise _integrity_conflict(exc) from exc
     audit(actor=actor, action="user.id_number.set", obj=user, data={"masked": rid.masked})
@@ -328,11 +354,15 @@ def user_reveal_id_number(*, actor: User, user: User) -> str:
 def user_change_password(*, actor: User, user: User, old_password: str, new_password: str) -> None:
     _require_self_or_staff(actor, user)
     if actor.pk == user.pk and not user.check_password(old_password):
-        raise ValidationFailed("wrong_password", _("The current password is wrong."), field="old_password")
+        raise ValidationFailed(
+            "wrong_password", _("The current password is wrong."), field="old_password"
+        )
     try:
         password_validation.validate_password(new_password, user)
     except DjangoValidationError as exc:
-        raise ValidationFailed("weak_password", " ".join(exc.messages), field="new_password") from exc
+        raise ValidationFailed(
+            "weak_password", " ".join(exc.messages), field="new_password"
+        ) from exc
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit(actor=actor, action="user.password.change", obj=user)
@@ -347,7 +377,11 @@ def clean_busy_slots(raw: Any) -> list[dict[str, Any]]:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        raise ValidationFailed("invalid_timetable", _("The timetable must be a list of busy periods."), field="busy_slots")
+        raise ValidationFailed(
+            "invalid_timetable",
+            _("The timetable must be a list of busy periods."),
+            field="busy_slots",
+        )
     slots: list[dict[str, Any]] = []
     for item in raw:
         try:
@@ -355,20 +389,38 @@ def clean_busy_slots(raw: Any) -> list[dict[str, Any]]:
             start, end = str(item["start"]), str(item["end"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValidationFailed(
-                "invalid_timetable", _("Each busy period needs a weekday, a start and an end."), field="busy_slots"
+                "invalid_timetable",
+                _("Each busy period needs a weekday, a start and an end."),
+                field="busy_slots",
             ) from exc
-        if not 0 <= weekday <= 6 or not _TIME_RE.match(start) or not _TIME_RE.match(end) or end <= start:
+        if (
+            not 0 <= weekday <= 6
+            or not _TIME_RE.match(start)
+            or not _TIME_RE.match(end)
+            or end <= start
+        ):
             raise ValidationFailed(
                 "invalid_timetable",
-                _("A busy period has a weekday from Monday to Sunday and ends after it starts (HH:MM)."),
+                _(
+                    "A busy period has a weekday from Monday to Sunday and ends after it starts (HH:MM)."
+                ),
                 field="busy_slots",
             )
-        slots.append({"weekday": weekday, "start": start, "end": end, "label": str(item.get("label", ""))[:40]})
+        slots.append(
+            {
+                "weekday": weekday,
+                "start": start,
+                "end": end,
+                "label": str(item.get("label", ""))[:40],
+            }
+        )
     slots.sort(key=lambda s: (s["weekday"], s["start"]))
     for a, b in zip(slots, slots[1:], strict=False):
         if a["weekday"] == b["weekday"] and b["start"] < a["end"]:
             raise ValidationFailed(
-                "invalid_timetable", _("Two busy periods on the same day overlap."), field="busy_slots"
+                "invalid_timetable",
+                _("Two busy periods on the same day overlap."),
+                field="busy_slots",
             )
     return slots
 
@@ -396,9 +448,20 @@ def student_profile_save(
     existing = StudentProfile.objects.filter(user=user).first()
     if existing is not None and existing.branch_id != branch.pk:
         # Moving a student to another branch is the branch's stewards' decision, not their own.
-        if not (access.is_platform_staff(actor) or access.holds_over(actor, existing.branch, access.ADMIN_ROLES)):
-            raise AccessDenied("forbidden", _("Only an administrator can move a student to another branch."), field="branch")
-    elif not (actor.pk == user.pk or access.is_platform_staff(actor) or access.holds_over(actor, branch, access.STEWARD_ROLES)):
+        if not (
+            access.is_platform_staff(actor)
+            or access.holds_over(actor, existing.branch, access.ADMIN_ROLES)
+        ):
+            raise AccessDenied(
+                "forbidden",
+                _("Only an administrator can move a student to another branch."),
+                field="branch",
+            )
+    elif not (
+        actor.pk == user.pk
+        or access.is_platform_staff(actor)
+        or access.holds_over(actor, branch, access.STEWARD_ROLES)
+    ):
         raise AccessDenied("forbidden", _("You may not change this student's profile."))
     if branch.kind != OrgKind.CLASS_BRANCH:
         raise ValidationFailed("invalid_branch", _("Choose a class league branch."), field="branch")
@@ -406,14 +469,18 @@ def student_profile_save(
     department = chain.get(OrgKind.DEPARTMENT_COMMITTEE)
     university = chain.get(OrgKind.UNIVERSITY_COMMITTEE)
     if department is None or university is None:
-        raise ValidationFailed("invalid_branch", _("This branch is not under a university department."), field="branch")
+        raise ValidationFailed(
+            "invalid_branch", _("This branch is not under a university department."), field="branch"
+        )
     major = (major or "").strip()
     if not major:
         raise ValidationFailed("major_required", _("Please enter the major."), field="major")
     this_year = timezone.localdate().year
     if not 1990 <= int(grade) <= this_year:
         raise ValidationFailed(
-            "invalid_grade", _("The grade is the year of entry, between 1990 and this year."), field="grade"
+            "invalid_grade",
+            _("The grade is the year of entry, between 1990 and this year."),
+            field="grade",
         )
     slots = clean_busy_slots(busy_slots)
     profile = existing or StudentProfile(user=user)
@@ -424,7 +491,9 @@ def student_profile_save(
     if skills is not None:
         names = sorted({s.strip() for s in skills if s and s.strip()})
         if any(len(n) > 40 for n in names):
-            raise ValidationFailed("invalid_skill", _("A skill name has at most 40 characters."), field="skills")
+            raise ValidationFailed(
+                "invalid_skill", _("A skill name has at most 40 characters."), field="skills"
+            )
         for n in names:
             Skill.objects.get_or_create(name=n)
         profile.skills.set(Skill.objects.filter(name__in=names))
@@ -434,9 +503,16 @@ def student_profile_save(
 
 # --- consent ------------------------------------------------------------------------------------
 def _consent_write(
-    *, user: User, actor: User | None, purpose: str, guardian: GuardianConsent | None, notice_version: str | None = None
+    *,
+    user: User,
+    actor: User | None,
+    purpose: str,
+    guardian: GuardianConsent | None,
+    notice_version: str | None = None,
 ) -> ConsentRecord:
-    if guardian is not None and not (guardian.guardian_name.strip() and guardian.guardian_relation.strip()):
+    if guardian is not None and not (
+        guardian.guardian_name.strip() and guardian.guardian_relation.strip()
+    ):
         raise ValidationFailed(
             "guardian_required", _("Enter the guardian's name and relation."), field="guardian_name"
         )
@@ -448,7 +524,12 @@ def _consent_write(
         guardian_name=guardian.guardian_name.strip() if guardian else "",
         guardian_relation=guardian.guardian_relation.strip() if guardian else "",
     )
-    audit(actor=actor, action="consent.give", obj=record, data={"purpose": purpose, "guardian": bool(guardian)})
+    audit(
+        actor=actor,
+        action="consent.give",
+        obj=record,
+        data={"purpose": purpose, "guardian": bool(guardian)},
+    )
     return record
 
 
@@ -468,7 +549,9 @@ def consent_give(
     if is_minor(user) and guardian is None:
         raise ValidationFailed(
             "guardian_consent_required",
-            _("For a person under 18 the guardian gives consent; enter the guardian's name and relation."),
+            _(
+                "For a person under 18 the guardian gives consent; enter the guardian's name and relation."
+            ),
             field="guardian_name",
         )
     return _consent_write(user=user, actor=actor, purpose=purpose, guardian=guardian)
@@ -487,12 +570,19 @@ def consent_withdraw(*, actor: User, record: ConsentRecord) -> ConsentRecord:
 
 def has_current_consent(user: User, purpose: str = ConsentPurpose.PRIVACY_NOTICE) -> bool:
     return ConsentRecord.objects.filter(
-        user=user, purpose=purpose, notice_version=settings.QINGSHE_NOTICE_VERSION, withdrawn_at__isnull=True
+        user=user,
+        purpose=purpose,
+        notice_version=settings.QINGSHE_NOTICE_VERSION,
+        withdrawn_at__isnull=True,
     ).exists()
 
 
 def has_guardian_consent(user: User) -> bool:
-    return ConsentRecord.objects.filter(user=user, withdrawn_at__isnull=True).exclude(guardian_name="").exists()
+    return (
+        ConsentRecord.objects.filter(user=user, withdrawn_at__isnull=True)
+        .exclude(guardian_name="")
+        .exists()
+    )
 
 
 # --- API tokens ---------------------------------------------------------------------------------
@@ -524,7 +614,6 @@ def token_authenticate(raw: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
 
 
 # === Bulk creation =============================================================================
@@ -733,7 +822,9 @@ def rows_where_in(
         for chunk in _chunks(distinct, _LOOKUP_CHUNK):
             marks = ", ".join([mark] * len(chunk))
             # Quoted names from the model, values only as parameters.
-            sql = f"SELECT {select} FROM {quote(opts.db_table)} WHERE {where} IN ({marks}){fixed_sql}"  # noqa: S608
+            sql = (
+                f"SELECT {select} FROM {quote(opts.db_table)} WHERE {where} IN ({marks}){fixed_sql}"  # noqa: S608
+            )
             cursor.execute(sql, (*chunk, *fixed_params))
             found.extend(tuple(row) for row in cursor.fetchall())
     return found
@@ -809,17 +900,28 @@ def users_bulk_create(
     secret = _secret()
     passwords = iter(_unusable_passwords(len(people)) if password_hash is None else ())
     rows: list[tuple[Any, ...]] = []
-    seen: dict[str, set[str]] = {"phone": set(), "username": set(), "volunteer_no": set(), "digest": set()}
+    seen: dict[str, set[str]] = {
+        "phone": set(),
+        "username": set(),
+        "volunteer_no": set(),
+        "digest": set(),
+    }
     seen_phone, seen_username = seen["phone"], seen["username"]
     seen_volunteer_no, seen_digest = seen["volunteer_no"], seen["digest"]
 
     def twice(field: str) -> Conflict:
-        return Conflict(f"{field}_taken", _("Two rows share the same %(field)s.") % {"field": field}, field=field)
+        return Conflict(
+            f"{field}_taken",
+            _("Two rows share the same %(field)s.") % {"field": field},
+            field=field,
+        )
 
     for row in people:
         name = (row.name or "").strip()
         if not name:
-            raise ValidationFailed("name_required", _("Please enter the person's name."), field="name")
+            raise ValidationFailed(
+                "name_required", _("Please enter the person's name."), field="name"
+            )
         phone = None
         if row.phone:
             try:
@@ -828,9 +930,13 @@ def users_bulk_create(
                 raise identifier_error(exc, "phone") from exc
         username = row.username or None
         if username and (not USERNAME_RE.match(username) or ids.looks_like_phone(username)):
-            raise ValidationFailed("invalid_username", _("This username is not allowed."), field="username")
+            raise ValidationFailed(
+                "invalid_username", _("This username is not allowed."), field="username"
+            )
         if not phone and not username:
-            raise ValidationFailed("login_required", _("A mobile number or a username is required."), field="phone")
+            raise ValidationFailed(
+                "login_required", _("A mobile number or a username is required."), field="phone"
+            )
         rid = row.resident_id
         if rid is not None and row.id_number:
             raise ValueError("NewPerson: give id_number or resident_id, not both")
@@ -868,10 +974,17 @@ def users_bulk_create(
                 _("A child under 14 can be recorded only with a guardian's consent."),
                 field="id_number",
             )
-        if consent_purposes and age is not None and age < VOLUNTEER_ADULT_AGE and row.guardian is None:
+        if (
+            consent_purposes
+            and age is not None
+            and age < VOLUNTEER_ADULT_AGE
+            and row.guardian is None
+        ):
             raise ValidationFailed(
                 "guardian_consent_required",
-                _("For a person under 18 the guardian gives consent; enter the guardian's name and relation."),
+                _(
+                    "For a person under 18 the guardian gives consent; enter the guardian's name and relation."
+                ),
                 field="guardian_name",
             )
         rows.append(
@@ -888,14 +1001,28 @@ def users_bulk_create(
                 password_hash if password_hash is not None else next(passwords),
             )
         )
-    for field, values in (("phone", seen["phone"]), ("volunteer_no", seen["volunteer_no"]), ("id_number_digest", seen["digest"])):
+    for field, values in (
+        ("phone", seen["phone"]),
+        ("volunteer_no", seen["volunteer_no"]),
+        ("id_number_digest", seen["digest"]),
+    ):
         if _existing(field, sorted(values)):
             code = {"id_number_digest": "id_number_taken"}.get(field, f"{field}_taken")
-            raise Conflict(code, _("Some of these people are already registered (%(field)s).") % {"field": field}, field=field)
+            raise Conflict(
+                code,
+                _("Some of these people are already registered (%(field)s).") % {"field": field},
+                field=field,
+            )
     if seen["username"]:
         for chunk in _chunks(sorted(seen["username"]), _LOOKUP_CHUNK):
-            if User.objects.annotate(lower_username=Lower("username")).filter(lower_username__in=chunk).exists():
-                raise Conflict("username_taken", _("This username is already taken."), field="username")
+            if (
+                User.objects.annotate(lower_username=Lower("username"))
+                .filter(lower_username__in=chunk)
+                .exists()
+            ):
+                raise Conflict(
+                    "username_taken", _("This username is already taken."), field="username"
+                )
     consent_same = {
         "notice_version": settings.QINGSHE_NOTICE_VERSION,
         "given_at": timezone.now(),
@@ -983,15 +1110,23 @@ def student_profiles_bulk_create(
             raise AccessDenied("forbidden", _("You may not change these students' profiles."))
     branch_paths = {r.branch.pk: r.branch for r in rows}
     ancestor_ids = {a for b in branch_paths.values() for a in b.ancestor_ids()}
-    ancestors = {o.pk: o for o in Organisation.objects.filter(pk__in=ancestor_ids).only("pk", "kind", "path")}
+    ancestors = {
+        o.pk: o for o in Organisation.objects.filter(pk__in=ancestor_ids).only("pk", "kind", "path")
+    }
     chain: dict[int, tuple[Organisation, Organisation]] = {}
     for pk, branch in branch_paths.items():
         if branch.kind != OrgKind.CLASS_BRANCH:
-            raise ValidationFailed("invalid_branch", _("Choose a class league branch."), field="branch")
+            raise ValidationFailed(
+                "invalid_branch", _("Choose a class league branch."), field="branch"
+            )
         kinds = {ancestors[a].kind: ancestors[a] for a in branch.ancestor_ids() if a in ancestors}
         dep, uni = kinds.get(OrgKind.DEPARTMENT_COMMITTEE), kinds.get(OrgKind.UNIVERSITY_COMMITTEE)
         if dep is None or uni is None:
-            raise ValidationFailed("invalid_branch", _("This branch is not under a university department."), field="branch")
+            raise ValidationFailed(
+                "invalid_branch",
+                _("This branch is not under a university department."),
+                field="branch",
+            )
         chain[pk] = (uni, dep)
     chain_ids = {pk: (uni.pk, dep.pk) for pk, (uni, dep) in chain.items()}
     this_year = timezone.localdate().year
@@ -1007,13 +1142,17 @@ def student_profiles_bulk_create(
         grade = int(r.grade)
         if not 1990 <= grade <= this_year:
             raise ValidationFailed(
-                "invalid_grade", _("The grade is the year of entry, between 1990 and this year."), field="grade"
+                "invalid_grade",
+                _("The grade is the year of entry, between 1990 and this year."),
+                field="grade",
             )
         branch_id = r.branch.pk
         university_id, department_id = chain_ids[branch_id]
         names = sorted({s.strip() for s in r.skills if s and s.strip()}) if r.skills else []
         if any(len(n) > 40 for n in names):
-            raise ValidationFailed("invalid_skill", _("A skill name has at most 40 characters."), field="skills")
+            raise ValidationFailed(
+                "invalid_skill", _("A skill name has at most 40 characters."), field="skills"
+            )
         skill_names.update(names)
         skills_of.append(names)
         values.append(
@@ -1032,7 +1171,9 @@ def student_profiles_bulk_create(
     Skill.objects.bulk_create([Skill(name=n) for n in sorted(skill_names)], ignore_conflicts=True)
     skill_ids = dict(Skill.objects.filter(name__in=skill_names).values_list("name", "pk"))
     through = StudentProfile.skills.through
-    cache = [StudentProfile._meta.get_field(n) for n in ("user", "university", "department", "branch")]
+    cache = [
+        StudentProfile._meta.get_field(n) for n in ("user", "university", "department", "branch")
+    ]
     created: list[StudentProfile] = []
     for start in range(0, len(values), batch_size):
         batch = values[start : start + batch_size]

@@ -22,5 +22,7 @@ urlpatterns = [
     path("me/data/delete/", data_views.deletion_request, name="deletion_request"),
     path("me/data/delete/withdraw/", data_views.deletion_cancel, name="deletion_cancel"),
     path("me/data/requests/", data_views.steward_requests, name="deletion_requests"),
-    path("me/data/requests/<int:pk>/carry-out/", data_views.steward_execute, name="deletion_execute"),
+    path(
+        "me/data/requests/<int:pk>/carry-out/", data_views.steward_execute, name="deletion_execute"
+    ),
 ]

@@ -77,7 +77,8 @@ def _profile_context(request: HttpRequest, person: User) -> dict[str, Any]:
         "is_self": viewer.pk == person.pk,
         "phone": selectors.phone_for_viewer(viewer=viewer, person=person, in_list=False),
         "can_contact": access.can(viewer, "person.view_contact", person),
-        "can_reveal_id": bool(person.id_number_cipher) and access.can(viewer, "person.view_id_number", person),
+        "can_reveal_id": bool(person.id_number_cipher)
+        and access.can(viewer, "person.view_id_number", person),
         "memberships": memberships,
         "posts": posts,
         "profile": profile,
@@ -129,7 +130,12 @@ def me_edit(request: HttpRequest) -> HttpResponse:
     profile_form = ProfileForm(
         data,
         id_number_set=bool(person.id_number_digest),
-        initial={"name": person.name, "phone": person.phone or "", "email": person.email, "language": person.language},
+        initial={
+            "name": person.name,
+            "phone": person.phone or "",
+            "email": person.email,
+            "language": person.language,
+        },
     )
     student_form = slots = None
     if with_student:
@@ -185,12 +191,19 @@ def me_edit(request: HttpRequest) -> HttpResponse:
     return render_page(request, "accounts/me_edit.html", context, status=200)
 
 
-def _save_me(actor: Any, person: User, profile_form: ProfileForm, student_form: Any, slots: Any) -> None:
+def _save_me(
+    actor: Any, person: User, profile_form: ProfileForm, student_form: Any, slots: Any
+) -> None:
     """All of the edit page in one transaction: one bad value and nothing is written."""
     d = profile_form.cleaned_data
     with transaction.atomic():
         services.user_update_profile(
-            actor=actor, user=person, name=d["name"], phone=d["phone"], email=d["email"], language=d["language"]
+            actor=actor,
+            user=person,
+            name=d["name"],
+            phone=d["phone"],
+            email=d["email"],
+            language=d["language"],
         )
         if d.get("id_number"):
             services.user_set_id_number(actor=actor, user=person, id_number=d["id_number"])
@@ -213,7 +226,9 @@ def consent(request: HttpRequest) -> HttpResponse:
     """The personal-information notice; a logged-in person agrees to it here."""
     if not request.user.is_authenticated:
         return render_page(
-            request, "accounts/consent.html", {"form": None, "notice_version": settings.QINGSHE_NOTICE_VERSION}
+            request,
+            "accounts/consent.html",
+            {"form": None, "notice_version": settings.QINGSHE_NOTICE_VERSION},
         )
     person = request.user
     minor = services.is_minor(person)
@@ -228,7 +243,9 @@ def consent(request: HttpRequest) -> HttpResponse:
             if not (guardian.guardian_name.strip() and guardian.guardian_relation.strip()):
                 guardian = None  # the service explains what is missing
         try:
-            services.consent_give(actor=person, user=person, purpose=ConsentPurpose.PRIVACY_NOTICE, guardian=guardian)
+            services.consent_give(
+                actor=person, user=person, purpose=ConsentPurpose.PRIVACY_NOTICE, guardian=guardian
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

@@ -249,7 +249,9 @@ _DUTY_MSGIDS = (
     gettext_noop("The period must end after it starts."),
     gettext_noop("A period on duty lasts at most 24 hours."),
     gettext_noop("No such attendance."),
-    gettext_noop("Only the organiser's staff confirm attendance in time; the committee handles overdue ones."),
+    gettext_noop(
+        "Only the organiser's staff confirm attendance in time; the committee handles overdue ones."
+    ),
     gettext_noop("This person has not checked out yet."),
     gettext_noop("Say why the times were adjusted."),
     gettext_noop("Confirmed attendance is changed by a correction request."),
@@ -273,7 +275,9 @@ _DUTY_MSGIDS = (
     gettext_noop("You are about %(distance)d m from the venue; check in within %(radius)d m."),
     gettext_noop("Check-in opens 30 minutes before the shift (%(time)s)."),
     gettext_noop("This period overlaps hours already credited for %(title)s (%(time)s)."),
-    gettext_noop("Attendance must be confirmed within 10 working days (by %(due)s); ask the league committee."),
+    gettext_noop(
+        "Attendance must be confirmed within 10 working days (by %(due)s); ask the league committee."
+    ),
     gettext_noop("This attendance is already confirmed."),
     gettext_noop("Say why the request is refused."),
     gettext_noop("Cancelled: %(title)s"),
@@ -292,11 +296,17 @@ _DUTY_MSGIDS = (
 _DUTY_TASK_MSGIDS = (
     gettext_noop("In an hour: %(title)s at %(time)s"),
     gettext_noop("Tomorrow: %(title)s at %(time)s"),
-    gettext_noop("Check in with the code on the leader's screen; if you cannot come, cancel or tell the leader."),
+    gettext_noop(
+        "Check in with the code on the leader's screen; if you cannot come, cancel or tell the leader."
+    ),
     gettext_noop(" (%(n)d overdue)"),
     gettext_noop("%(title)s (%(time)s): %(n)d, overdue since %(due)s"),
     gettext_noop("%(title)s (%(time)s): %(n)d, confirm by %(due)s"),
 )
 _DUTY_TASK_PLURALS = (
-    ngettext_lazy("%(org)s: %(n)d attendance awaits your confirmation", "%(org)s: %(n)d attendances await your confirmation", "n"),
+    ngettext_lazy(
+        "%(org)s: %(n)d attendance awaits your confirmation",
+        "%(org)s: %(n)d attendances await your confirmation",
+        "n",
+    ),
 )

@@ -49,7 +49,11 @@ def _org(org_id: int | None, field: str) -> Organisation | None:
     return selectors.org_by_id(org_id, field=field)
 
 
-@router.get("/beneficiaries", response={200: list[BeneficiaryOut], **error_responses(401, 422)}, summary="Beneficiaries the caller may see (masked)")
+@router.get(
+    "/beneficiaries",
+    response={200: list[BeneficiaryOut], **error_responses(401, 422)},
+    summary="Beneficiaries the caller may see (masked)",
+)
 @paginate
 def beneficiary_list(request: HttpRequest, kind: str = "") -> Any:
     """Assigned helpers, supervisors and the community's care role see the beneficiaries they
@@ -73,7 +77,11 @@ class _AuditedPage(list):  # type: ignore[type-arg]
         return got
 
 
-@router.post("/beneficiaries", response={201: BeneficiaryOut, **error_responses(401, 403, 409, 422)}, summary="Record a beneficiary with the consent on file")
+@router.post(
+    "/beneficiaries",
+    response={201: BeneficiaryOut, **error_responses(401, 403, 409, 422)},
+    summary="Record a beneficiary with the consent on file",
+)
 def beneficiary_create(request: HttpRequest, payload: BeneficiaryIn) -> Any:
     community = _org(payload.community, "community")
     consent = (
@@ -103,15 +111,27 @@ def beneficiary_create(request: HttpRequest, payload: BeneficiaryIn) -> Any:
     return Status(201, BeneficiaryOut.from_model(beneficiary))
 
 
-@router.get("/beneficiaries/{beneficiary_id}", response={200: BeneficiaryOut, **error_responses(401, 404)}, summary="One beneficiary (masked); the read is audited")
+@router.get(
+    "/beneficiaries/{beneficiary_id}",
+    response={200: BeneficiaryOut, **error_responses(401, 404)},
+    summary="One beneficiary (masked); the read is audited",
+)
 def beneficiary_detail(request: HttpRequest, beneficiary_id: int) -> Any:
-    b = selectors.beneficiary_get_for_user(user=_user(request), beneficiary_id=beneficiary_id, why="api.detail")
+    b = selectors.beneficiary_get_for_user(
+        user=_user(request), beneficiary_id=beneficiary_id, why="api.detail"
+    )
     return BeneficiaryOut.from_model(b)
 
 
-@router.post("/beneficiaries/{beneficiary_id}/reveal", response={200: DetailsOut, **error_responses(401, 404, 422)}, summary="The sensitive fields, with a reason (audited)")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/reveal",
+    response={200: DetailsOut, **error_responses(401, 404, 422)},
+    summary="The sensitive fields, with a reason (audited)",
+)
 def beneficiary_reveal(request: HttpRequest, beneficiary_id: int, payload: RevealIn) -> Any:
-    b = selectors.beneficiary_get_for_user(user=_user(request), beneficiary_id=beneficiary_id, why="api.reveal")
+    b = selectors.beneficiary_get_for_user(
+        user=_user(request), beneficiary_id=beneficiary_id, why="api.reveal"
+    )
     return services.beneficiary_reveal(actor=_user(request), beneficiary=b, reason=payload.reason)
 
 
@@ -119,7 +139,11 @@ def _relationship_out(r: Any) -> dict[str, Any]:
     return RelationshipOut.from_model(r, selectors.current_helpers(r))
 
 
-@router.get("/help-relationships", response={200: list[RelationshipOut], **error_responses(401, 422)}, summary="Help relationships the caller may see")
+@router.get(
+    "/help-relationships",
+    response={200: list[RelationshipOut], **error_responses(401, 422)},
+    summary="Help relationships the caller may see",
+)
 @paginate
 def relationship_list(request: HttpRequest, status: str = "") -> Any:
     qs = selectors.relationships_for_user(user=_user(request))
@@ -138,10 +162,16 @@ class _Mapped(list):  # type: ignore[type-arg]
         return [self.fn(x) for x in got] if isinstance(index, slice) else got
 
 
-@router.post("/help-relationships", response={201: RelationshipOut, **error_responses(401, 403, 404, 409, 422)}, summary="Arrange help for a beneficiary")
+@router.post(
+    "/help-relationships",
+    response={201: RelationshipOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Arrange help for a beneficiary",
+)
 def relationship_create(request: HttpRequest, payload: RelationshipIn) -> Any:
     user = _user(request)
-    beneficiary = selectors.beneficiary_get_for_user(user=user, beneficiary_id=payload.beneficiary, why="api.relationship_create")
+    beneficiary = selectors.beneficiary_get_for_user(
+        user=user, beneficiary_id=payload.beneficiary, why="api.relationship_create"
+    )
     relationship = services.relationship_create(
         actor=user,
         beneficiary=beneficiary,
@@ -158,14 +188,27 @@ def relationship_create(request: HttpRequest, payload: RelationshipIn) -> Any:
     return Status(201, _relationship_out(relationship))
 
 
-@router.get("/help-relationships/{relationship_id}/visits", response={200: list[VisitOut], **error_responses(401, 404)}, summary="Visits of a relationship")
+@router.get(
+    "/help-relationships/{relationship_id}/visits",
+    response={200: list[VisitOut], **error_responses(401, 404)},
+    summary="Visits of a relationship",
+)
 @paginate
 def visit_list(request: HttpRequest, relationship_id: int) -> Any:
-    r = selectors.relationship_get_for_user(user=_user(request), relationship_id=relationship_id, why="api.visits")
-    return _Mapped(list(selectors.visits_of(relationship=r).select_related("attendance")[:1000]), VisitOut.from_model)
+    r = selectors.relationship_get_for_user(
+        user=_user(request), relationship_id=relationship_id, why="api.visits"
+    )
+    return _Mapped(
+        list(selectors.visits_of(relationship=r).select_related("attendance")[:1000]),
+        VisitOut.from_model,
+    )
 
 
-@router.post("/help-relationships/{relationship_id}/visits", response={201: VisitOut, **error_responses(401, 403, 404, 409, 422)}, summary="Log a visit or session (assigned helper)")
+@router.post(
+    "/help-relationships/{relationship_id}/visits",
+    response={201: VisitOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="Log a visit or session (assigned helper)",
+)
 def visit_log(request: HttpRequest, relationship_id: int, payload: VisitIn) -> Any:
     user = _user(request)
     r = selectors.relationship_get_for_user(user=user, relationship_id=relationship_id)
@@ -189,19 +232,35 @@ def _visit(request: HttpRequest, visit_id: int) -> Visit:
         raise NotFound("not_found", _("No such visit.")) from None
 
 
-@router.post("/visits/{visit_id}/confirm", response={200: VisitOut, **error_responses(401, 403, 404, 409)}, summary="The supervisor confirms a visit: its hours are credited")
+@router.post(
+    "/visits/{visit_id}/confirm",
+    response={200: VisitOut, **error_responses(401, 403, 404, 409)},
+    summary="The supervisor confirms a visit: its hours are credited",
+)
 def visit_confirm(request: HttpRequest, visit_id: int) -> Any:
     visit = services.visit_confirm(actor=_user(request), visit=_visit(request, visit_id))
-    return VisitOut.from_model(Visit.objects.select_related("helper", "attendance").get(pk=visit.pk))
+    return VisitOut.from_model(
+        Visit.objects.select_related("helper", "attendance").get(pk=visit.pk)
+    )
 
 
-@router.post("/visits/{visit_id}/reject", response={200: VisitOut, **error_responses(401, 403, 404, 409, 422)}, summary="The supervisor does not confirm a visit")
+@router.post(
+    "/visits/{visit_id}/reject",
+    response={200: VisitOut, **error_responses(401, 403, 404, 409, 422)},
+    summary="The supervisor does not confirm a visit",
+)
 def visit_reject(request: HttpRequest, visit_id: int, payload: RejectIn) -> Any:
-    visit = services.visit_reject(actor=_user(request), visit=_visit(request, visit_id), reason=payload.reason)
+    visit = services.visit_reject(
+        actor=_user(request), visit=_visit(request, visit_id), reason=payload.reason
+    )
     return VisitOut.from_model(visit)
 
 
-@router.get("/care/stats", response={200: StatsOut, **error_responses(401, 404)}, summary="De-identified counts: helped, by kind, hours given")
+@router.get(
+    "/care/stats",
+    response={200: StatsOut, **error_responses(401, 404)},
+    summary="De-identified counts: helped, by kind, hours given",
+)
 def care_stats(request: HttpRequest) -> Any:
     stats = selectors.stats_for_user(user=_user(request))
     if stats is None:

@@ -23,23 +23,51 @@ def beneficiaries_csv(*, actor: Any) -> str:
     communities = visibility.care_community_ids(actor)
     if not communities:
         raise NotFound("not_found", _("Not found."))
-    rows = Beneficiary.objects.filter(community_id__in=communities).select_related("community").order_by("community_id", "pk")
+    rows = (
+        Beneficiary.objects.filter(community_id__in=communities)
+        .select_related("community")
+        .order_by("community_id", "pk")
+    )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([
-        _("Number"), _("Community"), _("Kind"), _("Name"), pgettext("person", "Age"), _("ID number"), _("Mobile number"),
-        _("Address"), _("Guardian"), _("Guardian's mobile number"), _("Needs"),
-    ])
+    writer.writerow(
+        [
+            _("Number"),
+            _("Community"),
+            _("Kind"),
+            _("Name"),
+            pgettext("person", "Age"),
+            _("ID number"),
+            _("Mobile number"),
+            _("Address"),
+            _("Guardian"),
+            _("Guardian's mobile number"),
+            _("Needs"),
+        ]
+    )
     today = timezone.localdate()
     exported = []
     for b in rows:
         d = sealing.unseal(b.sealed, context=sealing.BENEFICIARY_CONTEXT)
-        writer.writerow([
-            b.pk, b.community.name, b.get_kind_display(), d.get("name", ""), ids.age_on(b.birth_date, today),
-            ids.mask_resident_id(d.get("id_number", "")), sealing.mask_phone(d["phone"]) if d.get("phone") else "",
-            sealing.mask_address(d.get("address", "")), d.get("guardian_name", ""),
-            sealing.mask_phone(d["guardian_phone"]) if d.get("guardian_phone") else "", d.get("needs", ""),
-        ])
+        writer.writerow(
+            [
+                b.pk,
+                b.community.name,
+                b.get_kind_display(),
+                d.get("name", ""),
+                ids.age_on(b.birth_date, today),
+                ids.mask_resident_id(d.get("id_number", "")),
+                sealing.mask_phone(d["phone"]) if d.get("phone") else "",
+                sealing.mask_address(d.get("address", "")),
+                d.get("guardian_name", ""),
+                sealing.mask_phone(d["guardian_phone"]) if d.get("guardian_phone") else "",
+                d.get("needs", ""),
+            ]
+        )
         exported.append(b.pk)
-    audit(actor=actor, action="care.beneficiary.export", data={"ids": exported, "communities": sorted(communities)})
+    audit(
+        actor=actor,
+        action="care.beneficiary.export",
+        data={"ids": exported, "communities": sorted(communities)},
+    )
     return "\ufeff" + out.getvalue()  # a BOM so that Excel reads UTF-8

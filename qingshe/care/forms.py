@@ -18,19 +18,33 @@ class RevealForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     start = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
     minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60)
-    done = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    done = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     observations = forms.CharField(
-        label=_("Observations"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
-        help_text=_("Stored encrypted; seen only by the helpers, the supervisor and the care role."),
+        label=_("Observations"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "Stored encrypted; seen only by the helpers, the supervisor and the care role."
+        ),
     )
     concern = forms.CharField(
-        label=_("A concern for the supervisor"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        label=_("A concern for the supervisor"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
         help_text=_("For example a child's safety: the supervisor is alerted at once."),
     )
-    concern_priority = forms.ChoiceField(label=_("Priority of the concern"), choices=Concern.Priority.choices, initial=Concern.Priority.URGENT)
+    concern_priority = forms.ChoiceField(
+        label=_("Priority of the concern"),
+        choices=Concern.Priority.choices,
+        initial=Concern.Priority.URGENT,
+    )
 
 
 class RejectForm(forms.Form):

@@ -31,7 +31,9 @@ def _activity(relationship: HelpRelationship, actor: Any) -> Activity:
         return relationship.duty_activity  # type: ignore[return-value]
     with translation.override("zh-hans"):
         title = _("One-to-one help #%(id)s") % {"id": relationship.pk}
-        description = _("One-to-one help (visits and tutoring); details are kept in the care records.")
+        description = _(
+            "One-to-one help (visits and tutoring); details are kept in the care records."
+        )
     activity = Activity.objects.create(
         title=title,
         description=description,
@@ -52,10 +54,15 @@ def credit_visit(*, visit: Visit, actor: Any) -> Attendance:
     get_user_model().objects.select_for_update().filter(pk=visit.helper_id).first()
     start, end = visit.started_at, visit.ended_at
     clash = Attendance.objects.filter(
-        user_id=visit.helper_id, state=Attendance.State.CONFIRMED, confirmed_start__lt=end, confirmed_end__gt=start
+        user_id=visit.helper_id,
+        state=Attendance.State.CONFIRMED,
+        confirmed_start__lt=end,
+        confirmed_end__gt=start,
     ).exists()
     if clash:
-        raise Conflict("overlapping_credit", _("This visit overlaps hours already credited to the volunteer."))
+        raise Conflict(
+            "overlapping_credit", _("This visit overlaps hours already credited to the volunteer.")
+        )
     activity = _activity(visit.relationship, actor)
     shift = Shift.objects.create(
         activity=activity, starts_at=start, ends_at=end, capacity=1, qr_secret=secrets.token_hex(16)

@@ -33,15 +33,25 @@ class CareRole(TimeStampedModel):
     community's beneficiaries. Holding community staff alone does not give it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="care_roles"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="care_roles",
     )
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.CASCADE, related_name="care_roles"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        related_name="care_roles",
     )
     is_active = models.BooleanField(_("active"), default=True)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -59,18 +69,29 @@ class Beneficiary(TimeStampedModel):
         CLOSED = "closed", _("Closed")
 
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="beneficiaries"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="beneficiaries",
     )
-    kind = models.CharField(_("kind"), max_length=24, choices=BeneficiaryKind.choices, db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=BeneficiaryKind.choices, db_index=True
+    )
     birth_date = models.DateField(_("date of birth"))
     lives_alone = models.BooleanField(_("lives alone"), default=False)
     # Encrypted JSON of the identifying fields (care.sealing.BENEFICIARY_FIELDS).
     sealed = models.BinaryField(_("personal data (encrypted)"), editable=False)
     name_masked = models.CharField(pgettext_lazy("person", "name"), max_length=20)
-    id_number_digest = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    id_number_digest = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -91,13 +112,22 @@ class Consent(models.Model):
         SELF = "self", _("The person themself")
         GUARDIAN = "guardian", _("The guardian")
 
-    beneficiary = models.ForeignKey(Beneficiary, verbose_name=_("beneficiary"), on_delete=models.CASCADE, related_name="consents")
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("beneficiary"),
+        on_delete=models.CASCADE,
+        related_name="consents",
+    )
     given_by = models.CharField(_("given by"), max_length=10, choices=GivenBy.choices)
     guardian_relation = models.CharField(_("guardian's relation"), max_length=20, blank=True)
     notice_version = models.CharField(_("notice version"), max_length=20)
     given_on = models.DateField(_("given on"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
@@ -121,28 +151,54 @@ class HelpRelationship(TimeStampedModel):
         PAUSED = "paused", _("Paused")
         ENDED = "ended", _("Ended")
 
-    beneficiary = models.ForeignKey(Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="relationships")
+    beneficiary = models.ForeignKey(
+        Beneficiary,
+        verbose_name=_("beneficiary"),
+        on_delete=models.PROTECT,
+        related_name="relationships",
+    )
     mode = models.CharField(_("form"), max_length=12, choices=Mode.choices)
     team = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("branch or team"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "orgs.Organisation",
+        verbose_name=_("branch or team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    subject = models.CharField(_("subject"), max_length=40, blank=True, help_text=_("For tutoring, e.g. maths."))
+    subject = models.CharField(
+        _("subject"), max_length=40, blank=True, help_text=_("For tutoring, e.g. maths.")
+    )
     term_start = models.DateField(_("term from"))
     term_end = models.DateField(_("term until"))
     goals = models.TextField(_("goals"))
     supervisor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="supervised_help",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervisor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervised_help",
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
     end_reason = models.CharField(_("reason"), max_length=200, blank=True)
     # duty's activity that carries the confirmed visits to the hours ledger (care.hours).
     duty_activity = models.ForeignKey(
-        "duty.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        "duty.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -156,7 +212,9 @@ class HelpRelationship(TimeStampedModel):
                 condition=Q(mode="one_to_one", status="active"),
                 name="care_one_active_tutor_per_subject",
             ),
-            models.CheckConstraint(condition=Q(term_end__gte=models.F("term_start")), name="care_term_ordered"),
+            models.CheckConstraint(
+                condition=Q(term_end__gte=models.F("term_start")), name="care_term_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,8 +225,18 @@ class Assignment(models.Model):
     """A helper's time on a relationship. A hand-over ends one and starts another: the history
     stays with the relationship; a helper whose assignment ended sees nothing any more."""
 
-    relationship = models.ForeignKey(HelpRelationship, verbose_name=_("help relationship"), on_delete=models.CASCADE, related_name="assignments")
-    helper = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("helper"), on_delete=models.PROTECT, related_name="care_assignments")
+    relationship = models.ForeignKey(
+        HelpRelationship,
+        verbose_name=_("help relationship"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("helper"),
+        on_delete=models.PROTECT,
+        related_name="care_assignments",
+    )
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
     end_reason = models.CharField(_("reason for handing over"), max_length=200, blank=True)
@@ -179,7 +247,9 @@ class Assignment(models.Model):
         ordering = ["started_on", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["relationship", "helper"], condition=Q(ended_on__isnull=True), name="care_assignment_once_current"
+                fields=["relationship", "helper"],
+                condition=Q(ended_on__isnull=True),
+                name="care_assignment_once_current",
             ),
         ]
 
@@ -196,20 +266,44 @@ class Visit(TimeStampedModel):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Not confirmed")
 
-    relationship = models.ForeignKey(HelpRelationship, verbose_name=_("help relationship"), on_delete=models.PROTECT, related_name="visits")
-    helper = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("helper"), on_delete=models.PROTECT, related_name="care_visits")
+    relationship = models.ForeignKey(
+        HelpRelationship,
+        verbose_name=_("help relationship"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("helper"),
+        on_delete=models.PROTECT,
+        related_name="care_visits",
+    )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))
     done = models.TextField(_("what was done"))
-    sealed_observations = models.BinaryField(_("observations (encrypted)"), null=True, blank=True, editable=False)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    sealed_observations = models.BinaryField(
+        _("observations (encrypted)"), null=True, blank=True, editable=False
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=200, blank=True)
     attendance = models.OneToOneField(
-        "duty.Attendance", null=True, blank=True, on_delete=models.SET_NULL, related_name="care_visit", editable=False
+        "duty.Attendance",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="care_visit",
+        editable=False,
     )
 
     class Meta:
@@ -217,7 +311,9 @@ class Visit(TimeStampedModel):
         verbose_name_plural = _("visits")
         ordering = ["-started_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ended_at__gt=models.F("started_at")), name="care_visit_ordered"),
+            models.CheckConstraint(
+                condition=Q(ended_at__gt=models.F("started_at")), name="care_visit_ordered"
+            ),
         ]
 
 
@@ -228,14 +324,38 @@ class Concern(TimeStampedModel):
         URGENT = "urgent", _("Urgent")
         NORMAL = "normal", _("Normal")
 
-    relationship = models.ForeignKey(HelpRelationship, verbose_name=_("help relationship"), on_delete=models.PROTECT, related_name="concerns")
-    visit = models.ForeignKey(Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="concerns")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+")
-    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.URGENT)
+    relationship = models.ForeignKey(
+        HelpRelationship,
+        verbose_name=_("help relationship"),
+        on_delete=models.PROTECT,
+        related_name="concerns",
+    )
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("visit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="concerns",
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.URGENT
+    )
     sealed_text = models.BinaryField(_("what was seen (encrypted)"), editable=False)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     handled_note = models.CharField(_("what was done"), max_length=200, blank=True)
 
@@ -253,18 +373,33 @@ class CampaignKind(models.TextChoices):
 
 
 class Campaign(TimeStampedModel):
-    community = models.ForeignKey("orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="care_campaigns")
+    community = models.ForeignKey(
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="care_campaigns",
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=CampaignKind.choices)
     title = models.CharField(_("title"), max_length=80)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("care campaign")
         verbose_name_plural = _("care campaigns")
         ordering = ["-starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="care_campaign_ordered")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="care_campaign_ordered"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -274,16 +409,30 @@ class CampaignHousehold(models.Model):
     """A household on a campaign's list: a beneficiary of the community; visible only to the
     volunteers assigned to it and the community's care role."""
 
-    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("care", "campaign"), on_delete=models.CASCADE, related_name="households")
-    beneficiary = models.ForeignKey(Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+")
-    volunteers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("volunteers"), blank=True, related_name="care_households")
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=pgettext_lazy("care", "campaign"),
+        on_delete=models.CASCADE,
+        related_name="households",
+    )
+    beneficiary = models.ForeignKey(
+        Beneficiary, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+"
+    )
+    volunteers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteers"),
+        blank=True,
+        related_name="care_households",
+    )
     given = models.CharField(_("what was given"), max_length=200, blank=True)
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("household to visit")
         verbose_name_plural = _("households to visit")
-        constraints = [models.UniqueConstraint(fields=["campaign", "beneficiary"], name="care_household_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "beneficiary"], name="care_household_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.campaign} · #{self.beneficiary_id}"

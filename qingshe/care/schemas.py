@@ -14,7 +14,10 @@ from qingshe.lib import ids
 
 class BeneficiaryIn(Schema):
     community: int = Field(..., description="ID of the community (the caller holds its care role).")
-    kind: str = Field(..., description="migrant_child, poor_family_child, at_risk_youth, elder_alone, disabled, zero_employment, hardship.")
+    kind: str = Field(
+        ...,
+        description="migrant_child, poor_family_child, at_risk_youth, elder_alone, disabled, zero_employment, hardship.",
+    )
     name: str = Field(..., max_length=40)
     birth_date: date | None = Field(None, description="Required unless an ID number gives it.")
     id_number: str = Field("", description="Optional resident ID number; stored encrypted.")
@@ -25,7 +28,8 @@ class BeneficiaryIn(Schema):
     needs: str = ""
     lives_alone: bool = False
     consent_given_by: str | None = Field(
-        None, description="`self` or `guardian` (guardian required under 18; nothing is recorded under 14 without it)."
+        None,
+        description="`self` or `guardian` (guardian required under 18; nothing is recorded under 14 without it).",
     )
     consent_guardian_relation: str = ""
     consent_given_on: date | None = None
@@ -61,7 +65,10 @@ class BeneficiaryOut(Schema):
 
 
 class RevealIn(Schema):
-    reason: str = Field("", description="Why the details are needed; required unless the caller is an assigned helper. Audited.")
+    reason: str = Field(
+        "",
+        description="Why the details are needed; required unless the caller is an assigned helper. Audited.",
+    )
 
 
 class DetailsOut(Schema):
@@ -78,13 +85,17 @@ class DetailsOut(Schema):
 class RelationshipIn(Schema):
     beneficiary: int
     mode: str = Field(..., description="`one_to_one` or `many_to_one`.")
-    helpers: list[str] = Field(..., description="Volunteer numbers of the helpers (one for one-to-one).")
+    helpers: list[str] = Field(
+        ..., description="Volunteer numbers of the helpers (one for one-to-one)."
+    )
     team: int | None = Field(None, description="The branch or team (many-to-one).")
     subject: str = ""
     term_start: date
     term_end: date
     goals: str
-    supervisor: str | None = Field(None, description="Volunteer number of the supervisor (community staff or instructor).")
+    supervisor: str | None = Field(
+        None, description="Volunteer number of the supervisor (community staff or instructor)."
+    )
 
 
 class PersonOut(Schema):
@@ -131,9 +142,13 @@ class VisitIn(Schema):
     started_at: datetime = Field(..., description="With its time zone.")
     minutes: int = Field(..., description="15 to 720.")
     done: str = Field(..., description="What was done.")
-    observations: str = Field("", description="Kept encrypted; seen by helpers, supervisor and care role.")
+    observations: str = Field(
+        "", description="Kept encrypted; seen by helpers, supervisor and care role."
+    )
     concern: str = Field("", description="Raises a concern that alerts the supervisor.")
-    concern_priority: str = Field("urgent", description="`urgent` (also alerts the care role) or `normal`.")
+    concern_priority: str = Field(
+        "urgent", description="`urgent` (also alerts the care role) or `normal`."
+    )
 
 
 class VisitOut(Schema):

@@ -38,7 +38,9 @@ def seal(data: dict[str, Any], *, context: str) -> bytes:
 def unseal(token: Any, *, context: str) -> dict[str, Any]:
     if not token:
         return {}
-    result: dict[str, Any] = json.loads(crypto.decrypt(bytes(token), secret=_secret(), context=context))
+    result: dict[str, Any] = json.loads(
+        crypto.decrypt(bytes(token), secret=_secret(), context=context)
+    )
     return result
 
 

@@ -28,8 +28,14 @@ from qingshe.core.errors import NotFound, ValidationFailed
 from qingshe.orgs.models import Membership, Organisation
 
 
-def beneficiary_list_for_user(*, user: Any, kind: str = "", audit_read: bool = True) -> QuerySet[Beneficiary]:
-    qs = Beneficiary.objects.filter(access.care_beneficiaries_q(user)).select_related("community").order_by("-created_at", "-pk")
+def beneficiary_list_for_user(
+    *, user: Any, kind: str = "", audit_read: bool = True
+) -> QuerySet[Beneficiary]:
+    qs = (
+        Beneficiary.objects.filter(access.care_beneficiaries_q(user))
+        .select_related("community")
+        .order_by("-created_at", "-pk")
+    )
     if kind:
         qs = qs.filter(kind=kind)
     return qs
@@ -37,7 +43,11 @@ def beneficiary_list_for_user(*, user: Any, kind: str = "", audit_read: bool = T
 
 def audit_list_read(*, user: Any, beneficiaries: list[Beneficiary], why: str) -> None:
     if beneficiaries:
-        audit(actor=user, action="care.beneficiary.list", data={"ids": [b.pk for b in beneficiaries], "why": why})
+        audit(
+            actor=user,
+            action="care.beneficiary.list",
+            data={"ids": [b.pk for b in beneficiaries], "why": why},
+        )
 
 
 def beneficiary_get_for_user(*, user: Any, beneficiary_id: int, why: str) -> Beneficiary:
@@ -49,11 +59,19 @@ def beneficiary_get_for_user(*, user: Any, beneficiary_id: int, why: str) -> Ben
     )
     if beneficiary is None:
         raise NotFound("not_found", _("No such beneficiary."))
-    audit(actor=user, action="care.beneficiary.view", obj=beneficiary, org=beneficiary.community, data={"why": why})
+    audit(
+        actor=user,
+        action="care.beneficiary.view",
+        obj=beneficiary,
+        org=beneficiary.community,
+        data={"why": why},
+    )
     return beneficiary
 
 
-def relationships_for_user(*, user: Any, beneficiary: Beneficiary | None = None) -> QuerySet[HelpRelationship]:
+def relationships_for_user(
+    *, user: Any, beneficiary: Beneficiary | None = None
+) -> QuerySet[HelpRelationship]:
     qs = HelpRelationship.objects.filter(access.care_relationships_q(user)).select_related(
         "beneficiary__community", "supervisor", "team"
     )
@@ -62,7 +80,9 @@ def relationships_for_user(*, user: Any, beneficiary: Beneficiary | None = None)
     return qs.order_by("-created_at", "-pk")
 
 
-def relationship_get_for_user(*, user: Any, relationship_id: int, why: str = "") -> HelpRelationship:
+def relationship_get_for_user(
+    *, user: Any, relationship_id: int, why: str = ""
+) -> HelpRelationship:
     """One relationship; with `why` (a page or endpoint that shows its visits, observations or
     concerns) the read is audited like a read of the beneficiary's record."""
     relationship = relationships_for_user(user=user).filter(pk=relationship_id).first()
@@ -80,7 +100,10 @@ def relationship_get_for_user(*, user: Any, relationship_id: int, why: str = "")
 
 
 def current_helpers(relationship: HelpRelationship) -> list[Any]:
-    return [a.helper for a in relationship.assignments.filter(ended_on__isnull=True).select_related("helper")]
+    return [
+        a.helper
+        for a in relationship.assignments.filter(ended_on__isnull=True).select_related("helper")
+    ]
 
 
 def assignment_history(relationship: HelpRelationship) -> list[Assignment]:
@@ -92,9 +115,11 @@ def visits_of(*, relationship: HelpRelationship) -> QuerySet[Visit]:
 
 
 def visit_get_for_user(*, user: Any, visit_id: int) -> Visit:
-    visit = Visit.objects.filter(access.care_relationships_q(user, "relationship__"), pk=visit_id).select_related(
-        "relationship__beneficiary", "relationship__supervisor"
-    ).first()
+    visit = (
+        Visit.objects.filter(access.care_relationships_q(user, "relationship__"), pk=visit_id)
+        .select_related("relationship__beneficiary", "relationship__supervisor")
+        .first()
+    )
     if visit is None:
         raise NotFound("not_found", _("No such visit."))
     return visit
@@ -110,7 +135,9 @@ def visits_to_confirm(*, user: Any) -> QuerySet[Visit]:
         relationship__beneficiary__community_id__in=visibility.care_community_ids(user),
     )
     return (
-        Visit.objects.filter(mine, state=Visit.State.PENDING, relationship__status__in=visibility.LIVE)
+        Visit.objects.filter(
+            mine, state=Visit.State.PENDING, relationship__status__in=visibility.LIVE
+        )
         .select_related("relationship", "helper")
         .order_by("started_at")
     )
@@ -142,7 +169,9 @@ def stats_for_user(*, user: Any) -> dict[str, Any] | None:
     rel_q = Q(pk__in=[])
     for path in paths:
         rel_q |= Q(beneficiary__community__path__startswith=path)
-        helpers = Membership.objects.filter(org__path__startswith=path, is_active=True).values("user_id")
+        helpers = Membership.objects.filter(org__path__startswith=path, is_active=True).values(
+            "user_id"
+        )
         rel_q |= Q(assignments__helper_id__in=helpers)
     communities = visibility.care_community_ids(user)
     if communities:
@@ -152,7 +181,9 @@ def stats_for_user(*, user: Any) -> dict[str, Any] | None:
         row["beneficiary__kind"]: row
         for row in HelpRelationship.objects.filter(pk__in=rel_ids)
         .values("beneficiary__kind")
-        .annotate(helped=Count("beneficiary", distinct=True), relationships=Count("pk", distinct=True))
+        .annotate(
+            helped=Count("beneficiary", distinct=True), relationships=Count("pk", distinct=True)
+        )
     }
     hours = {
         row["relationship__beneficiary__kind"]: Decimal(row["h"] or 0).quantize(Decimal("0.1"))
@@ -184,7 +215,11 @@ def stats_for_user(*, user: Any) -> dict[str, Any] | None:
 
 # --- campaigns ----------------------------------------------------------------------------------
 def campaigns_for_user(*, user: Any) -> QuerySet[Campaign]:
-    return Campaign.objects.filter(visibility.campaigns_q(user)).select_related("community").order_by("-starts_on")
+    return (
+        Campaign.objects.filter(visibility.campaigns_q(user))
+        .select_related("community")
+        .order_by("-starts_on")
+    )
 
 
 def campaign_get_for_user(*, user: Any, campaign_id: int) -> Campaign:
@@ -211,7 +246,9 @@ def people_by_volunteer_no(numbers: list[str], *, field: str) -> list[Any]:
     from qingshe.accounts.models import User
 
     wanted = [n.strip() for n in numbers if n and n.strip()]
-    found = {u.volunteer_no: u for u in User.objects.filter(volunteer_no__in=wanted, is_active=True)}
+    found = {
+        u.volunteer_no: u for u in User.objects.filter(volunteer_no__in=wanted, is_active=True)
+    }
     missing = [n for n in wanted if n not in found]
     if missing:
         raise ValidationFailed(
@@ -232,4 +269,6 @@ def org_by_id(org_id: int | None, *, field: str) -> Organisation | None:
 
 
 def care_communities(user: Any) -> list[Organisation]:
-    return list(Organisation.objects.filter(pk__in=visibility.care_community_ids(user)).order_by("path"))
+    return list(
+        Organisation.objects.filter(pk__in=visibility.care_community_ids(user)).order_by("path")
+    )

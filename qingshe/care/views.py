@@ -55,7 +55,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     why = "page.reveal" if request.method == "POST" else "page.detail"
-    beneficiary = get_or_404(selectors.beneficiary_get_for_user, user=user, beneficiary_id=pk, why=why)
+    beneficiary = get_or_404(
+        selectors.beneficiary_get_for_user, user=user, beneficiary_id=pk, why=why
+    )
     beneficiary.age = _age(beneficiary.birth_date)  # type: ignore[attr-defined]
     assigned = access.can(user, "care.beneficiary.view_without_reason", beneficiary)
     details = None
@@ -64,7 +66,9 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         details = services.beneficiary_reveal(actor=user, beneficiary=beneficiary)
     elif request.method == "POST" and form.is_valid():
         try:
-            details = services.beneficiary_reveal(actor=user, beneficiary=beneficiary, reason=form.cleaned_data["reason"])
+            details = services.beneficiary_reveal(
+                actor=user, beneficiary=beneficiary, reason=form.cleaned_data["reason"]
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
     context = {
@@ -76,17 +80,25 @@ def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consents": list(beneficiary.consents.all()),
         "can_manage": access.can(user, "care.relationship.manage", beneficiary),
     }
-    return render_page(request, "care/beneficiary.html", context, status=200 if not form.errors else 422)
+    return render_page(
+        request, "care/beneficiary.html", context, status=200 if not form.errors else 422
+    )
 
 
-def _relationship_context(request: HttpRequest, relationship: Any, visit_form: VisitForm | None = None) -> dict[str, Any]:
+def _relationship_context(
+    request: HttpRequest, relationship: Any, visit_form: VisitForm | None = None
+) -> dict[str, Any]:
     user = request.user
     visits = list(selectors.visits_of(relationship=relationship).select_related("attendance"))
     supervising = access.can(user, "care.visit.confirm", relationship)
     if supervising:
         for v in visits:
             v.observations = selectors.observations_of(v)  # type: ignore[attr-defined]
-    concerns = list(relationship.concerns.select_related("raised_by").order_by("handled_at", "-priority", "-created_at"))
+    concerns = list(
+        relationship.concerns.select_related("raised_by").order_by(
+            "handled_at", "-priority", "-created_at"
+        )
+    )
     handles = access.can(user, "care.concern.handle", relationship)
     if handles:
         for c in concerns:
@@ -109,28 +121,47 @@ def _relationship_context(request: HttpRequest, relationship: Any, visit_form: V
 
 @login_required
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk, why="page.detail")
-    return render_page(request, "care/relationship.html", _relationship_context(request, relationship))
+    relationship = get_or_404(
+        selectors.relationship_get_for_user,
+        user=request.user,
+        relationship_id=pk,
+        why="page.detail",
+    )
+    return render_page(
+        request, "care/relationship.html", _relationship_context(request, relationship)
+    )
 
 
 @login_required
 @require_POST
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
-    relationship = get_or_404(selectors.relationship_get_for_user, user=request.user, relationship_id=pk, why="page.visit_log")
+    relationship = get_or_404(
+        selectors.relationship_get_for_user,
+        user=request.user,
+        relationship_id=pk,
+        why="page.visit_log",
+    )
     form = VisitForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
         started = timezone.make_aware(datetime.combine(d["day"], d["start"]))
         try:
             services.visit_log(
-                actor=request.user, relationship=relationship, started_at=started, minutes=d["minutes"],
-                done=d["done"], observations=d["observations"], concern=d["concern"],
+                actor=request.user,
+                relationship=relationship,
+                started_at=started,
+                minutes=d["minutes"],
+                done=d["done"],
+                observations=d["observations"],
+                concern=d["concern"],
                 concern_priority=d["concern_priority"],
             )
         except ServiceError as exc:
             add_service_error(form, exc, aliases={"started_at": "day"})
         else:
-            messages.success(request, _("The visit is logged and waits for the supervisor's confirmation."))
+            messages.success(
+                request, _("The visit is logged and waits for the supervisor's confirmation.")
+            )
             return redirect("care:relationship", pk=pk)
     context = _relationship_context(request, relationship, visit_form=form)
     return render_page(request, "care/relationship.html", context, status=422)
@@ -145,7 +176,9 @@ def visit_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
             services.visit_confirm(actor=request.user, visit=visit)
             messages.success(request, _("Confirmed: the hours are credited to the volunteer."))
         else:
-            services.visit_reject(actor=request.user, visit=visit, reason=request.POST.get("reason", ""))
+            services.visit_reject(
+                actor=request.user, visit=visit, reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The visit is marked as not confirmed."))
     except ServiceError as exc:
         messages.error(request, str(exc.message))
@@ -163,7 +196,9 @@ def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
     if concern is None:
         raise Http404
     try:
-        services.concern_handle(actor=request.user, concern=concern, note=request.POST.get("note", ""))
+        services.concern_handle(
+            actor=request.user, concern=concern, note=request.POST.get("note", "")
+        )
         messages.success(request, _("The concern is marked as handled."))
     except ServiceError as exc:
         if exc.status == 404:
@@ -191,7 +226,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_or_404(selectors.campaign_get_for_user, user=request.user, campaign_id=pk)
     households = list(selectors.households_for_user(user=request.user, campaign=campaign))
     if request.method == "POST":
-        household = next((h for h in households if str(h.pk) == request.POST.get("household")), None)
+        household = next(
+            (h for h in households if str(h.pk) == request.POST.get("household")), None
+        )
         if household is None:
             raise Http404
         try:
@@ -200,18 +237,31 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("Enter the date of the visit."))
         else:
             try:
-                services.household_record(actor=request.user, household=household, given=request.POST.get("given", ""), visited_on=visited)
+                services.household_record(
+                    actor=request.user,
+                    household=household,
+                    given=request.POST.get("given", ""),
+                    visited_on=visited,
+                )
                 messages.success(request, _("Recorded."))
             except ServiceError as exc:
                 messages.error(request, str(exc.message))
         return redirect("care:campaign", pk=pk)
     for h in households:
         h.beneficiary_address = sealing.mask_address(  # type: ignore[attr-defined]
-            sealing.unseal(h.beneficiary.sealed, context=sealing.BENEFICIARY_CONTEXT).get("address", "")
+            sealing.unseal(h.beneficiary.sealed, context=sealing.BENEFICIARY_CONTEXT).get(
+                "address", ""
+            )
         )
     audit_ids = [h.beneficiary for h in households]
     selectors.audit_list_read(user=request.user, beneficiaries=audit_ids, why="page.campaign")
-    return render_page(request, "care/campaign.html", {
-        "campaign": campaign, "households": households, "today": timezone.localdate(),
-        "can_manage": access.can(request.user, "care.campaign.manage", campaign.community),
-    })
+    return render_page(
+        request,
+        "care/campaign.html",
+        {
+            "campaign": campaign,
+            "households": households,
+            "today": timezone.localdate(),
+            "can_manage": access.can(request.user, "care.campaign.manage", campaign.community),
+        },
+    )

@@ -69,7 +69,9 @@ def relationships_q(user: Any, prefix: str = "") -> Q:
     from qingshe.care.models import Assignment
 
     p = prefix
-    current = Assignment.objects.filter(helper_id=user.pk, ended_on__isnull=True).values("relationship_id")
+    current = Assignment.objects.filter(helper_id=user.pk, ended_on__isnull=True).values(
+        "relationship_id"
+    )
     q = Q(**{f"{p}supervisor_id": user.pk, f"{p}status__in": LIVE}) | Q(
         **{f"{p}pk__in": current, f"{p}status__in": LIVE}
     )
@@ -143,7 +145,9 @@ def can(user: Any, action: str, obj: Any) -> bool:
         from qingshe.care.models import Assignment
 
         return Assignment.objects.filter(
-            helper_id=user.pk, ended_on__isnull=True, relationship__beneficiary_id=obj.pk,
+            helper_id=user.pk,
+            ended_on__isnull=True,
+            relationship__beneficiary_id=obj.pk,
             relationship__status__in=LIVE,
         ).exists()
     if action in ("care.beneficiary.create", "care.campaign.manage", "care.export"):
@@ -161,7 +165,9 @@ def can(user: Any, action: str, obj: Any) -> bool:
     if action == "care.concern.handle":
         return may_supervise(user, obj) or obj.beneficiary.community_id in care_community_ids(user)
     if action == "care.stats":  # obj: an organisation
-        return any(obj.path.startswith(p) for p in _paths(user, STATS_ROLES)) or bool(care_community_ids(user))
+        return any(obj.path.startswith(p) for p in _paths(user, STATS_ROLES)) or bool(
+            care_community_ids(user)
+        )
     raise KeyError(f"unknown action {action!r}")
 
 

@@ -39,7 +39,9 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "org.manage": ADMIN_ROLES,
     # programmes: evaluated on the organisation the step belongs to
     "programme.manage": frozenset({Role.LEAGUE_ADMIN}),  # on the programme's owner
-    "application.submit": frozenset({Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN}),  # on the branch
+    "application.submit": frozenset(
+        {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN}
+    ),  # on the branch
     "application.recommend": frozenset({Role.DEPARTMENT_ADMIN}),  # on the branch
     "application.review": frozenset({Role.UNIVERSITY_ADMIN}),  # on the branch
     "pairing.propose": ADMIN_ROLES | {Role.BRANCH_SECRETARY},  # on the university side
@@ -53,16 +55,28 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
     "activity.manage": ADMIN_ROLES
     | {Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY},
     "attendance.confirm": frozenset(
-        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN}
+        {
+            Role.COMMUNITY_STAFF,
+            Role.COMMUNITY_SECRETARY,
+            Role.DEPARTMENT_ADMIN,
+            Role.UNIVERSITY_ADMIN,
+        }
     ),
     "attendance.confirm_overdue": frozenset({Role.LEAGUE_ADMIN}),
-    "training.manage": ADMIN_ROLES | {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.INSTRUCTOR},
+    "training.manage": ADMIN_ROLES
+    | {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.INSTRUCTOR},
     "pairing.record_service": frozenset(
-        {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+        {
+            Role.BRANCH_SECRETARY,
+            Role.DEPARTMENT_ADMIN,
+            Role.COMMUNITY_STAFF,
+            Role.COMMUNITY_SECRETARY,
+        }
     ),
     # project groups: evaluated on the group's owner (a class branch or a department committee)
     "project.manage": ADMIN_ROLES | {Role.BRANCH_SECRETARY},
-    "project.decide": ADMIN_ROLES | {Role.BRANCH_SECRETARY},  # also the group's leader and instructor
+    "project.decide": ADMIN_ROLES
+    | {Role.BRANCH_SECRETARY},  # also the group's leader and instructor
     "project.join": frozenset({Role.STUDENT}),  # held at a branch in the owner's subtree
     # needs: evaluated on the need's community
     "need.view": frozenset(
@@ -96,14 +110,22 @@ ORG_ACTIONS: dict[str, frozenset[str]] = {
             Role.PANEL_MEMBER,
         }
     ),
-    "council.collect": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # summaries, list
-    "council.meet": frozenset({Role.COMMUNITY_SECRETARY, Role.COUNCIL_MEMBER}),  # meetings, resolutions
+    "council.collect": frozenset(
+        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+    ),  # summaries, list
+    "council.meet": frozenset(
+        {Role.COMMUNITY_SECRETARY, Role.COUNCIL_MEMBER}
+    ),  # meetings, resolutions
     "council.verify": frozenset({Role.PANEL_MEMBER}),  # 青年评议团 of that community only
     "feedback.file": frozenset({Role.BRANCH_SECRETARY}),  # on the pairing's unit
     "feedback.view": STEWARD_ROLES | {Role.LEAGUE_ADMIN},  # on either side of the pairing
-    "feedback.confirm": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # on the community
+    "feedback.confirm": frozenset(
+        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+    ),  # on the community
     "evaluation.view": STEWARD_ROLES,  # on the subject organisation
-    "evaluation.community": frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}),  # on the community
+    "evaluation.community": frozenset(
+        {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY}
+    ),  # on the community
     # --- end council
 }
 # --- dashboards (reports.dashboard, issue 9) ----------------------------------------------------

@@ -89,7 +89,12 @@ def _media_root() -> Path:
 def _pg_env(alias: str) -> dict[str, str]:
     s = connections[alias].settings_dict
     env = dict(os.environ)
-    for key, name in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD")):
+    for key, name in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+    ):
         if s.get(key):
             env[name] = str(s[key])
     env["PGDATABASE"] = str(s["NAME"])
@@ -137,7 +142,11 @@ def _dump_sqlite(alias: str, dest: Path) -> None:
 
 
 def _dump_postgres(alias: str, dest: Path) -> None:
-    _run(["pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", str(dest)], env=_pg_env(alias), what="pg_dump ")
+    _run(
+        ["pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", str(dest)],
+        env=_pg_env(alias),
+        what="pg_dump ",
+    )
 
 
 def backup(*, directory: Path | None = None, alias: str = "default", media: bool = True) -> Path:
@@ -157,7 +166,11 @@ def backup(*, directory: Path | None = None, alias: str = "default", media: bool
             "version": VERSION,
             "engine": engine,
             "created_at": now.isoformat(),
-            "database": {"member": db_file.name, "sha256": _sha256(db_file), "size": db_file.stat().st_size},
+            "database": {
+                "member": db_file.name,
+                "sha256": _sha256(db_file),
+                "size": db_file.stat().st_size,
+            },
             "tables": counts,
             "media_included": media,
             "media_files": len(media_files),
@@ -194,7 +207,9 @@ def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError("这不是青社的备份文件 / not a Qingshe backup")
     if manifest.get("version") != VERSION:
-        raise BackupError(f"不支持的备份版本：{manifest.get('version')} / unsupported backup version")
+        raise BackupError(
+            f"不支持的备份版本：{manifest.get('version')} / unsupported backup version"
+        )
     return manifest
 
 
@@ -206,8 +221,15 @@ def _check_members(tar: tarfile.TarFile, db_member: str) -> list[tarfile.TarInfo
         if m.name in (MANIFEST, db_member):
             continue
         parts = Path(m.name).parts
-        if not m.name.startswith(MEDIA_PREFIX) or Path(m.name).is_absolute() or ".." in parts or not m.isfile():
-            raise BackupError(f"备份文件含有不安全的条目：{m.name} / unsafe member in the backup: {m.name}")
+        if (
+            not m.name.startswith(MEDIA_PREFIX)
+            or Path(m.name).is_absolute()
+            or ".." in parts
+            or not m.isfile()
+        ):
+            raise BackupError(
+                f"备份文件含有不安全的条目：{m.name} / unsafe member in the backup: {m.name}"
+            )
         media.append(m)
     return media
 
@@ -220,7 +242,9 @@ def _check_sqlite_copy(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"备份中的数据库已损坏 / the database in the backup is corrupt: {exc}") from exc
+        raise BackupError(
+            f"备份中的数据库已损坏 / the database in the backup is corrupt: {exc}"
+        ) from exc
     if not result or result[0] != "ok":
         raise BackupError(f"备份中的数据库已损坏 / the database in the backup is corrupt: {result}")
 
@@ -267,7 +291,9 @@ def _swap_media(tar: tarfile.TarFile, members: list[tarfile.TarInfo]) -> None:
     try:
         for m in members:
             # The "data" filter refuses links, devices and names escaping the folder (again).
-            tar.extract(m.replace(name=m.name[len(MEDIA_PREFIX):], deep=False), fresh, filter="data")
+            tar.extract(
+                m.replace(name=m.name[len(MEDIA_PREFIX) :], deep=False), fresh, filter="data"
+            )
         old = root.with_name(root.name + ".before-restore")
         if old.exists():
             shutil.rmtree(old)
@@ -280,7 +306,9 @@ def _swap_media(tar: tarfile.TarFile, members: list[tarfile.TarInfo]) -> None:
             shutil.rmtree(fresh, ignore_errors=True)
 
 
-def restore(path: Path, *, alias: str = "default", log: Callable[[str], None] = lambda _s: None) -> RestoreResult:
+def restore(
+    path: Path, *, alias: str = "default", log: Callable[[str], None] = lambda _s: None
+) -> RestoreResult:
     """Check the backup at `path` whole, then replace the database and the media with it."""
     path = Path(path)
     if not path.is_file():
@@ -289,12 +317,16 @@ def restore(path: Path, *, alias: str = "default", log: Callable[[str], None] = 
     try:
         tar = tarfile.open(path, "r:")  # noqa: SIM115 (closed by the `with tar` below)
     except (tarfile.TarError, OSError) as exc:
-        raise BackupError(f"无法读取备份文件（不是 tar 归档或已损坏）：{path} / not a readable backup archive") from exc
+        raise BackupError(
+            f"无法读取备份文件（不是 tar 归档或已损坏）：{path} / not a readable backup archive"
+        ) from exc
     with tar, tempfile.TemporaryDirectory(prefix="qingshe-restore-") as tmp:
         try:
             tar.getmembers()  # reads the whole index: a truncated file fails here
         except (tarfile.TarError, OSError, EOFError) as exc:
-            raise BackupError(f"备份文件已损坏或不完整：{path} / the backup file is damaged or incomplete") from exc
+            raise BackupError(
+                f"备份文件已损坏或不完整：{path} / the backup file is damaged or incomplete"
+            ) from exc
         try:
             manifest = _read_manifest(tar)
             if manifest.get("engine") != engine:
@@ -308,25 +340,39 @@ def restore(path: Path, *, alias: str = "default", log: Callable[[str], None] = 
                 raise BackupError("备份清单与内容不符 / the manifest does not match the backup")
             media = _check_members(tar, member)
             if manifest.get("media_included", True) and len(media) != manifest.get("media_files"):
-                raise BackupError("备份文件不完整：媒体文件数与清单不符 / the backup is incomplete: media files missing")
+                raise BackupError(
+                    "备份文件不完整：媒体文件数与清单不符 / the backup is incomplete: media files missing"
+                )
             tar.extract(tar.getmember(member), tmp, filter="data")
         except (KeyError, tarfile.TarError, OSError, EOFError) as exc:
-            raise BackupError(f"备份文件已损坏，无法读取：{exc} / the backup file is damaged") from exc
+            raise BackupError(
+                f"备份文件已损坏，无法读取：{exc} / the backup file is damaged"
+            ) from exc
         db_file = Path(tmp) / member
         if _sha256(db_file) != db.get("sha256"):
-            raise BackupError("备份文件已损坏：数据库校验和不符 / the backup is damaged: database checksum mismatch")
+            raise BackupError(
+                "备份文件已损坏：数据库校验和不符 / the backup is damaged: database checksum mismatch"
+            )
         if engine == "sqlite":
             _check_sqlite_copy(db_file)
         else:
-            _run(["pg_restore", "--list", str(db_file)], env=_pg_env(alias), what="pg_restore --list ")
-        log(f"备份已核对 / backup checked: {manifest['created_at']}, {len(manifest.get('tables', {}))} tables, {len(media)} media files")
+            _run(
+                ["pg_restore", "--list", str(db_file)],
+                env=_pg_env(alias),
+                what="pg_restore --list ",
+            )
+        log(
+            f"备份已核对 / backup checked: {manifest['created_at']}, {len(manifest.get('tables', {}))} tables, {len(media)} media files"
+        )
         (_restore_sqlite if engine == "sqlite" else _restore_postgres)(alias, db_file)
         log("数据库已恢复 / database restored")
         if manifest.get("media_included", True):
             _swap_media(tar, media)
             log("媒体文件已恢复 / media restored")
         else:
-            log("备份不含媒体文件，现有媒体文件保持不变 / the backup has no media: media left as they are")
+            log(
+                "备份不含媒体文件，现有媒体文件保持不变 / the backup has no media: media left as they are"
+            )
     tables = manifest.get("tables") or {}
     return RestoreResult(
         engine=engine,

@@ -38,7 +38,9 @@ def render_page(
     return render(request, name, context, status=status)
 
 
-def add_service_error(form: forms.BaseForm, exc: ServiceError, *, aliases: dict[str, str] | None = None) -> None:
+def add_service_error(
+    form: forms.BaseForm, exc: ServiceError, *, aliases: dict[str, str] | None = None
+) -> None:
     """Attach a service's error to the form field it names (or to the form as a whole)."""
     field = (aliases or {}).get(exc.field or "", exc.field)
     form.add_error(field if field in form.fields else None, str(exc.message))

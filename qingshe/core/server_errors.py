@@ -94,7 +94,9 @@ def install_database_down_handler(api: NinjaAPI) -> None:
             logger.exception("unhandled error in %s %s", request.method, request.path, exc_info=exc)
             body = {"detail": server_error_message(), "code": "server_error"}
             return api.create_response(request, body, status=500)
-        logger.warning("database unavailable: %s %s (%s)", request.method, request.path, type(exc).__name__)
+        logger.warning(
+            "database unavailable: %s %s (%s)", request.method, request.path, type(exc).__name__
+        )
         body = {"detail": unavailable_message(), "code": "service_unavailable"}
         response = api.create_response(request, body, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

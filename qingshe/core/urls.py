@@ -9,7 +9,9 @@ urlpatterns = [
     path("", views.home_page, name="home"),
     path("notifications/", notification_views.centre, name="notifications"),
     path("notifications/bell/", notification_views.bell, name="notification_bell"),
-    path("notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"),
+    path(
+        "notifications/read-all/", notification_views.mark_all_read, name="notifications_read_all"
+    ),
     path("notifications/<int:pk>/read/", notification_views.mark_read, name="notification_read"),
     path(
         "notifications/settings/",

@@ -68,9 +68,7 @@ def mean_scores(org_ids: list[int], first: date, last: date) -> dict[int, Decima
     """The mean monthly score of each of these branches or teams over the calendar months from
     `first` to `last` (the last 12 at most), for the commendation ranking (credit's
     team_ranking). Units without a score are left out."""
-    orgs = list(
-        Organisation.objects.filter(pk__in=org_ids, kind__in=SCORED_KINDS).order_by("path")
-    )
+    orgs = list(Organisation.objects.filter(pk__in=org_ids, kind__in=SCORED_KINDS).order_by("path"))
     months: list[tuple[int, int]] = []
     y, m = last.year, last.month
     while (y, m) >= (first.year, first.month) and len(months) < 12:

@@ -32,7 +32,9 @@ FIELDS = ("activities_held", "people_involved", "hours", "solved", "problems", "
 def feedback_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if exports.requested(request):
-        return exports.respond(request, "council.feedback", selectors.feedback_forms_for_user(user=user))
+        return exports.respond(
+            request, "council.feedback", selectors.feedback_forms_for_user(user=user)
+        )
     pairings = list(
         Pairing.objects.filter(state=Pairing.State.ACTIVE)
         .select_related("unit", "community")

@@ -46,7 +46,9 @@ def _first_value(model: Any, user: Any, column: str, equal: dict[str, str] | Non
     return f"SELECT {sql.column(model, column)} {rows} ORDER BY {pk} LIMIT 1", params
 
 
-def _count(model: Any, user: Any, equal: dict[str, str] | None = None, null: tuple[str, ...] = ()) -> Part:
+def _count(
+    model: Any, user: Any, equal: dict[str, str] | None = None, null: tuple[str, ...] = ()
+) -> Part:
     """How many rows of `model` the person has."""
     rows, params = _person_rows(model, user, equal or {}, null)
     return f"SELECT COUNT(*) {rows}", params

@@ -230,7 +230,9 @@ def _programme_rules_notes(rules: dict[int | None, TranscriptRules]) -> list[Pro
         return []
     titles = {
         pk: f"{year} {name}"
-        for pk, year, name in Programme.objects.filter(pk__in=differing).values_list("pk", "year", "name")
+        for pk, year, name in Programme.objects.filter(pk__in=differing).values_list(
+            "pk", "year", "name"
+        )
     }
     return [ProgrammeRulesNote(titles[pk], rules[pk]) for pk in sorted(differing)]
 

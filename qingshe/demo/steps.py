@@ -55,7 +55,9 @@ STEPS: list[DemoStep] = [
     DemoStep("posts", "qingshe.demo.city:build_posts"),
     DemoStep("needs", "qingshe.needs.demo:build", "qingshe.needs.demo:reset"),
     DemoStep("projects", "qingshe.needs.demo:build_projects", "qingshe.needs.demo:reset_projects"),
-    DemoStep("resources", "qingshe.needs.demo_resources:build", "qingshe.needs.demo_resources:reset"),
+    DemoStep(
+        "resources", "qingshe.needs.demo_resources:build", "qingshe.needs.demo_resources:reset"
+    ),
     DemoStep("programmes", "qingshe.programmes.demo:build", "qingshe.programmes.demo:reset"),
     DemoStep("cases", "qingshe.reports.demo:build", "qingshe.reports.demo:reset"),
     DemoStep("duty", "qingshe.duty.demo:build", "qingshe.duty.demo:reset"),
@@ -69,5 +71,7 @@ STEPS: list[DemoStep] = [
     # Later issues: one line each, in the order they depend on one another.
     # Last: the dashboards' rollups read what every step above wrote (add new steps above it).
     DemoStep("council", "qingshe.council.demo:build", "qingshe.council.demo:reset"),
-    DemoStep("dashboard", "qingshe.reports.dashboard.demo:build", "qingshe.reports.dashboard.demo:reset"),
+    DemoStep(
+        "dashboard", "qingshe.reports.dashboard.demo:build", "qingshe.reports.dashboard.demo:reset"
+    ),
 ]

@@ -47,11 +47,25 @@ class SignUpAdmin(admin.ModelAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin):
-    list_display = ["shift", "user", "state", "checkin_at", "checkout_at", "credited_hours", "auto_checkout"]
+    list_display = [
+        "shift",
+        "user",
+        "state",
+        "checkin_at",
+        "checkout_at",
+        "credited_hours",
+        "auto_checkout",
+    ]
     list_filter = ["state", "checkin_method", "auto_checkout"]
     raw_id_fields = ["shift", "user", "recorded_by", "confirmed_by"]
     # Hours change only through confirmation and corrections (their services keep the trail).
-    readonly_fields = ["credited_hours", "confirmed_start", "confirmed_end", "confirmed_by", "confirmed_at"]
+    readonly_fields = [
+        "credited_hours",
+        "confirmed_start",
+        "confirmed_end",
+        "confirmed_by",
+        "confirmed_at",
+    ]
 
 
 @admin.register(Correction)

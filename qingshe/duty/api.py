@@ -99,7 +99,10 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilter]) -> Any:
     their branch; every activity (drafts too) of organisations they organise or confirm for; and
     those they are signed up for or lead. Newest first."""
     return api_selectors.activity_list_for_user(
-        user=_user(request), mode=filters.mode or "", organiser_id=filters.organiser, q=filters.q.strip()
+        user=_user(request),
+        mode=filters.mode or "",
+        organiser_id=filters.organiser,
+        q=filters.q.strip(),
     )
 
 
@@ -122,7 +125,9 @@ def activity_create(request: HttpRequest, payload: ActivityIn) -> Any:
     if len(courses) != len(wanted):
         raise NotFound("not_found", _("No such course."), field="required_courses")
     data = payload.model_dump(exclude={"organiser", "required_courses"})
-    activity = services.activity_create(actor=user, organiser=organiser, required_courses=courses, **data)
+    activity = services.activity_create(
+        actor=user, organiser=organiser, required_courses=courses, **data
+    )
     return Status(201, activity)
 
 
@@ -161,7 +166,11 @@ def shift_add(request: HttpRequest, activity_id: int, payload: ShiftIn) -> Any:
     activity = selectors.activity_get_for_user(user=user, activity_id=activity_id)
     leader = None
     if payload.leader is not None:
-        leader = selectors.leader_candidates(user=user, activity=activity).filter(pk=payload.leader).first()
+        leader = (
+            selectors.leader_candidates(user=user, activity=activity)
+            .filter(pk=payload.leader)
+            .first()
+        )
         if leader is None:
             raise NotFound("not_found", _("No such person."), field="leader")
     shift = services.shift_add(
@@ -174,7 +183,12 @@ def shift_add(request: HttpRequest, activity_id: int, payload: ShiftIn) -> Any:
         leader=leader,
         cancel_cutoff_hours=payload.cancel_cutoff_hours,
     )
-    return Status(201, api_selectors.shifts_with_counts(Shift.objects.filter(pk=shift.pk)).select_related("leader").get())
+    return Status(
+        201,
+        api_selectors.shifts_with_counts(Shift.objects.filter(pk=shift.pk))
+        .select_related("leader")
+        .get(),
+    )
 
 
 # --- sign-up and cancel -------------------------------------------------------------------------
@@ -249,7 +263,9 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> Any:
     """Scanning again answers the same attendance. 422 `invalid_token` (forged or unknown),
     `expired_token`, `wrong_shift`, `too_far` (outside the venue's radius), `location_required`,
     `too_early`, `shift_over`; 409 `not_signed_up` (a code of a shift the caller has no place on)."""
-    return services.checkin(actor=_user(request), token=payload.token, lat=payload.lat, lng=payload.lng)
+    return services.checkin(
+        actor=_user(request), token=payload.token, lat=payload.lat, lng=payload.lng
+    )
 
 
 @router.post(
@@ -274,9 +290,15 @@ def roll_call(request: HttpRequest, shift_id: int, payload: RollCallIn) -> Any:
     shift = selectors.shift_get_for_leader(user=user, shift_id=shift_id)
     person = selectors.roll_call_people(shift=shift).filter(pk=payload.user).first()
     if person is None:
-        raise Conflict("not_signed_up", _("This person is not signed up for this shift."), field="user")
+        raise Conflict(
+            "not_signed_up", _("This person is not signed up for this shift."), field="user"
+        )
     return services.roll_call(
-        actor=user, shift=shift, user=person, checkin_at=payload.checkin_at, checkout_at=payload.checkout_at
+        actor=user,
+        shift=shift,
+        user=person,
+        checkin_at=payload.checkin_at,
+        checkout_at=payload.checkout_at,
     )
 
 
@@ -291,7 +313,10 @@ def remote_log(request: HttpRequest, shift_id: int, payload: RemoteLogIn) -> Any
     user = _user(request)
     shift = api_selectors.shift_visible(user=user, shift_id=shift_id)
     return Status(
-        201, services.remote_log_submit(actor=user, shift=shift, start=payload.start, end=payload.end, log=payload.log)
+        201,
+        services.remote_log_submit(
+            actor=user, shift=shift, start=payload.start, end=payload.end, log=payload.log
+        ),
     )
 
 
@@ -323,7 +348,9 @@ def attendance_confirm_many(request: HttpRequest, payload: BulkConfirmIn) -> Any
     wanted = list(dict.fromkeys(payload.ids))
     found = {
         a.pk: a
-        for a in api_selectors.attendance_list_for_confirmer(user=user).filter(pk__in=wanted).order_by()
+        for a in api_selectors.attendance_list_for_confirmer(user=user)
+        .filter(pk__in=wanted)
+        .order_by()
     }
     if len(found) != len(wanted):
         raise NotFound("not_found", _("No such attendance."), field="ids")
@@ -335,7 +362,9 @@ def attendance_confirm_many(request: HttpRequest, payload: BulkConfirmIn) -> Any
     response={200: AttendanceOut, **error_responses(401, 403, 404, 409, 422)},
     summary="Confirm one attendance (the community's stamp)",
 )
-def attendance_confirm(request: HttpRequest, attendance_id: int, payload: ConfirmIn | None = None) -> Any:
+def attendance_confirm(
+    request: HttpRequest, attendance_id: int, payload: ConfirmIn | None = None
+) -> Any:
     """Confirms the time on duty and credits hours (to the half hour). Adjusted times need a
     `reason` (422 `reason_required`). 404 for anyone but the organiser's confirmers; 409
     `overlapping_credit`, `already_confirmed`, `not_checked_out`, `confirmation_overdue`; 422
@@ -343,7 +372,11 @@ def attendance_confirm(request: HttpRequest, attendance_id: int, payload: Confir
     payload = payload or ConfirmIn()
     attendance = api_selectors.attendance_get(attendance_id=attendance_id)
     return services.attendance_confirm(
-        actor=_user(request), attendance=attendance, start=payload.start, end=payload.end, reason=payload.reason
+        actor=_user(request),
+        attendance=attendance,
+        start=payload.start,
+        end=payload.end,
+        reason=payload.reason,
     )
 
 
@@ -354,7 +387,9 @@ def attendance_confirm(request: HttpRequest, attendance_id: int, payload: Confir
 )
 def attendance_reject(request: HttpRequest, attendance_id: int, payload: RejectIn) -> Any:
     attendance = api_selectors.attendance_get(attendance_id=attendance_id)
-    return services.attendance_reject(actor=_user(request), attendance=attendance, reason=payload.reason)
+    return services.attendance_reject(
+        actor=_user(request), attendance=attendance, reason=payload.reason
+    )
 
 
 @router.post(
@@ -368,7 +403,11 @@ def attendance_correct(request: HttpRequest, attendance_id: int, payload: Correc
     `reason_required`."""
     attendance = api_selectors.attendance_get(attendance_id=attendance_id)
     correction = services.correction_request(
-        actor=_user(request), attendance=attendance, new_start=payload.start, new_end=payload.end, reason=payload.reason
+        actor=_user(request),
+        attendance=attendance,
+        new_start=payload.start,
+        new_end=payload.end,
+        reason=payload.reason,
     )
     return Status(201, correction)
 
@@ -402,7 +441,11 @@ class MyShiftsPagination(PagePagination):
         )
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any] | list[Any], pagination: Any, request: HttpRequest, **params: Any
+        self,
+        queryset: QuerySet[Any] | list[Any],
+        pagination: Any,
+        request: HttpRequest,
+        **params: Any,
     ) -> dict[str, Any]:
         page = super().paginate_queryset(queryset, pagination, request, **params)
         page["ics_url"] = ics_url(request, _user(request))
@@ -458,4 +501,3 @@ def my_shifts_ics(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'inline; filename="shifts.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
-

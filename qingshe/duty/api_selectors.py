@@ -46,13 +46,17 @@ def shifts_with_counts(qs: QuerySet[Shift]) -> QuerySet[Shift]:
     """Shifts annotated with `signed_up` (confirmed) and `waitlisted` counts, in one query."""
     return qs.annotate(
         signed_up=Count("signups", filter=Q(signups__state=SignUp.State.CONFIRMED), distinct=True),
-        waitlisted=Count("signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True),
+        waitlisted=Count(
+            "signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True
+        ),
     )
 
 
 def shift_list_for_user(*, user: Any, activity: Activity) -> QuerySet[Shift]:
     """The shifts of an activity the caller already sees, with counts and the caller's sign-up."""
-    mine = SignUp.objects.filter(shift=OuterRef("pk"), user_id=user.pk, state__in=SignUp.LIVE_STATES)
+    mine = SignUp.objects.filter(
+        shift=OuterRef("pk"), user_id=user.pk, state__in=SignUp.LIVE_STATES
+    )
     return (
         shifts_with_counts(Shift.objects.filter(activity=activity))
         .annotate(mine=Exists(mine))
@@ -63,7 +67,9 @@ def shift_list_for_user(*, user: Any, activity: Activity) -> QuerySet[Shift]:
 
 def shift_visible(*, user: Any, shift_id: int) -> Shift:
     shift = (
-        Shift.objects.filter(activity__in=Activity.objects.filter(activities_visible_q(user)), pk=shift_id)
+        Shift.objects.filter(
+            activity__in=Activity.objects.filter(activities_visible_q(user)), pk=shift_id
+        )
         .select_related("activity__organiser", "leader")
         .first()
     )
@@ -78,7 +84,9 @@ def my_signups(*, user: Any) -> QuerySet[SignUp]:
     attendance = Attendance.objects.filter(shift=OuterRef("shift_id"), user_id=user.pk)
     ahead = (
         SignUp.objects.filter(
-            shift=OuterRef("shift_id"), state=SignUp.State.WAITLISTED, queue_no__lte=OuterRef("queue_no")
+            shift=OuterRef("shift_id"),
+            state=SignUp.State.WAITLISTED,
+            queue_no__lte=OuterRef("queue_no"),
         )
         .order_by()
         .values("shift")
@@ -112,7 +120,9 @@ def signups_for_feed(*, user: Any) -> QuerySet[SignUp]:
 
 
 def _confirmer_q(user: Any) -> Q:
-    roles = access.ORG_ACTIONS["attendance.confirm"] | access.ORG_ACTIONS["attendance.confirm_overdue"]
+    roles = (
+        access.ORG_ACTIONS["attendance.confirm"] | access.ORG_ACTIONS["attendance.confirm_overdue"]
+    )
     return access.subtree_q(user, roles, prefix="shift__activity__organiser__")
 
 
@@ -121,7 +131,9 @@ def attendance_list_for_confirmer(
 ) -> QuerySet[Attendance]:
     """Attendance of the shifts whose organiser the caller confirms for; oldest shift first (the
     nearest deadline first)."""
-    qs = Attendance.objects.filter(_confirmer_q(user)).select_related("user", "shift__activity__organiser")
+    qs = Attendance.objects.filter(_confirmer_q(user)).select_related(
+        "user", "shift__activity__organiser"
+    )
     if state:
         qs = qs.filter(state=state)
     if shift_id is not None:
@@ -132,14 +144,22 @@ def attendance_list_for_confirmer(
 def attendance_get(*, attendance_id: int) -> Attendance:
     """One attendance by id; the service decides whether the caller may act on it (and answers
     404 to an outsider)."""
-    attendance = Attendance.objects.select_related("user", "shift__activity__organiser").filter(pk=attendance_id).first()
+    attendance = (
+        Attendance.objects.select_related("user", "shift__activity__organiser")
+        .filter(pk=attendance_id)
+        .first()
+    )
     if attendance is None:
         raise NotFound("not_found", _("No such attendance."))
     return attendance
 
 
 def correction_get(*, correction_id: int) -> Correction:
-    correction = Correction.objects.select_related("attendance__shift__activity__organiser").filter(pk=correction_id).first()
+    correction = (
+        Correction.objects.select_related("attendance__shift__activity__organiser")
+        .filter(pk=correction_id)
+        .first()
+    )
     if correction is None:
         raise NotFound("not_found", _("No such correction request."))
     return correction

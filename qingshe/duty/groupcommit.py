@@ -112,7 +112,9 @@ class GroupCommitter(Generic[T]):
             self._queue.clear()
         self._pid = os.getpid()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=f"groupcommit-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"groupcommit-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -35,9 +35,9 @@ def my_next_shifts(user: Any) -> list[Panel]:
         return []
     # Only the columns the panel shows (values() drops the selector's select_related).
     rows = list(
-        selectors.my_shifts(user=user).values("shift_id", "shift__starts_at", "shift__activity__title", "state")[
-            : LIST_LIMIT + 1
-        ]
+        selectors.my_shifts(user=user).values(
+            "shift_id", "shift__starts_at", "shift__activity__title", "state"
+        )[: LIST_LIMIT + 1]
     )
     shift_url = url_maker("duty:shift")
     labels = dict(SignUp._meta.get_field("state").flatchoices)
@@ -74,7 +74,10 @@ def _leads_a_shift_between(user: Any, start: datetime, end: datetime) -> bool:
         f" AND {column('starts_at')} < %s AND {column('ends_at')} > %s)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [pk, ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(start)])
+        cursor.execute(
+            statement,
+            [pk, ops.adapt_datetimefield_value(end), ops.adapt_datetimefield_value(start)],
+        )
         return bool(cursor.fetchone()[0])
 
 
@@ -96,8 +99,11 @@ def shifts_i_lead_today(user: Any) -> list[Panel]:
         Panel(
             title=gettext_lazy("Shifts I lead today"),
             items=[
-                PanelItem(text=f"{_when(s['starts_at'])} {s['activity__title']}", url=lead_url(s["pk"]),
-                          badge=_("QR code"))
+                PanelItem(
+                    text=f"{_when(s['starts_at'])} {s['activity__title']}",
+                    url=lead_url(s["pk"]),
+                    badge=_("QR code"),
+                )
                 for s in rows
             ],
             tone="attention",
@@ -119,7 +125,8 @@ def attendance_waiting(user: Any) -> list[Panel]:
         overdue = due < timezone.localdate()
         items.append(
             PanelItem(
-                text=_("%(n)d attendance to confirm; the oldest is due %(due)s") % {"n": total, "due": due.isoformat()},
+                text=_("%(n)d attendance to confirm; the oldest is due %(due)s")
+                % {"n": total, "due": due.isoformat()},
                 url=reverse("duty:confirm"),
                 badge=_("overdue") if overdue else None,
             )

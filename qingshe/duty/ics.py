@@ -104,7 +104,9 @@ def _event(signup: SignUp, *, host: str, stamp: str) -> list[str]:
     return lines
 
 
-def calendar(signups: Iterable[SignUp], *, name: str, host: str, now: datetime | None = None) -> str:
+def calendar(
+    signups: Iterable[SignUp], *, name: str, host: str, now: datetime | None = None
+) -> str:
     """The feed as text: CRLF line endings, folded lines. Encode it as UTF-8."""
     stamp = utc_stamp(now or timezone.now())
     lines = [

@@ -29,7 +29,10 @@ class TrainingCourse(TimeStampedModel):
     topic = models.CharField(_("topic"), max_length=20, choices=TrainingTopic.choices)
     description = models.TextField(_("content"), blank=True)
     org = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="courses"
+        "orgs.Organisation",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="courses",
     )
     valid_months = models.PositiveSmallIntegerField(
         _("valid for (months)"), null=True, blank=True, help_text=_("Empty: valid without limit.")
@@ -45,10 +48,16 @@ class TrainingCourse(TimeStampedModel):
 
 
 class TrainingSession(TimeStampedModel):
-    course = models.ForeignKey(TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions")
+    course = models.ForeignKey(
+        TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE, related_name="sessions"
+    )
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("mentor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     mentor_name = models.CharField(_("mentor's name"), max_length=40, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
@@ -59,7 +68,11 @@ class TrainingSession(TimeStampedModel):
         verbose_name = _("training session")
         verbose_name_plural = _("training sessions")
         ordering = ["-starts_at"]
-        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="training_session_ordered")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="training_session_ordered"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.course} {self.starts_at:%Y-%m-%d}"
@@ -68,15 +81,31 @@ class TrainingSession(TimeStampedModel):
 class TrainingRecord(TimeStampedModel):
     """A person completed a course (attended a session, or recorded by a steward)."""
 
-    course = models.ForeignKey(TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE, related_name="records")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="training_records")
+    course = models.ForeignKey(
+        TrainingCourse, verbose_name=_("course"), on_delete=models.CASCADE, related_name="records"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="training_records",
+    )
     session = models.ForeignKey(
-        TrainingSession, verbose_name=_("session"), null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
+        TrainingSession,
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
     )
     completed_on = models.DateField(_("completed on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -84,7 +113,9 @@ class TrainingRecord(TimeStampedModel):
         verbose_name_plural = _("training records")
         ordering = ["-completed_on"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "user", "completed_on"], name="training_record_once_a_day"),
+            models.UniqueConstraint(
+                fields=["course", "user", "completed_on"], name="training_record_once_a_day"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,12 +128,18 @@ class InsurancePolicy(TimeStampedModel):
     insurer = models.CharField(_("insurer"), max_length=80)
     policy_no = models.CharField(_("policy number"), max_length=60)
     holder = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("policy holder"), on_delete=models.PROTECT, related_name="insurance_policies"
+        "orgs.Organisation",
+        verbose_name=_("policy holder"),
+        on_delete=models.PROTECT,
+        related_name="insurance_policies",
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"))
     covered = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("covered people"), blank=True, related_name="insurance_policies"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("covered people"),
+        blank=True,
+        related_name="insurance_policies",
     )
 
     class Meta:
@@ -110,8 +147,12 @@ class InsurancePolicy(TimeStampedModel):
         verbose_name_plural = _("insurance policies")
         ordering = ["-valid_to"]
         constraints = [
-            models.UniqueConstraint(fields=["insurer", "policy_no"], name="insurance_policy_unique_number"),
-            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")), name="insurance_policy_ordered"),
+            models.UniqueConstraint(
+                fields=["insurer", "policy_no"], name="insurance_policy_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__gte=F("valid_from")), name="insurance_policy_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,35 +174,64 @@ class Activity(TimeStampedModel):
 
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    mode = models.CharField(_("duty mode"), max_length=16, choices=DutyMode.choices, default=DutyMode.REGULAR)
+    mode = models.CharField(
+        _("duty mode"), max_length=16, choices=DutyMode.choices, default=DutyMode.REGULAR
+    )
     remote_allowed = models.BooleanField(_("remote work allowed"), default=False)
     # The organisation that runs it and whose staff confirm attendance (normally a community).
     organiser = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("organiser"), on_delete=models.PROTECT, related_name="activities"
+        "orgs.Organisation",
+        verbose_name=_("organiser"),
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     pairing = models.ForeignKey(
-        "programmes.Pairing", verbose_name=_("pairing"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        "programmes.Pairing",
+        verbose_name=_("pairing"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
     )
     need = models.ForeignKey(
-        "needs.Need", verbose_name=_("need"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        "needs.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
     )
     programme = models.ForeignKey(
-        "programmes.Programme", verbose_name=_("programme"), null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
     )
     place = models.CharField(_("place"), max_length=120, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_radius_m = models.PositiveIntegerField(
-        _("check-in radius (m)"), null=True, blank=True, help_text=_("Empty: location is not checked.")
+        _("check-in radius (m)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: location is not checked."),
     )
     required_courses = models.ManyToManyField(
         TrainingCourse, verbose_name=_("training required"), blank=True, related_name="required_by"
     )
     requires_insurance = models.BooleanField(_("insurance required"), default=True)
-    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PUBLISHED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PUBLISHED, db_index=True
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -174,16 +244,24 @@ class Activity(TimeStampedModel):
 
 
 class Shift(TimeStampedModel):
-    activity = models.ForeignKey(Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="shifts")
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="shifts"
+    )
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("places"))
     min_people = models.PositiveIntegerField(_("minimum head count"), default=1)
     leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("shift leader"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="led_shifts",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shift leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_shifts",
     )
-    cancel_cutoff_hours = models.PositiveSmallIntegerField(_("cancel up to (hours before)"), default=12)
+    cancel_cutoff_hours = models.PositiveSmallIntegerField(
+        _("cancel up to (hours before)"), default=12
+    )
     # A rotating secret for this shift's QR codes: changing it voids every code shown so far.
     qr_secret = models.CharField(max_length=32, editable=False)
 
@@ -192,9 +270,13 @@ class Shift(TimeStampedModel):
         verbose_name_plural = _("shifts")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="shift_capacity_positive"),
-            models.CheckConstraint(condition=Q(capacity__gte=F("min_people")), name="shift_capacity_covers_minimum"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=F("min_people")), name="shift_capacity_covers_minimum"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,8 +291,15 @@ class SignUp(TimeStampedModel):
 
     LIVE_STATES = (State.CONFIRMED, State.WAITLISTED)
 
-    shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="signups")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="signups")
+    shift = models.ForeignKey(
+        Shift, verbose_name=_("shift"), on_delete=models.CASCADE, related_name="signups"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="signups",
+    )
     state = models.CharField(_("state"), max_length=16, choices=State.choices, db_index=True)
     # Order on the waitlist: first in line is promoted first.
     queue_no = models.PositiveIntegerField(_("place in line"), default=0)
@@ -223,7 +312,9 @@ class SignUp(TimeStampedModel):
         ordering = ["shift", "queue_no"]
         constraints = [
             models.UniqueConstraint(
-                fields=["shift", "user"], condition=Q(state__in=["confirmed", "waitlisted"]), name="signup_one_live_per_person"
+                fields=["shift", "user"],
+                condition=Q(state__in=["confirmed", "waitlisted"]),
+                name="signup_one_live_per_person",
             ),
         ]
 
@@ -250,32 +341,57 @@ class Attendance(TimeStampedModel):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Not confirmed")
 
-    shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="attendances")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="attendances")
-    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN, db_index=True)
+    shift = models.ForeignKey(
+        Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="attendances",
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.OPEN, db_index=True
+    )
     checkin_at = models.DateTimeField(_("checked in at"))
     checkin_method = models.CharField(_("check-in by"), max_length=16, choices=CheckMethod.choices)
     checkin_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkin_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     checkout_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
-    checkout_method = models.CharField(_("check-out by"), max_length=16, choices=CheckMethod.choices, blank=True)
+    checkout_method = models.CharField(
+        _("check-out by"), max_length=16, choices=CheckMethod.choices, blank=True
+    )
     auto_checkout = models.BooleanField(
-        _("checked out automatically"), default=False, help_text=_("The person forgot to check out.")
+        _("checked out automatically"),
+        default=False,
+        help_text=_("The person forgot to check out."),
     )
     remote_log = models.TextField(_("work log"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     confirmed_start = models.DateTimeField(_("confirmed from"), null=True, blank=True)
     confirmed_end = models.DateTimeField(_("confirmed until"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    adjust_reason = models.CharField(_("reason for adjusting the times"), max_length=200, blank=True)
-    credited_hours = models.DecimalField(_("hours credited"), max_digits=5, decimal_places=1, default=Decimal("0"))
+    adjust_reason = models.CharField(
+        _("reason for adjusting the times"), max_length=200, blank=True
+    )
+    credited_hours = models.DecimalField(
+        _("hours credited"), max_digits=5, decimal_places=1, default=Decimal("0")
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -306,19 +422,37 @@ class Correction(TimeStampedModel):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    attendance = models.ForeignKey(Attendance, verbose_name=_("attendance"), on_delete=models.CASCADE, related_name="corrections")
+    attendance = models.ForeignKey(
+        Attendance,
+        verbose_name=_("attendance"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     new_start = models.DateTimeField(_("new start"))
     new_end = models.DateTimeField(_("new end"))
     reason = models.CharField(_("reason"), max_length=200)
-    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.PENDING, db_index=True
+    )
     previous_start = models.DateTimeField(_("previous start"), null=True, blank=True)
     previous_end = models.DateTimeField(_("previous end"), null=True, blank=True)
-    previous_hours = models.DecimalField(_("previous hours"), max_digits=5, decimal_places=1, null=True, blank=True)
+    previous_hours = models.DecimalField(
+        _("previous hours"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note on the decision"), max_length=200, blank=True)
@@ -328,7 +462,9 @@ class Correction(TimeStampedModel):
         verbose_name_plural = _("correction requests")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(new_end__gt=F("new_start")), name="correction_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(new_end__gt=F("new_start")), name="correction_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:

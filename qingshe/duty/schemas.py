@@ -62,16 +62,28 @@ class ActivityOut(Schema):
     id: int = Field(..., description="ID of the activity.")
     title: str = Field(..., description="Title.")
     description: str = Field(..., description="What volunteers do.")
-    mode: str = Field(..., description="Duty mode: `regular` (term time), `concentrated` (vacation), `stage` (major event).")
+    mode: str = Field(
+        ...,
+        description="Duty mode: `regular` (term time), `concentrated` (vacation), `stage` (major event).",
+    )
     mode_label: str = Field(..., description="The duty mode, in the request's language.")
-    remote_allowed: bool = Field(..., description="Work may be done remotely and recorded by a work log.")
-    organiser: OrgRefOut = Field(..., description="The organisation that runs it and whose staff confirm attendance.")
+    remote_allowed: bool = Field(
+        ..., description="Work may be done remotely and recorded by a work log."
+    )
+    organiser: OrgRefOut = Field(
+        ..., description="The organisation that runs it and whose staff confirm attendance."
+    )
     place: str = Field(..., description="Venue.")
     address: str = Field(..., description="Address of the venue.")
     lat: Decimal | None = Field(None, description="Latitude of the venue.")
     lng: Decimal | None = Field(None, description="Longitude of the venue.")
-    checkin_radius_m: int | None = Field(None, description="Check-in must be within this many metres of the venue; empty: not checked.")
-    requires_insurance: bool = Field(..., description="Volunteers need accident insurance covering the day.")
+    checkin_radius_m: int | None = Field(
+        None,
+        description="Check-in must be within this many metres of the venue; empty: not checked.",
+    )
+    requires_insurance: bool = Field(
+        ..., description="Volunteers need accident insurance covering the day."
+    )
     state: str = Field(..., description="`draft`, `published` or `cancelled`.")
     pairing_id: int | None = Field(None, description="The pairing it belongs to, if any.")
     need_id: int | None = Field(None, description="The need it answers, if any.")
@@ -84,7 +96,9 @@ class ActivityOut(Schema):
 
 
 class ActivityDetailOut(ActivityOut):
-    required_courses: list[CourseRefOut] = Field(..., description="Training required before signing up.")
+    required_courses: list[CourseRefOut] = Field(
+        ..., description="Training required before signing up."
+    )
 
     @staticmethod
     def resolve_required_courses(obj: Activity) -> list[object]:
@@ -98,18 +112,28 @@ class ActivityFilter(Schema):
 
 
 class ActivityIn(Schema):
-    organiser: int = Field(..., description="ID of the organising organisation (must be visible to the caller).")
+    organiser: int = Field(
+        ..., description="ID of the organising organisation (must be visible to the caller)."
+    )
     title: str = Field(..., max_length=120, description="Title.")
     mode: DutyModeName = Field(DutyMode.REGULAR.value, description="Duty mode.")  # type: ignore[assignment]
     description: str = Field("", max_length=5000, description="What volunteers do.")
-    remote_allowed: bool = Field(False, description="Work may be done remotely (recorded by a work log).")
+    remote_allowed: bool = Field(
+        False, description="Work may be done remotely (recorded by a work log)."
+    )
     place: str = Field("", max_length=120, description="Venue.")
     address: str = Field("", max_length=200, description="Address.")
     lat: float | None = Field(None, ge=-90, le=90, description="Latitude of the venue.")
     lng: float | None = Field(None, ge=-180, le=180, description="Longitude of the venue.")
-    checkin_radius_m: int | None = Field(None, description="Check-in radius in metres (20–5000; needs the location).")
-    required_courses: list[int] = Field([], max_length=20, description="IDs of the training courses required.")
-    requires_insurance: bool = Field(True, description="Volunteers need accident insurance covering the day.")
+    checkin_radius_m: int | None = Field(
+        None, description="Check-in radius in metres (20–5000; needs the location)."
+    )
+    required_courses: list[int] = Field(
+        [], max_length=20, description="IDs of the training courses required."
+    )
+    requires_insurance: bool = Field(
+        True, description="Volunteers need accident insurance covering the day."
+    )
 
 
 # --- shifts -------------------------------------------------------------------------------------
@@ -121,7 +145,9 @@ class ShiftOut(Schema):
     capacity: int = Field(..., description="Places.")
     min_people: int = Field(..., description="Minimum head count.")
     leader: PersonRefOut | None = Field(None, description="The shift leader, if named.")
-    cancel_cutoff_hours: int = Field(..., description="Sign-ups can be cancelled until this many hours before the start.")
+    cancel_cutoff_hours: int = Field(
+        ..., description="Sign-ups can be cancelled until this many hours before the start."
+    )
     signed_up: int = Field(..., description="People signed up (confirmed places).")
     places_left: int = Field(..., description="Places still free.")
     waitlist: int = Field(..., description="People on the waitlist.")
@@ -145,21 +171,32 @@ class ShiftOut(Schema):
 
 
 class ShiftIn(_Times):
-    starts_at: datetime = Field(..., description="Start (ISO 8601; without an offset: Asia/Shanghai).")
+    starts_at: datetime = Field(
+        ..., description="Start (ISO 8601; without an offset: Asia/Shanghai)."
+    )
     ends_at: datetime = Field(..., description="End, after the start and at most 24 h later.")
     capacity: int = Field(..., description="Places (1–5000).")
     min_people: int = Field(1, description="Minimum head count (1 to the places).")
-    leader: int | None = Field(None, description="ID of the shift leader (a person the caller can see).")
-    cancel_cutoff_hours: int = Field(12, ge=0, le=720, description="Cancellation closes this many hours before the start.")
+    leader: int | None = Field(
+        None, description="ID of the shift leader (a person the caller can see)."
+    )
+    cancel_cutoff_hours: int = Field(
+        12, ge=0, le=720, description="Cancellation closes this many hours before the start."
+    )
 
 
 class QrOut(Schema):
     shift_id: int = Field(..., description="ID of the shift.")
-    token: str = Field(..., description="The current signed check-in code (send it to `POST /checkin` or `/checkout`).")
+    token: str = Field(
+        ...,
+        description="The current signed check-in code (send it to `POST /checkin` or `/checkout`).",
+    )
     url: str = Field(..., description="The check-in page the QR code opens on a phone.")
     svg: str = Field(..., description="The QR code of `url`, as an SVG document.")
     expires_in: int = Field(..., description="Seconds until this code stops being accepted.")
-    refresh_in: int = Field(..., description="Seconds until a new code is shown (fetch again then).")
+    refresh_in: int = Field(
+        ..., description="Seconds until a new code is shown (fetch again then)."
+    )
 
 
 # --- sign-ups -----------------------------------------------------------------------------------
@@ -168,8 +205,12 @@ class SignUpOut(Schema):
     shift_id: int = Field(..., description="ID of the shift.")
     state: str = Field(..., description="`confirmed` (has a place), `waitlisted` or `cancelled`.")
     state_label: str = Field(..., description="The state, in the request's language.")
-    queue_no: int = Field(..., description="Order of signing up; on the waitlist, the first is promoted first.")
-    promoted_at: datetime | None = Field(None, description="When a freed place was given to them from the waitlist.")
+    queue_no: int = Field(
+        ..., description="Order of signing up; on the waitlist, the first is promoted first."
+    )
+    promoted_at: datetime | None = Field(
+        None, description="When a freed place was given to them from the waitlist."
+    )
     cancelled_at: datetime | None = Field(None, description="When it was cancelled.")
 
     @staticmethod
@@ -179,7 +220,8 @@ class SignUpOut(Schema):
 
 class CancelIn(Schema):
     signup: int | None = Field(
-        None, description="ID of the sign-up to cancel (organisers cancelling for someone); default: the caller's own."
+        None,
+        description="ID of the sign-up to cancel (organisers cancelling for someone); default: the caller's own.",
     )
 
 
@@ -187,9 +229,13 @@ class MyShiftOut(SignUpOut):
     activity: ActivityRefOut = Field(..., description="The activity.")
     starts_at: datetime = Field(..., description="Start of the shift (UTC).")
     ends_at: datetime = Field(..., description="End of the shift (UTC).")
-    waitlist_position: int | None = Field(None, description="Place in line on the waitlist (1 = next), if waiting.")
+    waitlist_position: int | None = Field(
+        None, description="Place in line on the waitlist (1 = next), if waiting."
+    )
     attendance_id: int | None = Field(None, description="ID of the attendance, once checked in.")
-    attendance_state: str | None = Field(None, description="State of the attendance (`open`, `pending`, `confirmed`, `rejected`).")
+    attendance_state: str | None = Field(
+        None, description="State of the attendance (`open`, `pending`, `confirmed`, `rejected`)."
+    )
     credited_hours: Decimal | None = Field(None, description="Hours credited once confirmed.")
 
     @staticmethod
@@ -223,13 +269,22 @@ class MyShiftOut(SignUpOut):
 
 # --- check-in and attendance --------------------------------------------------------------------
 class CheckinIn(Schema):
-    token: str = Field(..., max_length=200, description="The code scanned from the leader's screen.")
-    lat: float | None = Field(None, ge=-90, le=90, description="The phone's latitude (needed where the venue checks location).")
+    token: str = Field(
+        ..., max_length=200, description="The code scanned from the leader's screen."
+    )
+    lat: float | None = Field(
+        None,
+        ge=-90,
+        le=90,
+        description="The phone's latitude (needed where the venue checks location).",
+    )
     lng: float | None = Field(None, ge=-180, le=180, description="The phone's longitude.")
 
 
 class CheckoutIn(Schema):
-    token: str = Field(..., max_length=200, description="The code scanned from the leader's screen.")
+    token: str = Field(
+        ..., max_length=200, description="The code scanned from the leader's screen."
+    )
 
 
 class RollCallIn(_Times):
@@ -248,19 +303,30 @@ class AttendanceOut(Schema):
     id: int = Field(..., description="ID of the attendance.")
     shift_id: int = Field(..., description="ID of the shift.")
     user: PersonRefOut = Field(..., description="The volunteer.")
-    state: str = Field(..., description="`open` (checked in), `pending` (awaiting confirmation), `confirmed` or `rejected`.")
+    state: str = Field(
+        ...,
+        description="`open` (checked in), `pending` (awaiting confirmation), `confirmed` or `rejected`.",
+    )
     state_label: str = Field(..., description="The state, in the request's language.")
     checkin_at: datetime = Field(..., description="Checked in at (UTC).")
     checkin_method: str = Field(..., description="`qr`, `roll_call`, `remote_log` or `auto`.")
     checkout_at: datetime | None = Field(None, description="Checked out at (UTC).")
     checkout_method: str = Field(..., description="How the check-out was made (empty while open).")
-    auto_checkout: bool = Field(..., description="The person forgot to check out: closed at the shift's end (check it).")
+    auto_checkout: bool = Field(
+        ..., description="The person forgot to check out: closed at the shift's end (check it)."
+    )
     remote_log: str = Field(..., description="The work log of remote duty.")
     confirmed_start: datetime | None = Field(None, description="Confirmed period: from.")
     confirmed_end: datetime | None = Field(None, description="Confirmed period: until.")
-    adjust_reason: str = Field(..., description="Why the confirmer adjusted the times, or why it was not confirmed.")
-    credited_hours: Decimal = Field(..., description="Hours credited (to the half hour; under 15 minutes counts 0).")
-    confirm_by: date = Field(..., description="Last local day for the confirmation (10 working days after the shift).")
+    adjust_reason: str = Field(
+        ..., description="Why the confirmer adjusted the times, or why it was not confirmed."
+    )
+    credited_hours: Decimal = Field(
+        ..., description="Hours credited (to the half hour; under 15 minutes counts 0)."
+    )
+    confirm_by: date = Field(
+        ..., description="Last local day for the confirmation (10 working days after the shift)."
+    )
 
     @staticmethod
     def resolve_state_label(obj: Attendance) -> str:
@@ -272,13 +338,18 @@ class AttendanceOut(Schema):
 
 
 class DueAttendanceOut(AttendanceOut):
-    overdue: bool = Field(..., description="The 10-working-day deadline has passed (the league committee confirms it now).")
+    overdue: bool = Field(
+        ...,
+        description="The 10-working-day deadline has passed (the league committee confirms it now).",
+    )
     activity: ActivityRefOut = Field(..., description="The activity.")
     shift_starts_at: datetime = Field(..., description="Start of the shift (UTC).")
 
     @staticmethod
     def resolve_overdue(obj: Attendance) -> bool:
-        return timezone.localdate() > confirmation_due(timezone.localtime(obj.shift.starts_at).date())
+        return timezone.localdate() > confirmation_due(
+            timezone.localtime(obj.shift.starts_at).date()
+        )
 
     @staticmethod
     def resolve_activity(obj: Attendance) -> Activity:
@@ -300,14 +371,25 @@ class AttendanceFilter(Schema):
 
 
 class ConfirmIn(_Times):
-    start: datetime | None = Field(None, description="Confirmed start, if different from the check-in.")
-    end: datetime | None = Field(None, description="Confirmed end, if different from the check-out.")
-    reason: str = Field("", max_length=200, description="Why the times were adjusted (required when they are).")
+    start: datetime | None = Field(
+        None, description="Confirmed start, if different from the check-in."
+    )
+    end: datetime | None = Field(
+        None, description="Confirmed end, if different from the check-out."
+    )
+    reason: str = Field(
+        "", max_length=200, description="Why the times were adjusted (required when they are)."
+    )
 
 
 class BulkConfirmIn(Schema):
     # Each ID bounded to a 64-bit key: a larger one made the database driver fail (a 500).
-    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(..., min_length=1, max_length=500, description="IDs of the attendances to confirm as recorded; all or none.")
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        ...,
+        min_length=1,
+        max_length=500,
+        description="IDs of the attendances to confirm as recorded; all or none.",
+    )
 
 
 class RejectIn(Schema):
@@ -333,7 +415,9 @@ class CorrectionOut(Schema):
     new_start: datetime = Field(..., description="Requested start.")
     new_end: datetime = Field(..., description="Requested end.")
     reason: str = Field(..., description="Why.")
-    previous_start: datetime | None = Field(None, description="Confirmed start before an approval (the trail).")
+    previous_start: datetime | None = Field(
+        None, description="Confirmed start before an approval (the trail)."
+    )
     previous_end: datetime | None = Field(None, description="Confirmed end before an approval.")
     previous_hours: Decimal | None = Field(None, description="Hours credited before an approval.")
     decided_at: datetime | None = Field(None, description="When it was decided.")

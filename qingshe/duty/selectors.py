@@ -53,7 +53,9 @@ def _chain_ids(user: Any) -> set[int]:
 def _paired_community_ids(user: Any) -> QuerySet[Any]:
     from qingshe.programmes.models import Pairing
 
-    return Pairing.objects.filter(unit_id__in=_chain_ids(user), state__in=PAIRING_STATES).values("community_id")
+    return Pairing.objects.filter(unit_id__in=_chain_ids(user), state__in=PAIRING_STATES).values(
+        "community_id"
+    )
 
 
 def activities_visible_q(user: Any) -> Q:
@@ -67,10 +69,16 @@ def activities_visible_q(user: Any) -> Q:
     published = Q(state=Activity.State.PUBLISHED) & (
         Q(organiser_id__in=visible_orgs)
         | Q(organiser_id__in=_paired_community_ids(user))
-        | Q(pairing__in=Pairing.objects.filter(unit_id__in=chain, state__in=PAIRING_STATES).values("pk"))
+        | Q(
+            pairing__in=Pairing.objects.filter(unit_id__in=chain, state__in=PAIRING_STATES).values(
+                "pk"
+            )
+        )
     )
     stewards = access.subtree_q(
-        user, access.ORG_ACTIONS["activity.manage"] | access.ORG_ACTIONS["attendance.confirm"], prefix="organiser__"
+        user,
+        access.ORG_ACTIONS["activity.manage"] | access.ORG_ACTIONS["attendance.confirm"],
+        prefix="organiser__",
     )
     mine = Q(pk__in=SignUp.objects.filter(user_id=user.pk).values("shift__activity_id")) | Q(
         pk__in=Shift.objects.filter(leader_id=user.pk).values("activity_id")
@@ -78,7 +86,9 @@ def activities_visible_q(user: Any) -> Q:
     return published | stewards | mine
 
 
-def activity_list_for_user(*, user: Any, mode: str = "", upcoming_only: bool = True) -> QuerySet[Activity]:
+def activity_list_for_user(
+    *, user: Any, mode: str = "", upcoming_only: bool = True
+) -> QuerySet[Activity]:
     """Visible activities, those with a shift still to come first (soonest first)."""
     qs = Activity.objects.filter(activities_visible_q(user)).select_related("organiser")
     if mode:
@@ -120,8 +130,12 @@ def shifts_of_activity(*, activity: Activity, user: Any) -> list[Shift]:
     attendance (`my_attendance`): a constant number of queries."""
     shifts = list(
         activity.shifts.annotate(
-            confirmed_n=Count("signups", filter=Q(signups__state=SignUp.State.CONFIRMED), distinct=True),
-            waitlist_n=Count("signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True),
+            confirmed_n=Count(
+                "signups", filter=Q(signups__state=SignUp.State.CONFIRMED), distinct=True
+            ),
+            waitlist_n=Count(
+                "signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True
+            ),
         )
         .select_related("leader")
         .order_by("starts_at")
@@ -133,25 +147,38 @@ def shifts_of_activity(*, activity: Activity, user: Any) -> list[Shift]:
 def _attach_mine(shifts: list[Shift], user: Any) -> None:
     ids = [s.pk for s in shifts]
     signups = {
-        s.shift_id: s for s in SignUp.objects.filter(shift_id__in=ids, user_id=user.pk, state__in=SignUp.LIVE_STATES)
+        s.shift_id: s
+        for s in SignUp.objects.filter(
+            shift_id__in=ids, user_id=user.pk, state__in=SignUp.LIVE_STATES
+        )
     }
-    attendances = {a.shift_id: a for a in Attendance.objects.filter(shift_id__in=ids, user_id=user.pk)}
+    attendances = {
+        a.shift_id: a for a in Attendance.objects.filter(shift_id__in=ids, user_id=user.pk)
+    }
     for shift in shifts:
         shift.my_signup = signups.get(shift.pk)  # type: ignore[attr-defined]
         shift.my_attendance = attendances.get(shift.pk)  # type: ignore[attr-defined]
         if shift.my_signup and shift.my_signup.state == SignUp.State.WAITLISTED:  # type: ignore[attr-defined]
             shift.my_place_in_line = SignUp.objects.filter(  # type: ignore[attr-defined]
-                shift_id=shift.pk, state=SignUp.State.WAITLISTED, queue_no__lte=shift.my_signup.queue_no  # type: ignore[attr-defined]
+                shift_id=shift.pk,
+                state=SignUp.State.WAITLISTED,
+                queue_no__lte=shift.my_signup.queue_no,  # type: ignore[attr-defined]
             ).count()
 
 
 def shift_get_for_user(*, user: Any, shift_id: int) -> Shift:
     """A shift of an activity visible to `user`, with its counts and the viewer's own records."""
     shift = (
-        Shift.objects.filter(pk=shift_id, activity__in=Activity.objects.filter(activities_visible_q(user)))
+        Shift.objects.filter(
+            pk=shift_id, activity__in=Activity.objects.filter(activities_visible_q(user))
+        )
         .annotate(
-            confirmed_n=Count("signups", filter=Q(signups__state=SignUp.State.CONFIRMED), distinct=True),
-            waitlist_n=Count("signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True),
+            confirmed_n=Count(
+                "signups", filter=Q(signups__state=SignUp.State.CONFIRMED), distinct=True
+            ),
+            waitlist_n=Count(
+                "signups", filter=Q(signups__state=SignUp.State.WAITLISTED), distinct=True
+            ),
         )
         .select_related("activity__organiser", "leader")
         .first()
@@ -163,12 +190,16 @@ def shift_get_for_user(*, user: Any, shift_id: int) -> Shift:
 
 
 def shift_can_lead(*, user: Any, shift: Shift) -> bool:
-    return user.pk == shift.leader_id or access.can(user, "activity.manage", shift.activity.organiser)
+    return user.pk == shift.leader_id or access.can(
+        user, "activity.manage", shift.activity.organiser
+    )
 
 
 def shift_get_for_leader(*, user: Any, shift_id: int) -> Shift:
     """The leader's view of a shift: its leader and the organiser's stewards, else NotFound."""
-    shift = Shift.objects.filter(pk=shift_id).select_related("activity__organiser", "leader").first()
+    shift = (
+        Shift.objects.filter(pk=shift_id).select_related("activity__organiser", "leader").first()
+    )
     if shift is None or not shift_can_lead(user=user, shift=shift):
         raise NotFound("not_found", _("No such shift."))
     return shift
@@ -177,10 +208,17 @@ def shift_get_for_leader(*, user: Any, shift_id: int) -> Shift:
 def shift_roster(*, shift: Shift) -> list[dict[str, Any]]:
     """Everyone signed up or waitlisted, with their attendance: a row per person, in line order."""
     signups = list(
-        SignUp.objects.filter(shift=shift, state__in=SignUp.LIVE_STATES).select_related("user").order_by("state", "queue_no")
+        SignUp.objects.filter(shift=shift, state__in=SignUp.LIVE_STATES)
+        .select_related("user")
+        .order_by("state", "queue_no")
     )
-    attendances = {a.user_id: a for a in Attendance.objects.filter(shift=shift).select_related("user")}
-    rows = [{"signup": s, "user": s.user, "attendance": attendances.pop(s.user_id, None)} for s in signups]
+    attendances = {
+        a.user_id: a for a in Attendance.objects.filter(shift=shift).select_related("user")
+    }
+    rows = [
+        {"signup": s, "user": s.user, "attendance": attendances.pop(s.user_id, None)}
+        for s in signups
+    ]
     # Attendance of someone whose sign-up was cancelled afterwards still shows.
     rows += [{"signup": None, "user": a.user, "attendance": a} for a in attendances.values()]
     return rows
@@ -222,7 +260,9 @@ def _my_shift_rows_sql() -> str:
     return select + tables + where
 
 
-def my_shift_rows(*, user: Any, since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def my_shift_rows(
+    *, user: Any, since: datetime | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
     """`my_shifts` as plain rows with only what the agenda page shows: shift_id, starts_at,
     ends_at, title, place, organiser (its display name), state. One fixed statement (every
     student's page, issue 11: building the ORM query cost many times running it); the times
@@ -238,7 +278,12 @@ def my_shift_rows(*, user: Any, since: datetime | None = None, limit: int = 200)
             value = convert(value, expression, connection)
         return value
 
-    params = [user.pk, *(state.value for state in SignUp.LIVE_STATES), ops.adapt_datetimefield_value(since), limit]
+    params = [
+        user.pk,
+        *(state.value for state in SignUp.LIVE_STATES),
+        ops.adapt_datetimefield_value(since),
+        limit,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(_my_shift_rows_sql(), params)
         rows = cursor.fetchall()
@@ -263,7 +308,9 @@ def my_attendance(*, user: Any) -> QuerySet[Attendance]:
     return (
         Attendance.objects.filter(user=user)
         .select_related("shift__activity__organiser")
-        .prefetch_related(Prefetch("corrections", queryset=Correction.objects.order_by("-created_at")))
+        .prefetch_related(
+            Prefetch("corrections", queryset=Correction.objects.order_by("-created_at"))
+        )
         .order_by("-checkin_at")
     )
 
@@ -272,13 +319,17 @@ def my_hours_total(*, user: Any) -> Any:
     """Credited hours are the sum over confirmed attendance (never a stored balance)."""
     from decimal import Decimal
 
-    total = Attendance.objects.filter(user=user, state=Attendance.State.CONFIRMED).aggregate(t=Sum("credited_hours"))["t"]
+    total = Attendance.objects.filter(user=user, state=Attendance.State.CONFIRMED).aggregate(
+        t=Sum("credited_hours")
+    )["t"]
     return total or Decimal("0.0")
 
 
 def my_attendance_get(*, user: Any, attendance_id: int) -> Attendance:
     attendance = (
-        Attendance.objects.filter(pk=attendance_id, user=user).select_related("shift__activity__organiser").first()
+        Attendance.objects.filter(pk=attendance_id, user=user)
+        .select_related("shift__activity__organiser")
+        .first()
     )
     if attendance is None:
         raise NotFound("not_found", _("No such attendance."))
@@ -287,12 +338,16 @@ def my_attendance_get(*, user: Any, attendance_id: int) -> Attendance:
 
 # --- confirmation -------------------------------------------------------------------------------
 def _confirm_q(user: Any) -> Q:
-    return access.subtree_q(user, access.ORG_ACTIONS["attendance.confirm"], prefix="shift__activity__organiser__")
+    return access.subtree_q(
+        user, access.ORG_ACTIONS["attendance.confirm"], prefix="shift__activity__organiser__"
+    )
 
 
 def attendance_to_confirm(*, user: Any) -> QuerySet[Attendance]:
     """Attendance awaiting confirmation at organisers where `user` confirms, oldest shift first."""
-    if not access.is_platform_staff(user) and not access.has_role(user, access.ORG_ACTIONS["attendance.confirm"]):
+    if not access.is_platform_staff(user) and not access.has_role(
+        user, access.ORG_ACTIONS["attendance.confirm"]
+    ):
         return Attendance.objects.none()
     return (
         Attendance.objects.filter(_confirm_q(user), state=Attendance.State.PENDING)
@@ -303,7 +358,9 @@ def attendance_to_confirm(*, user: Any) -> QuerySet[Attendance]:
 
 def attendance_get_for_confirmer(*, user: Any, attendance_id: int) -> Attendance:
     attendance = None
-    if access.is_platform_staff(user) or access.has_role(user, access.ORG_ACTIONS["attendance.confirm"]):
+    if access.is_platform_staff(user) or access.has_role(
+        user, access.ORG_ACTIONS["attendance.confirm"]
+    ):
         attendance = (
             Attendance.objects.filter(_confirm_q(user), pk=attendance_id)
             .select_related("shift__activity__organiser", "user")
@@ -315,12 +372,16 @@ def attendance_get_for_confirmer(*, user: Any, attendance_id: int) -> Attendance
 
 
 def corrections_to_decide(*, user: Any) -> QuerySet[Correction]:
-    if not access.is_platform_staff(user) and not access.has_role(user, access.ORG_ACTIONS["attendance.confirm"]):
+    if not access.is_platform_staff(user) and not access.has_role(
+        user, access.ORG_ACTIONS["attendance.confirm"]
+    ):
         return Correction.objects.none()
     return (
         Correction.objects.filter(
             access.subtree_q(
-                user, access.ORG_ACTIONS["attendance.confirm"], prefix="attendance__shift__activity__organiser__"
+                user,
+                access.ORG_ACTIONS["attendance.confirm"],
+                prefix="attendance__shift__activity__organiser__",
             ),
             state=Correction.State.PENDING,
         )
@@ -341,15 +402,21 @@ def organisers_for_user(*, user: Any, action: str = "activity.manage") -> QueryS
     """Organisations where `user` may do `action` (their subtrees), by tree order."""
     if not access.is_platform_staff(user) and not access.has_role(user, access.ORG_ACTIONS[action]):
         return Organisation.objects.none()
-    return Organisation.objects.filter(access.subtree_q(user, access.ORG_ACTIONS[action])).order_by("path")
+    return Organisation.objects.filter(access.subtree_q(user, access.ORG_ACTIONS[action])).order_by(
+        "path"
+    )
 
 
 def courses_for_user(*, user: Any) -> QuerySet[TrainingCourse]:
     """Courses the person may manage (record completions for)."""
-    if not access.is_platform_staff(user) and not access.has_role(user, access.ORG_ACTIONS["training.manage"]):
+    if not access.is_platform_staff(user) and not access.has_role(
+        user, access.ORG_ACTIONS["training.manage"]
+    ):
         return TrainingCourse.objects.none()
     return (
-        TrainingCourse.objects.filter(access.subtree_q(user, access.ORG_ACTIONS["training.manage"], prefix="org__"))
+        TrainingCourse.objects.filter(
+            access.subtree_q(user, access.ORG_ACTIONS["training.manage"], prefix="org__")
+        )
         .select_related("org")
         .annotate(record_n=Count("records"))
         .order_by("name")
@@ -365,7 +432,9 @@ def course_get_for_manager(*, user: Any, course_id: int) -> TrainingCourse:
 
 def courses_selectable_for(*, organiser: Organisation) -> QuerySet[TrainingCourse]:
     """Courses an activity of `organiser` may require: those of the organiser and its ancestors."""
-    return TrainingCourse.objects.filter(org_id__in=[*organiser.ancestor_ids(), organiser.pk]).order_by("name")
+    return TrainingCourse.objects.filter(
+        org_id__in=[*organiser.ancestor_ids(), organiser.pk]
+    ).order_by("name")
 
 
 def person_in_scope(*, user: Any, identifier: str) -> Any:
@@ -376,7 +445,11 @@ def person_in_scope(*, user: Any, identifier: str) -> Any:
     User = get_user_model()
     return (
         User.objects.filter(access.people_q(user, "person.view"), is_active=True)
-        .filter(Q(volunteer_no=identifier) | Q(phone=identifier) | Q(phone=identifier.removeprefix("+86")))
+        .filter(
+            Q(volunteer_no=identifier)
+            | Q(phone=identifier)
+            | Q(phone=identifier.removeprefix("+86"))
+        )
         .first()
     )
 
@@ -387,9 +460,13 @@ def people_by_volunteer_no(*, user: Any, numbers: list[str]) -> tuple[list[Any],
     User = get_user_model()
     found = {
         u.volunteer_no: u
-        for u in User.objects.filter(access.people_q(user, "person.view"), volunteer_no__in=wanted, is_active=True)
+        for u in User.objects.filter(
+            access.people_q(user, "person.view"), volunteer_no__in=wanted, is_active=True
+        )
     }
-    return [found[n] for n in dict.fromkeys(wanted) if n in found], [n for n in dict.fromkeys(wanted) if n not in found]
+    return [found[n] for n in dict.fromkeys(wanted) if n in found], [
+        n for n in dict.fromkeys(wanted) if n not in found
+    ]
 
 
 def policies_for_user(*, user: Any) -> QuerySet[InsurancePolicy]:
@@ -402,7 +479,6 @@ def policies_for_user(*, user: Any) -> QuerySet[InsurancePolicy]:
         .annotate(covered_n=Count("covered"))
         .order_by("-valid_to")
     )
-
 
 
 def pairings_for_organiser_user(*, user: Any) -> QuerySet[Any]:
@@ -425,10 +501,14 @@ def leader_candidates(*, user: Any, activity: Any) -> QuerySet[Any]:
     from qingshe.programmes.models import Pairing
 
     allowed = access.people_q(user, "person.view") | Q(
-        pk__in=SignUp.objects.filter(shift__activity=activity, state__in=SignUp.LIVE_STATES).values("user_id")
+        pk__in=SignUp.objects.filter(shift__activity=activity, state__in=SignUp.LIVE_STATES).values(
+            "user_id"
+        )
     )
     paths = list(
-        Pairing.objects.filter(community=activity.organiser, state__in=PAIRING_STATES).values_list("unit__path", flat=True)
+        Pairing.objects.filter(community=activity.organiser, state__in=PAIRING_STATES).values_list(
+            "unit__path", flat=True
+        )
     )
     if paths:
         in_units = Q()
@@ -445,7 +525,11 @@ def leader_candidate(*, user: Any, activity: Any, identifier: str) -> Any:
         return None
     return (
         leader_candidates(user=user, activity=activity)
-        .filter(Q(volunteer_no=identifier) | Q(phone=identifier) | Q(phone=identifier.removeprefix("+86")))
+        .filter(
+            Q(volunteer_no=identifier)
+            | Q(phone=identifier)
+            | Q(phone=identifier.removeprefix("+86"))
+        )
         .first()
     )
 
@@ -472,4 +556,8 @@ def courses_for_organisers(*, organisers: QuerySet[Organisation]) -> QuerySet[Tr
 
 
 def course_records(*, course: TrainingCourse, limit: int = 200) -> list[TrainingRecord]:
-    return list(TrainingRecord.objects.filter(course=course).select_related("user").order_by("-completed_on")[:limit])
+    return list(
+        TrainingRecord.objects.filter(course=course)
+        .select_related("user")
+        .order_by("-completed_on")[:limit]
+    )

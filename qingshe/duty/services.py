@@ -59,7 +59,6 @@ def _deny(message: str) -> AccessDenied:
     return AccessDenied("forbidden", message)
 
 
-
 def _lock_user(user: Any) -> None:
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
 
@@ -93,11 +92,15 @@ def activity_create(
         raise _deny(_("You may not organise activities for this organisation."))
     title = (title or "").strip()
     if not title:
-        raise ValidationFailed("title_required", _("Please enter the activity's title."), field="title")
+        raise ValidationFailed(
+            "title_required", _("Please enter the activity's title."), field="title"
+        )
     if mode not in DutyMode.values:
         raise ValidationFailed("invalid_mode", _("Choose a duty mode."), field="mode")
     if (lat is None) != (lng is None):
-        raise ValidationFailed("invalid_location", _("Give both latitude and longitude, or neither."), field="lat")
+        raise ValidationFailed(
+            "invalid_location", _("Give both latitude and longitude, or neither."), field="lat"
+        )
     if checkin_radius_m is not None and (lat is None or not 20 <= int(checkin_radius_m) <= 5000):
         raise ValidationFailed(
             "invalid_radius",
@@ -141,14 +144,20 @@ def activity_cancel(*, actor: Any, activity: Activity, reason: str) -> Activity:
     activity.save(update_fields=["state", "updated_at"])
     # Read before the update below: afterwards no sign-up is live and nobody would be told.
     people = list(
-        get_user_model().objects.filter(
-            signups__shift__activity=activity, signups__state__in=SignUp.LIVE_STATES
-        ).distinct()
+        get_user_model()
+        .objects.filter(signups__shift__activity=activity, signups__state__in=SignUp.LIVE_STATES)
+        .distinct()
     )
     SignUp.objects.filter(shift__activity=activity, state__in=SignUp.LIVE_STATES).update(
         state=SignUp.State.CANCELLED, cancelled_at=timezone.now()
     )
-    audit(actor=actor, action="activity.cancel", obj=activity, org=activity.organiser, data={"reason": reason[:200]})
+    audit(
+        actor=actor,
+        action="activity.cancel",
+        obj=activity,
+        org=activity.organiser,
+        data={"reason": reason[:200]},
+    )
     notify(
         users=people,
         kind="activity.cancelled",
@@ -176,14 +185,22 @@ def shift_add(
     if activity.state == Activity.State.CANCELLED:
         raise Conflict("activity_cancelled", _("This activity was cancelled."))
     if ends_at <= starts_at:
-        raise ValidationFailed("invalid_period", _("A shift must end after it starts."), field="ends_at")
+        raise ValidationFailed(
+            "invalid_period", _("A shift must end after it starts."), field="ends_at"
+        )
     if ends_at - starts_at > MAX_SHIFT:
-        raise ValidationFailed("shift_too_long", _("A shift lasts at most 24 hours."), field="ends_at")
+        raise ValidationFailed(
+            "shift_too_long", _("A shift lasts at most 24 hours."), field="ends_at"
+        )
     if not 1 <= int(capacity) <= 5000:
-        raise ValidationFailed("invalid_capacity", _("A shift has 1 to 5000 places."), field="capacity")
+        raise ValidationFailed(
+            "invalid_capacity", _("A shift has 1 to 5000 places."), field="capacity"
+        )
     if not 1 <= int(min_people) <= int(capacity):
         raise ValidationFailed(
-            "invalid_minimum", _("The minimum head count is between 1 and the number of places."), field="min_people"
+            "invalid_minimum",
+            _("The minimum head count is between 1 and the number of places."),
+            field="min_people",
         )
     shift = Shift.objects.create(
         activity=activity,
@@ -207,7 +224,12 @@ def eligibility_problems(*, user: Any, shift: Shift) -> list[tuple[str, str]]:
     day = timezone.localtime(shift.starts_at).date()
     activity = shift.activity
     if is_minor(user) and not has_guardian_consent(user):
-        problems.append(("guardian_consent_required", _("A volunteer under 18 needs a guardian's consent on file.")))
+        problems.append(
+            (
+                "guardian_consent_required",
+                _("A volunteer under 18 needs a guardian's consent on file."),
+            )
+        )
     done = set(
         TrainingRecord.objects.filter(user=user, completed_on__lte=day)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
@@ -216,13 +238,22 @@ def eligibility_problems(*, user: Any, shift: Shift) -> list[tuple[str, str]]:
     missing = [c.name for c in activity.required_courses.all() if c.pk not in done]
     if missing:
         problems.append(
-            ("training_missing", _("Training required first: %(courses)s.") % {"courses": "、".join(missing)})
+            (
+                "training_missing",
+                _("Training required first: %(courses)s.") % {"courses": "、".join(missing)},
+            )
         )
-    if activity.requires_insurance and not InsurancePolicy.objects.filter(
-        covered=user, valid_from__lte=day, valid_to__gte=day
-    ).exists():
+    if (
+        activity.requires_insurance
+        and not InsurancePolicy.objects.filter(
+            covered=user, valid_from__lte=day, valid_to__gte=day
+        ).exists()
+    ):
         problems.append(
-            ("insurance_missing", _("No accident insurance covers you on %(day)s.") % {"day": day.isoformat()})
+            (
+                "insurance_missing",
+                _("No accident insurance covers you on %(day)s.") % {"day": day.isoformat()},
+            )
         )
     return problems
 
@@ -272,7 +303,9 @@ def shift_sign_up(*, actor: Any, shift: Shift, now: datetime | None = None) -> S
         with transaction.atomic():
             signup = SignUp.objects.create(shift=shift, user=actor, state=state, queue_no=last + 1)
     except IntegrityError as exc:
-        raise Conflict("already_signed_up", _("You have already signed up for this shift.")) from exc
+        raise Conflict(
+            "already_signed_up", _("You have already signed up for this shift.")
+        ) from exc
     audit(actor=actor, action=f"signup.{state}", obj=signup, org=shift.activity.organiser)
     return signup
 
@@ -282,7 +315,11 @@ def _promote_next(shift: Shift) -> SignUp | None:
     confirmed = SignUp.objects.filter(shift=shift, state=SignUp.State.CONFIRMED).count()
     if confirmed >= shift.capacity:
         return None
-    nxt = SignUp.objects.filter(shift=shift, state=SignUp.State.WAITLISTED).order_by("queue_no").first()
+    nxt = (
+        SignUp.objects.filter(shift=shift, state=SignUp.State.WAITLISTED)
+        .order_by("queue_no")
+        .first()
+    )
     if nxt is None:
         return None
     nxt.state, nxt.promoted_at = SignUp.State.CONFIRMED, timezone.now()
@@ -291,8 +328,10 @@ def _promote_next(shift: Shift) -> SignUp | None:
     notify(
         users=[nxt.user],
         kind="signup.promoted",
-        title=lambda: _("A place freed up: you are now signed up for %(title)s at %(time)s")
-        % {"title": shift.activity.title, "time": local_text(shift.starts_at)},
+        title=lambda: (
+            _("A place freed up: you are now signed up for %(title)s at %(time)s")
+            % {"title": shift.activity.title, "time": local_text(shift.starts_at)}
+        ),
         url=f"/duty/shifts/{shift.pk}/",
     )
     return nxt
@@ -317,7 +356,8 @@ def shift_cancel(*, actor: Any, signup: SignUp, now: datetime | None = None) -> 
     if not steward and signup.state == SignUp.State.CONFIRMED and now > cutoff:
         raise Conflict(
             "past_cutoff",
-            _("Sign-ups can be cancelled until %(time)s; please tell the shift leader instead.") % {"time": local_text(cutoff)},
+            _("Sign-ups can be cancelled until %(time)s; please tell the shift leader instead.")
+            % {"time": local_text(cutoff)},
         )
     was_confirmed = signup.state == SignUp.State.CONFIRMED
     signup.state, signup.cancelled_at = SignUp.State.CANCELLED, now
@@ -333,7 +373,9 @@ def _check_location(activity: Activity, lat: float | None, lng: float | None) ->
     if not activity.checkin_radius_m or activity.lat is None:
         return
     if lat is None or lng is None:
-        raise ValidationFailed("location_required", _("Allow location access: this activity checks where you are."))
+        raise ValidationFailed(
+            "location_required", _("Allow location access: this activity checks where you are.")
+        )
     distance = haversine_m((float(activity.lat), float(activity.lng)), (float(lat), float(lng)))  # type: ignore[arg-type]
     if distance > activity.checkin_radius_m:
         raise ValidationFailed(
@@ -368,21 +410,30 @@ def _verify(token: str, shift: Shift, now: datetime) -> None:
 
 def shift_qr_token(*, actor: Any, shift: Shift, now: datetime | None = None) -> str:
     """The current code for the leader's screen (leader or the organiser's stewards only)."""
-    if not (actor.pk == shift.leader_id or access.can(actor, "activity.manage", shift.activity.organiser)):
+    if not (
+        actor.pk == shift.leader_id
+        or access.can(actor, "activity.manage", shift.activity.organiser)
+    ):
         raise NotFound("not_found", _("No such shift."))
-    return qr.make_token(shift_id=shift.pk, shift_secret=shift.qr_secret, now=(now or timezone.now()).timestamp())
+    return qr.make_token(
+        shift_id=shift.pk, shift_secret=shift.qr_secret, now=(now or timezone.now()).timestamp()
+    )
 
 
 def _check_window(shift: Shift, now: datetime) -> None:
     if now < shift.starts_at - CHECKIN_OPENS_BEFORE:
         raise ValidationFailed(
-            "too_early", _("Check-in opens 30 minutes before the shift (%(time)s).") % {"time": local_text(shift.starts_at)}
+            "too_early",
+            _("Check-in opens 30 minutes before the shift (%(time)s).")
+            % {"time": local_text(shift.starts_at)},
         )
     if now > shift.ends_at + CHECKOUT_GRACE:
         raise ValidationFailed("shift_over", _("This shift is over."))
 
 
-def _check_time_and_place(shift: Shift, now: datetime, lat: float | None, lng: float | None) -> None:
+def _check_time_and_place(
+    shift: Shift, now: datetime, lat: float | None, lng: float | None
+) -> None:
     _check_window(shift, now)
     if now > shift.ends_at:
         raise ValidationFailed("shift_over", _("This shift is over."))
@@ -390,7 +441,12 @@ def _check_time_and_place(shift: Shift, now: datetime, lat: float | None, lng: f
 
 
 def checkin(
-    *, actor: Any, token: str, lat: float | None = None, lng: float | None = None, now: datetime | None = None
+    *,
+    actor: Any,
+    token: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    now: datetime | None = None,
 ) -> Attendance:
     """Scan the leader's code. Scanning again returns the same attendance (idempotent).
 
@@ -419,7 +475,9 @@ def checkin(
         except ValidationFailed:
             pass
         else:
-            result = _CHECKINS.submit_or_run(_Scan(shift=shift, user=actor, at=now, lat=lat, lng=lng))
+            result = _CHECKINS.submit_or_run(
+                _Scan(shift=shift, user=actor, at=now, lat=lat, lng=lng)
+            )
             if result is not _STALE:
                 return _scan_answer(result, shift, actor)
     shift = shift_for_token(token)
@@ -460,14 +518,27 @@ _NOT_SIGNED_UP = _Outcome("NOT_SIGNED_UP")
 # What a check-in relies on about its shift: if any of it differs in the database when the scan
 # is written, the request decides again on the shift as it is now.
 _CHECKED_FIELDS = (
-    "qr_secret", "starts_at", "ends_at",
-    "activity__lat", "activity__lng", "activity__checkin_radius_m", "activity__organiser_id",
+    "qr_secret",
+    "starts_at",
+    "ends_at",
+    "activity__lat",
+    "activity__lng",
+    "activity__checkin_radius_m",
+    "activity__organiser_id",
 )
 
 
 def _as_checked(shift: Shift) -> tuple[Any, ...]:
     a = shift.activity
-    return (shift.qr_secret, shift.starts_at, shift.ends_at, a.lat, a.lng, a.checkin_radius_m, a.organiser_id)
+    return (
+        shift.qr_secret,
+        shift.starts_at,
+        shift.ends_at,
+        a.lat,
+        a.lng,
+        a.checkin_radius_m,
+        a.organiser_id,
+    )
 
 
 def _write_scans(scans: Sequence[_Scan]) -> list[Any]:
@@ -480,14 +551,18 @@ def _write_scans(scans: Sequence[_Scan]) -> list[Any]:
     user_ids = {s.user.pk for s in scans}
     now_in_db = {
         row[0]: tuple(row[1:])
-        for row in Shift.objects.filter(pk__in=shift_ids).order_by().values_list("pk", *_CHECKED_FIELDS)
+        for row in Shift.objects.filter(pk__in=shift_ids)
+        .order_by()
+        .values_list("pk", *_CHECKED_FIELDS)
     }
     existing = {
         (a.shift_id, a.user_id): a
         for a in Attendance.objects.filter(shift_id__in=shift_ids, user_id__in=user_ids).order_by()
     }
     placed = set(
-        SignUp.objects.filter(shift_id__in=shift_ids, user_id__in=user_ids, state=SignUp.State.CONFIRMED)
+        SignUp.objects.filter(
+            shift_id__in=shift_ids, user_id__in=user_ids, state=SignUp.State.CONFIRMED
+        )
         .order_by()
         .values_list("shift_id", "user_id")
     )
@@ -529,8 +604,12 @@ def _write_scans(scans: Sequence[_Scan]) -> list[Any]:
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                actor=a.user, action="attendance.checkin", object_type=Attendance._meta.label_lower,
-                object_id=str(a.pk), org_id=a.shift.activity.organiser_id, data={"method": CheckMethod.QR},
+                actor=a.user,
+                action="attendance.checkin",
+                object_type=Attendance._meta.label_lower,
+                object_id=str(a.pk),
+                org_id=a.shift.activity.organiser_id,
+                data={"method": CheckMethod.QR},
             )
             for a in new.values()
         ]
@@ -600,8 +679,13 @@ def _create_attendance(**kwargs: Any) -> Attendance:
     except IntegrityError:
         # A second scan raced the first: both end with the one attendance.
         return Attendance.objects.get(shift=shift, user=user)
-    audit(actor=kwargs.get("recorded_by"), action="attendance.checkin", obj=attendance, org=shift.activity.organiser,
-          data={"method": kwargs["method"]})
+    audit(
+        actor=kwargs.get("recorded_by"),
+        action="attendance.checkin",
+        obj=attendance,
+        org=shift.activity.organiser,
+        data={"method": kwargs["method"]},
+    )
     return attendance
 
 
@@ -616,27 +700,44 @@ def checkout(*, actor: Any, token: str, now: datetime | None = None) -> Attendan
     return _close(attendance, at=now, method=CheckMethod.QR, actor=actor)
 
 
-def _close(attendance: Attendance, *, at: datetime, method: str, actor: Any, auto: bool = False) -> Attendance:
+def _close(
+    attendance: Attendance, *, at: datetime, method: str, actor: Any, auto: bool = False
+) -> Attendance:
     if attendance.checkout_at is not None:
         return attendance
     if at < attendance.checkin_at:
         raise ValidationFailed("checkout_before_checkin", _("Check-out cannot be before check-in."))
     attendance.checkout_at, attendance.checkout_method, attendance.auto_checkout = at, method, auto
     attendance.state = Attendance.State.PENDING
-    attendance.save(update_fields=["checkout_at", "checkout_method", "auto_checkout", "state", "updated_at"])
-    audit(actor=actor, action="attendance.checkout", obj=attendance, org=attendance.shift.activity.organiser,
-          data={"auto": auto})
+    attendance.save(
+        update_fields=["checkout_at", "checkout_method", "auto_checkout", "state", "updated_at"]
+    )
+    audit(
+        actor=actor,
+        action="attendance.checkout",
+        obj=attendance,
+        org=attendance.shift.activity.organiser,
+        data={"auto": auto},
+    )
     return attendance
 
 
 def _require_leader(actor: Any, shift: Shift) -> None:
-    if not (actor.pk == shift.leader_id or access.can(actor, "activity.manage", shift.activity.organiser)):
+    if not (
+        actor.pk == shift.leader_id
+        or access.can(actor, "activity.manage", shift.activity.organiser)
+    ):
         raise _deny(_("Only the shift's leader or the organiser can take the roll."))
 
 
 @transaction.atomic
 def roll_call(
-    *, actor: Any, shift: Shift, user: Any, checkin_at: datetime, checkout_at: datetime | None = None
+    *,
+    actor: Any,
+    shift: Shift,
+    user: Any,
+    checkin_at: datetime,
+    checkout_at: datetime | None = None,
 ) -> Attendance:
     """The leader checks in (and optionally out) someone without a phone."""
     shift = _lock_shift(shift)
@@ -644,9 +745,15 @@ def roll_call(
     if not SignUp.objects.filter(shift=shift, user=user, state=SignUp.State.CONFIRMED).exists():
         raise Conflict("not_signed_up", _("This person is not signed up for this shift."))
     if not shift.starts_at - CHECKIN_OPENS_BEFORE <= checkin_at <= shift.ends_at:
-        raise ValidationFailed("outside_shift", _("The check-in time is outside the shift."), field="checkin_at")
+        raise ValidationFailed(
+            "outside_shift", _("The check-in time is outside the shift."), field="checkin_at"
+        )
     if checkout_at is not None and checkout_at < checkin_at:
-        raise ValidationFailed("checkout_before_checkin", _("Check-out cannot be before check-in."), field="checkout_at")
+        raise ValidationFailed(
+            "checkout_before_checkin",
+            _("Check-out cannot be before check-in."),
+            field="checkout_at",
+        )
     attendance = Attendance.objects.filter(shift=shift, user=user).first() or _create_attendance(
         shift=shift, user=user, at=checkin_at, method=CheckMethod.ROLL_CALL, recorded_by=actor
     )
@@ -656,7 +763,9 @@ def roll_call(
 
 
 @transaction.atomic
-def remote_log_submit(*, actor: Any, shift: Shift, start: datetime, end: datetime, log: str) -> Attendance:
+def remote_log_submit(
+    *, actor: Any, shift: Shift, start: datetime, end: datetime, log: str
+) -> Attendance:
     """Remote duty (远程线上) is recorded by a work log instead of a scan."""
     shift = _lock_shift(shift)
     if not shift.activity.remote_allowed:
@@ -665,14 +774,24 @@ def remote_log_submit(*, actor: Any, shift: Shift, start: datetime, end: datetim
         raise Conflict("not_signed_up", _("You are not signed up for this shift."))
     log = (log or "").strip()
     if len(log) < 10:
-        raise ValidationFailed("log_too_short", _("Describe the work done (at least 10 characters)."), field="log")
+        raise ValidationFailed(
+            "log_too_short", _("Describe the work done (at least 10 characters)."), field="log"
+        )
     if end <= start or end - start > MAX_SHIFT:
-        raise ValidationFailed("invalid_period", _("The work period must end after it starts and last at most 24 hours."), field="end")
+        raise ValidationFailed(
+            "invalid_period",
+            _("The work period must end after it starts and last at most 24 hours."),
+            field="end",
+        )
     if start < shift.starts_at - CHECKIN_OPENS_BEFORE or end > shift.ends_at + CHECKOUT_GRACE:
-        raise ValidationFailed("outside_shift", _("The work period is outside the shift."), field="start")
+        raise ValidationFailed(
+            "outside_shift", _("The work period is outside the shift."), field="start"
+        )
     if Attendance.objects.filter(shift=shift, user=actor).exists():
         raise Conflict("already_recorded", _("Your attendance for this shift is already recorded."))
-    attendance = _create_attendance(shift=shift, user=actor, at=start, method=CheckMethod.REMOTE_LOG, recorded_by=actor)
+    attendance = _create_attendance(
+        shift=shift, user=actor, at=start, method=CheckMethod.REMOTE_LOG, recorded_by=actor
+    )
     attendance.remote_log = log
     attendance.save(update_fields=["remote_log", "updated_at"])
     return _close(attendance, at=end, method=CheckMethod.REMOTE_LOG, actor=actor)
@@ -682,21 +801,34 @@ def remote_log_submit(*, actor: Any, shift: Shift, start: datetime, end: datetim
 def auto_checkout_due(*, now: datetime | None = None) -> int:
     """Check out, at the shift's end and flagged for the confirmer, everyone who forgot."""
     now = now or timezone.now()
-    forgotten = Attendance.objects.select_for_update().filter(
-        state=Attendance.State.OPEN, shift__ends_at__lte=now - CHECKOUT_GRACE
-    ).select_related("shift__activity__organiser")
+    forgotten = (
+        Attendance.objects.select_for_update()
+        .filter(state=Attendance.State.OPEN, shift__ends_at__lte=now - CHECKOUT_GRACE)
+        .select_related("shift__activity__organiser")
+    )
     count = 0
     for attendance in forgotten:
-        _close(attendance, at=max(attendance.shift.ends_at, attendance.checkin_at), method=CheckMethod.AUTO, actor=None, auto=True)
+        _close(
+            attendance,
+            at=max(attendance.shift.ends_at, attendance.checkin_at),
+            method=CheckMethod.AUTO,
+            actor=None,
+            auto=True,
+        )
         count += 1
     return count
 
 
 # --- confirmation and corrections ---------------------------------------------------------------
-def _overlapping_credit(user: Any, start: datetime, end: datetime, exclude_pk: int) -> Attendance | None:
+def _overlapping_credit(
+    user: Any, start: datetime, end: datetime, exclude_pk: int
+) -> Attendance | None:
     return (
         Attendance.objects.filter(
-            user=user, state=Attendance.State.CONFIRMED, confirmed_start__lt=end, confirmed_end__gt=start
+            user=user,
+            state=Attendance.State.CONFIRMED,
+            confirmed_start__lt=end,
+            confirmed_end__gt=start,
         )
         .exclude(pk=exclude_pk)
         .select_related("shift__activity")
@@ -706,9 +838,13 @@ def _overlapping_credit(user: Any, start: datetime, end: datetime, exclude_pk: i
 
 def _validate_period(attendance: Attendance, start: datetime, end: datetime) -> None:
     if end <= start:
-        raise ValidationFailed("invalid_period", _("The period must end after it starts."), field="end")
+        raise ValidationFailed(
+            "invalid_period", _("The period must end after it starts."), field="end"
+        )
     if end - start > MAX_SHIFT:
-        raise ValidationFailed("invalid_period", _("A period on duty lasts at most 24 hours."), field="end")
+        raise ValidationFailed(
+            "invalid_period", _("A period on duty lasts at most 24 hours."), field="end"
+        )
     clash = _overlapping_credit(attendance.user, start, end, attendance.pk)
     if clash is not None:
         raise Conflict(
@@ -742,11 +878,17 @@ def _require_shift_confirmer(actor: Any, shift: Shift, today: date) -> None:
     if today > due and not access.can(actor, "attendance.confirm_overdue", organiser):
         raise Conflict(
             "confirmation_overdue",
-            _("Attendance must be confirmed within 10 working days (by %(due)s); ask the league committee.")
+            _(
+                "Attendance must be confirmed within 10 working days (by %(due)s); ask the league committee."
+            )
             % {"due": due.isoformat()},
         )
     if not access.can(actor, "attendance.confirm", organiser) and today <= due:
-        raise _deny(_("Only the organiser's staff confirm attendance in time; the committee handles overdue ones."))
+        raise _deny(
+            _(
+                "Only the organiser's staff confirm attendance in time; the committee handles overdue ones."
+            )
+        )
 
 
 @transaction.atomic
@@ -760,8 +902,10 @@ def attendance_confirm(
 ) -> Attendance:
     """The community's stamp: confirm the time on duty (adjusted with a reason) and credit hours."""
     _lock_user(attendance.user)
-    attendance = Attendance.objects.select_for_update().select_related("shift__activity__organiser", "user").get(
-        pk=attendance.pk
+    attendance = (
+        Attendance.objects.select_for_update()
+        .select_related("shift__activity__organiser", "user")
+        .get(pk=attendance.pk)
     )
     _require_confirmer(actor, attendance, timezone.localdate())
     if attendance.state != Attendance.State.PENDING:
@@ -774,7 +918,9 @@ def attendance_confirm(
     adjusted = start != attendance.checkin_at or end != attendance.checkout_at
     reason = (reason or "").strip()
     if adjusted and not reason:
-        raise ValidationFailed("reason_required", _("Say why the times were adjusted."), field="reason")
+        raise ValidationFailed(
+            "reason_required", _("Say why the times were adjusted."), field="reason"
+        )
     _validate_period(attendance, start, end)
     attendance.confirmed_start, attendance.confirmed_end = start, end
     attendance.credited_hours = credited_hours(start, end)
@@ -801,24 +947,37 @@ def attendance_confirm_many(*, actor: Any, attendances: Iterable[Attendance]) ->
         try:
             done.append(attendance_confirm(actor=actor, attendance=attendance))
         except (ValidationFailed, Conflict) as exc:
-            raise type(exc)(exc.code, f"{attendance.user.name}: {exc.message}", field=exc.field) from exc
+            raise type(exc)(
+                exc.code, f"{attendance.user.name}: {exc.message}", field=exc.field
+            ) from exc
     return done
 
 
 @transaction.atomic
 def attendance_reject(*, actor: Any, attendance: Attendance, reason: str) -> Attendance:
-    attendance = Attendance.objects.select_for_update().select_related("shift__activity__organiser").get(pk=attendance.pk)
+    attendance = (
+        Attendance.objects.select_for_update()
+        .select_related("shift__activity__organiser")
+        .get(pk=attendance.pk)
+    )
     _require_confirmer(actor, attendance, timezone.localdate())
     if attendance.state == Attendance.State.CONFIRMED:
-        raise Conflict("already_confirmed", _("Confirmed attendance is changed by a correction request."))
+        raise Conflict(
+            "already_confirmed", _("Confirmed attendance is changed by a correction request.")
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("reason_required", _("Please give a reason."), field="reason")
     attendance.state, attendance.adjust_reason = Attendance.State.REJECTED, reason[:200]
     attendance.confirmed_by, attendance.confirmed_at = actor, timezone.now()
     attendance.save()
-    audit(actor=actor, action="attendance.reject", obj=attendance, org=attendance.shift.activity.organiser,
-          data={"reason": reason[:200]})
+    audit(
+        actor=actor,
+        action="attendance.reject",
+        obj=attendance,
+        org=attendance.shift.activity.organiser,
+        data={"reason": reason[:200]},
+    )
     return attendance
 
 
@@ -827,29 +986,48 @@ def correction_request(
     *, actor: Any, attendance: Attendance, new_start: datetime, new_end: datetime, reason: str
 ) -> Correction:
     """After confirmation, times change only through a request the confirmer decides."""
-    attendance = Attendance.objects.select_related("shift__activity__organiser", "user").get(pk=attendance.pk)
+    attendance = Attendance.objects.select_related("shift__activity__organiser", "user").get(
+        pk=attendance.pk
+    )
     if actor.pk not in (attendance.user_id, attendance.shift.leader_id) and not access.can(
         actor, "attendance.confirm", attendance.shift.activity.organiser
     ):
         raise NotFound("not_found", _("No such attendance."))
     if attendance.state != Attendance.State.CONFIRMED:
-        raise Conflict("not_confirmed", _("Only confirmed attendance is corrected; before that the confirmer adjusts it."))
+        raise Conflict(
+            "not_confirmed",
+            _("Only confirmed attendance is corrected; before that the confirmer adjusts it."),
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("reason_required", _("Please give a reason."), field="reason")
     _validate_period(attendance, new_start, new_end)
     if attendance.corrections.filter(state=Correction.State.PENDING).exists():
-        raise Conflict("correction_pending", _("A correction of this attendance is already waiting for a decision."))
+        raise Conflict(
+            "correction_pending",
+            _("A correction of this attendance is already waiting for a decision."),
+        )
     correction = Correction.objects.create(
-        attendance=attendance, requested_by=actor, new_start=new_start, new_end=new_end, reason=reason[:200]
+        attendance=attendance,
+        requested_by=actor,
+        new_start=new_start,
+        new_end=new_end,
+        reason=reason[:200],
     )
-    audit(actor=actor, action="correction.request", obj=correction, org=attendance.shift.activity.organiser)
+    audit(
+        actor=actor,
+        action="correction.request",
+        obj=correction,
+        org=attendance.shift.activity.organiser,
+    )
     organiser = attendance.shift.activity.organiser
     notify(
         users=access.holders_over(organiser, access.ORG_ACTIONS["attendance.confirm"]),
         kind="correction.to_decide",
-        title=lambda: _("%(name)s asks to correct the hours of %(title)s")
-        % {"name": attendance.user.name, "title": attendance.shift.activity.title},
+        title=lambda: (
+            _("%(name)s asks to correct the hours of %(title)s")
+            % {"name": attendance.user.name, "title": attendance.shift.activity.title}
+        ),
         body=reason,
         url="/duty/confirm/",
     )
@@ -857,10 +1035,14 @@ def correction_request(
 
 
 @transaction.atomic
-def correction_decide(*, actor: Any, correction: Correction, approve: bool, note: str = "") -> Correction:
-    correction = Correction.objects.select_for_update().select_related(
-        "attendance__shift__activity__organiser", "attendance__user"
-    ).get(pk=correction.pk)
+def correction_decide(
+    *, actor: Any, correction: Correction, approve: bool, note: str = ""
+) -> Correction:
+    correction = (
+        Correction.objects.select_for_update()
+        .select_related("attendance__shift__activity__organiser", "attendance__user")
+        .get(pk=correction.pk)
+    )
     attendance = correction.attendance
     if not access.can(actor, "attendance.confirm", attendance.shift.activity.organiser):
         raise NotFound("not_found", _("No such correction request."))
@@ -870,24 +1052,45 @@ def correction_decide(*, actor: Any, correction: Correction, approve: bool, note
         _lock_user(attendance.user)
         attendance = Attendance.objects.select_for_update().get(pk=attendance.pk)
         _validate_period(attendance, correction.new_start, correction.new_end)
-        correction.previous_start, correction.previous_end = attendance.confirmed_start, attendance.confirmed_end
+        correction.previous_start, correction.previous_end = (
+            attendance.confirmed_start,
+            attendance.confirmed_end,
+        )
         correction.previous_hours = attendance.credited_hours
-        attendance.confirmed_start, attendance.confirmed_end = correction.new_start, correction.new_end
+        attendance.confirmed_start, attendance.confirmed_end = (
+            correction.new_start,
+            correction.new_end,
+        )
         attendance.credited_hours = credited_hours(correction.new_start, correction.new_end)
-        attendance.save(update_fields=["confirmed_start", "confirmed_end", "credited_hours", "updated_at"])
+        attendance.save(
+            update_fields=["confirmed_start", "confirmed_end", "credited_hours", "updated_at"]
+        )
     elif not (note or "").strip():
-        raise ValidationFailed("reason_required", _("Say why the request is refused."), field="note")
+        raise ValidationFailed(
+            "reason_required", _("Say why the request is refused."), field="note"
+        )
     correction.state = Correction.State.APPROVED if approve else Correction.State.REJECTED
-    correction.decided_by, correction.decided_at, correction.decision_note = actor, timezone.now(), note.strip()[:200]
+    correction.decided_by, correction.decided_at, correction.decision_note = (
+        actor,
+        timezone.now(),
+        note.strip()[:200],
+    )
     correction.save()
     if approve:  # the hours ledger: a reversing entry and the corrected one
         credit_services.ledger_post_correction(correction=correction, actor=actor)
-    audit(actor=actor, action=f"correction.{correction.state}", obj=correction, org=attendance.shift.activity.organiser,
-          data={"hours": str(attendance.credited_hours)})
+    audit(
+        actor=actor,
+        action=f"correction.{correction.state}",
+        obj=correction,
+        org=attendance.shift.activity.organiser,
+        data={"hours": str(attendance.credited_hours)},
+    )
     notify(
         users=[correction.requested_by] if correction.requested_by else [],
         kind=f"correction.{correction.state}",
-        title=lambda: (_("Your correction was approved") if approve else _("Your correction was refused")),
+        title=lambda: (
+            _("Your correction was approved") if approve else _("Your correction was refused")
+        ),
         body=correction.decision_note,
         url=f"/duty/shifts/{attendance.shift_id}/",
     )
@@ -902,7 +1105,9 @@ def training_record(
     if not access.can(actor, "training.manage", course.org):
         raise _deny(_("You may not record training for this course."))
     if completed_on > timezone.localdate():
-        raise ValidationFailed("future_date", _("Training cannot be recorded before it happens."), field="completed_on")
+        raise ValidationFailed(
+            "future_date", _("Training cannot be recorded before it happens."), field="completed_on"
+        )
     valid_until = None
     if course.valid_months:
         month = completed_on.month - 1 + course.valid_months
@@ -921,30 +1126,55 @@ def training_record(
 
 @transaction.atomic
 def insurance_policy_add(
-    *, actor: Any, holder: Organisation, insurer: str, policy_no: str, valid_from: date, valid_to: date, covered: Iterable[Any]
+    *,
+    actor: Any,
+    holder: Organisation,
+    insurer: str,
+    policy_no: str,
+    valid_from: date,
+    valid_to: date,
+    covered: Iterable[Any],
 ) -> InsurancePolicy:
-    if not access.can(actor, "org.manage", holder) and not access.can(actor, "activity.manage", holder):
+    if not access.can(actor, "org.manage", holder) and not access.can(
+        actor, "activity.manage", holder
+    ):
         raise _deny(_("You may not record insurance for this organisation."))
     insurer, policy_no = (insurer or "").strip(), (policy_no or "").strip()
     if not insurer or not policy_no:
-        raise ValidationFailed("policy_required", _("Enter the insurer and the policy number."), field="policy_no")
+        raise ValidationFailed(
+            "policy_required", _("Enter the insurer and the policy number."), field="policy_no"
+        )
     if valid_to < valid_from:
-        raise ValidationFailed("invalid_period", _("The policy ends before it starts."), field="valid_to")
+        raise ValidationFailed(
+            "invalid_period", _("The policy ends before it starts."), field="valid_to"
+        )
     if InsurancePolicy.objects.filter(insurer=insurer, policy_no=policy_no).exists():
         raise Conflict("duplicate_policy", _("This policy is already recorded."), field="policy_no")
     policy = InsurancePolicy.objects.create(
-        holder=holder, insurer=insurer, policy_no=policy_no, valid_from=valid_from, valid_to=valid_to
+        holder=holder,
+        insurer=insurer,
+        policy_no=policy_no,
+        valid_from=valid_from,
+        valid_to=valid_to,
     )
     people = list(covered)
     policy.covered.set(people)
-    audit(actor=actor, action="insurance.add", obj=policy, org=holder, data={"covered": len(people)})
+    audit(
+        actor=actor, action="insurance.add", obj=policy, org=holder, data={"covered": len(people)}
+    )
     return policy
 
 
 # --- added for the duty pages (training admin) --------------------------------------------------
 @transaction.atomic
 def training_course_create(
-    *, actor: Any, org: Organisation, name: str, topic: str, description: str = "", valid_months: int | None = None
+    *,
+    actor: Any,
+    org: Organisation,
+    name: str,
+    topic: str,
+    description: str = "",
+    valid_months: int | None = None,
 ) -> TrainingCourse:
     """A course offered by `org` (first aid, door-to-door visits, mediation…)."""
     from qingshe.duty.models import TrainingTopic
@@ -957,10 +1187,18 @@ def training_course_create(
     if topic not in TrainingTopic.values:
         raise ValidationFailed("invalid_topic", _("Choose a topic."), field="topic")
     if valid_months is not None and not 1 <= int(valid_months) <= 120:
-        raise ValidationFailed("invalid_validity", _("A course is valid for 1 to 120 months."), field="valid_months")
+        raise ValidationFailed(
+            "invalid_validity", _("A course is valid for 1 to 120 months."), field="valid_months"
+        )
     course = TrainingCourse.objects.create(
-        org=org, name=name, topic=topic, description=(description or "").strip(), valid_months=valid_months
+        org=org,
+        name=name,
+        topic=topic,
+        description=(description or "").strip(),
+        valid_months=valid_months,
     )
     audit(actor=actor, action="training.course_create", obj=course, org=org)
     return course
+
+
 # --- end of the block added for the duty pages --------------------------------------------------

@@ -46,7 +46,6 @@ def shift_url(shift_id: int) -> str:
     return f"/duty/shifts/{shift_id}/"
 
 
-
 def _parse_now(now_iso: str | None) -> datetime:
     if not now_iso:
         return timezone.now()
@@ -67,7 +66,9 @@ def _reminder_title(kind: str, title: str, starts_at: datetime) -> Callable[[], 
 
 def _reminder_body(place: str) -> Callable[[], str]:
     def render() -> str:
-        text = _("Check in with the code on the leader's screen; if you cannot come, cancel or tell the leader.")
+        text = _(
+            "Check in with the code on the leader's screen; if you cannot come, cancel or tell the leader."
+        )
         return f"{place}\n{text}" if place else text
 
     return render
@@ -187,13 +188,21 @@ def chase_confirmations(today_iso: str | None = None) -> dict[str, Any]:
         rows = []
         for group in shifts.values():
             shift = group[0].shift
-            rows.append((shift.activity.title, shift.starts_at, len(group),
-                         confirmation_due(timezone.localtime(shift.starts_at).date())))
+            rows.append(
+                (
+                    shift.activity.title,
+                    shift.starts_at,
+                    len(group),
+                    confirmation_due(timezone.localtime(shift.starts_at).date()),
+                )
+            )
         overdue_rows = [r for r in rows if r[3] < today]
         confirmers = list(access.holders_over(organiser, access.ORG_ACTIONS["attendance.confirm"]))
         committee: list[Any] = []
         if overdue_rows:
-            committee = list(access.holders_over(organiser, access.ORG_ACTIONS["attendance.confirm_overdue"]))
+            committee = list(
+                access.holders_over(organiser, access.ORG_ACTIONS["attendance.confirm_overdue"])
+            )
         already = set(
             Notification.objects.filter(
                 kind=kind, url=url, user_id__in=[u.pk for u in confirmers + committee]
@@ -202,7 +211,10 @@ def chase_confirmations(today_iso: str | None = None) -> dict[str, Any]:
         confirmer_ids = {u.pk for u in confirmers}
         for users, own_rows in (
             ([u for u in confirmers if u.pk not in already], rows),
-            ([u for u in committee if u.pk not in already and u.pk not in confirmer_ids], overdue_rows),
+            (
+                [u for u in committee if u.pk not in already and u.pk not in confirmer_ids],
+                overdue_rows,
+            ),
         ):
             if not users or not own_rows:
                 continue

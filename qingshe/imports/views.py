@@ -55,7 +55,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("imports:job", job.pk)
     if not posted and exports.requested(request):
-        return exports.respond(request, "imports.jobs", selectors.imports_for_user(user=request.user))
+        return exports.respond(
+            request, "imports.jobs", selectors.imports_for_user(user=request.user)
+        )
     context = {
         "form": form,
         "recent": selectors.imports_for_user(user=request.user)[:RECENT],

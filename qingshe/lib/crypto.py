@@ -22,9 +22,9 @@ _NONCE_BYTES = 12
 
 @lru_cache(maxsize=8)
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"qingshe-field-v1", info=purpose).derive(
-        secret.encode("utf-8")
-    )
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"qingshe-field-v1", info=purpose
+    ).derive(secret.encode("utf-8"))
 
 
 def encrypt(plaintext: str, *, secret: str, context: str) -> bytes:

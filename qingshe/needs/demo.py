@@ -691,18 +691,48 @@ def reset() -> None:
 # --- step "projects": project groups (项目组) and students' applications ------------------------
 # (name, goal, project type, field, responsibility list)
 GROUPS: list[tuple[str, str, str, str, list[str]]] = [
-    ("社区宣传项目组", "为结对社区运营公众号和短视频，每月推送不少于四篇。", "league_building", "policy",
-     ["拍摄社区活动照片", "撰写公众号推文", "剪辑短视频", "每月汇总阅读数据"]),
-    ("四点半课堂项目组", "为社区小学生提供放学后的作业辅导和阅读陪伴。", "after_school", "poverty_education",
-     ["制定辅导排班表", "作业辅导", "组织亲子阅读", "与家长沟通"]),
-    ("居民需求调查项目组", "开展居民需求问卷调查，形成调研报告交青年议事会。", "survey", "governance",
-     ["设计问卷", "入户走访", "录入与分析数据", "撰写调研报告"]),
-    ("银龄智能手机课堂", "教社区老年人使用智能手机：挂号、支付、防诈骗。", "governance", "technology",
-     ["编写图文教程", "每周开课一次", "一对一答疑"]),
-    ("邻里文艺汇演项目组", "策划并组织社区邻里文艺汇演。", "culture_sport", "heritage",
-     ["节目征集与排练", "场地与设备协调", "现场主持与摄影"]),
-    ("健康义诊宣讲项目组", "联合社区卫生服务站开展健康讲座和血压测量。", "governance", "health",
-     ["联系社区卫生服务站", "讲座准备", "测量登记"]),
+    (
+        "社区宣传项目组",
+        "为结对社区运营公众号和短视频，每月推送不少于四篇。",
+        "league_building",
+        "policy",
+        ["拍摄社区活动照片", "撰写公众号推文", "剪辑短视频", "每月汇总阅读数据"],
+    ),
+    (
+        "四点半课堂项目组",
+        "为社区小学生提供放学后的作业辅导和阅读陪伴。",
+        "after_school",
+        "poverty_education",
+        ["制定辅导排班表", "作业辅导", "组织亲子阅读", "与家长沟通"],
+    ),
+    (
+        "居民需求调查项目组",
+        "开展居民需求问卷调查，形成调研报告交青年议事会。",
+        "survey",
+        "governance",
+        ["设计问卷", "入户走访", "录入与分析数据", "撰写调研报告"],
+    ),
+    (
+        "银龄智能手机课堂",
+        "教社区老年人使用智能手机：挂号、支付、防诈骗。",
+        "governance",
+        "technology",
+        ["编写图文教程", "每周开课一次", "一对一答疑"],
+    ),
+    (
+        "邻里文艺汇演项目组",
+        "策划并组织社区邻里文艺汇演。",
+        "culture_sport",
+        "heritage",
+        ["节目征集与排练", "场地与设备协调", "现场主持与摄影"],
+    ),
+    (
+        "健康义诊宣讲项目组",
+        "联合社区卫生服务站开展健康讲座和血压测量。",
+        "governance",
+        "health",
+        ["联系社区卫生服务站", "讲座准备", "测量登记"],
+    ),
 ]
 STATEMENTS = [
     "我有新媒体运营经验，课余时间充足，希望为社区做实事。",
@@ -712,7 +742,10 @@ STATEMENTS = [
     "我参加过学校文艺汇演的组织工作，会主持和摄影。",
     "我周二、周四下午没课，可以固定参加项目组的活动。",
 ]
-DECLINE_REASONS = ["本期名额已满，欢迎下学期再报名。", "项目时间与您的课表冲突较多，建议选择其他项目组。"]
+DECLINE_REASONS = [
+    "本期名额已满，欢迎下学期再报名。",
+    "项目时间与您的课表冲突较多，建议选择其他项目组。",
+]
 
 
 def _students_by_branch(city: Organisation) -> dict[int, list[Any]]:
@@ -720,7 +753,10 @@ def _students_by_branch(city: Organisation) -> dict[int, list[Any]]:
 
     rows = list(
         Membership.objects.filter(
-            role=Role.STUDENT, is_active=True, org__kind=OrgKind.CLASS_BRANCH, org__path__startswith=city.path
+            role=Role.STUDENT,
+            is_active=True,
+            org__kind=OrgKind.CLASS_BRANCH,
+            org__path__startswith=city.path,
         )
         .order_by("org_id", "user_id")
         .values_list("org_id", "user_id")
@@ -735,7 +771,9 @@ def _students_by_branch(city: Organisation) -> dict[int, list[Any]]:
 def _holders(city: Organisation, kind: str, role: str) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {}
     for m in (
-        Membership.objects.filter(role=role, is_active=True, org__kind=kind, org__path__startswith=city.path)
+        Membership.objects.filter(
+            role=role, is_active=True, org__kind=kind, org__path__startswith=city.path
+        )
         .select_related("user")
         .order_by("org_id", "pk")
     ):
@@ -743,7 +781,9 @@ def _holders(city: Organisation, kind: str, role: str) -> dict[int, list[Any]]:
     return out
 
 
-def _fill(ctx: DemoContext, group: Any, deciders: list[Any], pool: list[Any], skip: set[int]) -> None:
+def _fill(
+    ctx: DemoContext, group: Any, deciders: list[Any], pool: list[Any], skip: set[int]
+) -> None:
     """Applications in every state: accepted (one made leader), declined, left, waiting."""
     candidates = [u for u in pool if u.pk not in skip]
     chosen = ctx.rng.sample(candidates, min(len(candidates), ctx.rng.randint(4, 6)))
@@ -755,7 +795,9 @@ def _fill(ctx: DemoContext, group: Any, deciders: list[Any], pool: list[Any], sk
             continue
         decider = ctx.rng.choice(deciders)
         if fate == "decline":
-            project_join_decide(actor=decider, member=member, accept=False, reason=ctx.rng.choice(DECLINE_REASONS))
+            project_join_decide(
+                actor=decider, member=member, accept=False, reason=ctx.rng.choice(DECLINE_REASONS)
+            )
             continue
         project_join_decide(actor=decider, member=member, accept=True)
         if fate == "leave":
@@ -789,23 +831,38 @@ def build_projects(ctx: DemoContext) -> None:
         owners = [department, *sorted(branches, key=lambda b: b.pk != login_branch.pk)[:2]]
         for owner, index in zip(owners, picks, strict=False):
             name, goal, project_type, field, duties = GROUPS[index]
-            actor = admin if owner.kind == OrgKind.DEPARTMENT_COMMITTEE else secretaries.get(owner.pk)
+            actor = (
+                admin if owner.kind == OrgKind.DEPARTMENT_COMMITTEE else secretaries.get(owner.pk)
+            )
             if actor is None:
                 continue
             group = project_group_create(
-                actor=actor, owner=owner, name=name, goal=goal, project_type=project_type,
-                service_field=field, instructor=ctx.rng.choice(teachers) if teachers else None,
+                actor=actor,
+                owner=owner,
+                name=name,
+                goal=goal,
+                project_type=project_type,
+                service_field=field,
+                instructor=ctx.rng.choice(teachers) if teachers else None,
                 responsibilities=duties,
             )
             created += 1
             deciders = [actor, *([group.instructor] if group.instructor else [])]
-            pool = dept_pool if owner.kind == OrgKind.DEPARTMENT_COMMITTEE else students.get(owner.pk, [])
+            pool = (
+                dept_pool
+                if owner.kind == OrgKind.DEPARTMENT_COMMITTEE
+                else students.get(owner.pk, [])
+            )
             if owner.pk == login_branch.pk:
                 # The student login is accepted here; another student waits for the secretary.
                 mine = project_join_apply(actor=login_student, group=group, statement=STATEMENTS[0])
                 project_join_decide(actor=login_secretary, member=mine, accept=True)
                 _fill(ctx, group, deciders, pool, logins)
-                others = [u for u in pool if u.pk not in logins and not group.members.filter(user=u).exists()]
+                others = [
+                    u
+                    for u in pool
+                    if u.pk not in logins and not group.members.filter(user=u).exists()
+                ]
                 if others:
                     project_join_apply(actor=others[0], group=group, statement=STATEMENTS[5])
                 continue
@@ -816,8 +873,12 @@ def build_projects(ctx: DemoContext) -> None:
         if len(branches) > 2 and department.pk != login_branch.parent_id and ctx.rng.random() < 0.3:
             # Now and then a group that has closed.
             closed = project_group_create(
-                actor=admin, owner=department, name="往期志愿服务项目组", goal="上一学期的社区志愿服务。",
-                project_type="governance", service_field="governance",
+                actor=admin,
+                owner=department,
+                name="往期志愿服务项目组",
+                goal="上一学期的社区志愿服务。",
+                project_type="governance",
+                service_field="governance",
             )
             project_group_close(actor=admin, group=closed, reason="学期结束")
             created += 1

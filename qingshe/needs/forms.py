@@ -25,23 +25,34 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class ProjectGroupForm(NoSuffix, forms.Form):
-    owner = OwnerChoiceField(label=_("Owned by"), queryset=Organisation.objects.none(), empty_label=None)
+    owner = OwnerChoiceField(
+        label=_("Owned by"), queryset=Organisation.objects.none(), empty_label=None
+    )
     name = forms.CharField(label=_("Group name"), max_length=80, required=False)
     goal = forms.CharField(
-        label=_("Goal"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Goal"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the group sets out to achieve, and for whom."),
     )
     project_type = forms.ChoiceField(label=_("Project type"), choices=ProjectType.choices)
     service_field = forms.ChoiceField(label=_("Field"), choices=ServiceField.choices)
     instructor = PersonChoiceField(
-        label=_("Instructor"), queryset=Organisation.objects.none(), required=False, empty_label=_("— none yet —")
+        label=_("Instructor"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("— none yet —"),
     )
     responsibilities = forms.CharField(
-        label=_("Responsibility list"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Responsibility list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One responsibility per line, in the order they are shown."),
     )
 
-    def __init__(self, *args: Any, owners: Any, instructors: Any, fixed_owner: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owners: Any, instructors: Any, fixed_owner: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ModelChoiceField)
@@ -53,12 +64,18 @@ class ProjectGroupForm(NoSuffix, forms.Form):
         instructor_field.queryset = instructors
 
     def responsibility_lines(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data.get("responsibilities", "").splitlines() if line.strip()]
+        return [
+            line.strip()
+            for line in self.cleaned_data.get("responsibilities", "").splitlines()
+            if line.strip()
+        ]
 
 
 class JoinForm(NoSuffix, forms.Form):
     statement = forms.CharField(
-        label=_("Why do you want to join?"), required=False, max_length=2000,
+        label=_("Why do you want to join?"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Your skills, your time, what you hope to do: at least 10 characters."),
     )
@@ -66,6 +83,8 @@ class JoinForm(NoSuffix, forms.Form):
 
 class DecideForm(NoSuffix, forms.Form):
     reason = forms.CharField(
-        label=_("Reason (needed to decline)"), required=False, max_length=1000,
+        label=_("Reason (needed to decline)"),
+        required=False,
+        max_length=1000,
         widget=forms.TextInput(),
     )

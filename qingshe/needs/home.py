@@ -31,7 +31,9 @@ def _first(qs: Any) -> tuple[list[Any], int]:
 def project_applications_waiting(user: Any) -> list[Panel]:
     # Deciders are the owner's secretaries and admins, instructors and group leaders; a student
     # who leads a group is a student, so every one of these roles may have something waiting.
-    if not access.has_role(user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR, Role.STUDENT}):
+    if not access.has_role(
+        user, access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR, Role.STUDENT}
+    ):
         return []
     deciding_roles = access.ORG_ACTIONS["project.decide"] | {Role.INSTRUCTOR}
     # A student: only a group they instruct or lead can have applications for them.
@@ -43,7 +45,9 @@ def project_applications_waiting(user: Any) -> list[Panel]:
         return []  # a student who leads no group: no empty panel
     # Only the three columns the panel shows (values() drops the selector's select_related).
     rows, total = _first(
-        selectors.applications_waiting_for(user=user).values("group_id", "group__name", "user__name")
+        selectors.applications_waiting_for(user=user).values(
+            "group_id", "group__name", "user__name"
+        )
     )
     if not rows and not access.has_role(user, deciding_roles):
         return []  # a student who leads no group: no empty panel
@@ -132,11 +136,15 @@ def bounties_and_resources(user: Any) -> list[Panel]:
                     PanelItem(
                         text=f"{r.title} · {r.owner.display_name}",
                         url=reverse("resources:detail", args=[r.pk]),
-                        badge=r.get_state_display() if r.state != "available" else r.get_kind_display(),
+                        badge=r.get_state_display()
+                        if r.state != "available"
+                        else r.get_kind_display(),
                     )
                     for r in rows
                 ],
-                empty_text=gettext_lazy("Your unit offers nothing yet: venues, goods, money, skills or internships."),
+                empty_text=gettext_lazy(
+                    "Your unit offers nothing yet: venues, goods, money, skills or internships."
+                ),
                 action_url=reverse("resources:create"),
                 action_text=gettext_lazy("Offer a resource"),
                 total=total,

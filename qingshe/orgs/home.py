@@ -30,7 +30,9 @@ def orgs_looked_after(user: Any) -> list[Panel]:
         Panel(
             title=_("Organisations you look after"),
             items=[
-                PanelItem(text=o.display_name, url=reverse("orgs:detail", args=[o.pk]), badge=_members(n))
+                PanelItem(
+                    text=o.display_name, url=reverse("orgs:detail", args=[o.pk]), badge=_members(n)
+                )
                 for o, n in rows
             ],
             action_url=reverse("orgs:tree"),
@@ -53,7 +55,8 @@ def posts_ending(user: Any) -> list[Panel]:
                 PanelItem(
                     text=f"{p.user.name} · {p.display_title} · {p.org.display_name}",
                     url=reverse("orgs:detail", args=[p.org_id]),
-                    badge=_("until %(date)s") % {"date": date_format(p.end_date, "SHORT_DATE_FORMAT")},
+                    badge=_("until %(date)s")
+                    % {"date": date_format(p.end_date, "SHORT_DATE_FORMAT")},
                 )
                 for p in posts[:LIST_LIMIT]
             ],

@@ -65,7 +65,9 @@ class Organisation(TimeStampedModel):
     # Maintained only by orgs.services.
     path = models.CharField(_("tree path"), max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
-    code = models.CharField(_("code"), max_length=32, blank=True, help_text=_("Optional external code."))
+    code = models.CharField(
+        _("code"), max_length=32, blank=True, help_text=_("Optional external code.")
+    )
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -82,9 +84,7 @@ class Organisation(TimeStampedModel):
         verbose_name_plural = _("organisations")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["parent", "name"], name="org_unique_name_under_parent"
-            ),
+            models.UniqueConstraint(fields=["parent", "name"], name="org_unique_name_under_parent"),
         ]
 
     def __str__(self) -> str:
@@ -164,7 +164,10 @@ class Membership(TimeStampedModel):
 
 class PostKind(models.TextChoices):
     ASSISTANT_DIRECTOR = "assistant_director", _("Assistant to the community director")
-    DEPUTY_BRANCH_SECRETARY = "deputy_branch_secretary", _("Deputy secretary of the community league branch")
+    DEPUTY_BRANCH_SECRETARY = (
+        "deputy_branch_secretary",
+        _("Deputy secretary of the community league branch"),
+    )
     GRID_LEADER = "grid_leader", _("Grid group leader")
     PROJECT_LEADER = "project_leader", _("Project group leader")
     OTHER = "other", _("Other post")

@@ -150,4 +150,6 @@ def memberships_of(*, person: Any) -> QuerySet[Membership]:
 
 
 def posts_of(*, person: Any) -> QuerySet[Post]:
-    return Post.objects.filter(user_id=person.pk).select_related("org").order_by("-start_date", "pk")
+    return (
+        Post.objects.filter(user_id=person.pk).select_related("org").order_by("-start_date", "pk")
+    )

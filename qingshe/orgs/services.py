@@ -47,7 +47,9 @@ def _clean_contact_phone(phone: str) -> str:
         if phone.replace("-", "").isdigit() and 7 <= len(phone) <= 20:
             return phone
         raise ValidationFailed(
-            "invalid_phone", _("Enter a mobile number or an office landline."), field="contact_phone"
+            "invalid_phone",
+            _("Enter a mobile number or an office landline."),
+            field="contact_phone",
         ) from None
 
 
@@ -85,13 +87,21 @@ def org_create(
         )
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("name_required", _("Please enter the organisation's name."), field="name")
+        raise ValidationFailed(
+            "name_required", _("Please enter the organisation's name."), field="name"
+        )
     if Organisation.objects.filter(parent=parent, name=name).exists():
-        raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name")
+        raise Conflict(
+            "duplicate_name", _("An organisation of this name already exists here."), field="name"
+        )
     if (lat is None) != (lng is None):
-        raise ValidationFailed("invalid_location", _("Give both latitude and longitude, or neither."), field="lat")
+        raise ValidationFailed(
+            "invalid_location", _("Give both latitude and longitude, or neither."), field="lat"
+        )
     if lat is not None and not (-90 <= float(lat) <= 90 and -180 <= float(lng) <= 180):  # type: ignore[arg-type]
-        raise ValidationFailed("invalid_location", _("The location is outside the valid range."), field="lat")
+        raise ValidationFailed(
+            "invalid_location", _("The location is outside the valid range."), field="lat"
+        )
     org = Organisation(
         kind=kind,
         name=name,
@@ -111,7 +121,9 @@ def org_create(
         with transaction.atomic():
             org.save()
     except IntegrityError as exc:
-        raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name") from exc
+        raise Conflict(
+            "duplicate_name", _("An organisation of this name already exists here."), field="name"
+        ) from exc
     org.path = f"{parent.path if parent else '/'}{org.pk}/"
     Organisation.objects.filter(pk=org.pk).update(path=org.path)
     audit(actor=actor, action="org.create", obj=org, org=org)
@@ -122,16 +134,40 @@ def org_create(
 def org_update(*, actor: Any, org: Organisation, **fields: Any) -> Organisation:
     """Change an organisation's descriptive fields (not its place in the tree)."""
     _require_manage(actor, org)
-    editable = {"name", "short_name", "code", "address", "lat", "lng", "contact_name", "contact_phone", "description", "is_active"}
+    editable = {
+        "name",
+        "short_name",
+        "code",
+        "address",
+        "lat",
+        "lng",
+        "contact_name",
+        "contact_phone",
+        "description",
+        "is_active",
+    }
     unknown = set(fields) - editable
     if unknown:
-        raise ValidationFailed("invalid_field", _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)))
+        raise ValidationFailed(
+            "invalid_field",
+            _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown)),
+        )
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
-            raise ValidationFailed("name_required", _("Please enter the organisation's name."), field="name")
-        if Organisation.objects.filter(parent_id=org.parent_id, name=fields["name"]).exclude(pk=org.pk).exists():
-            raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name")
+            raise ValidationFailed(
+                "name_required", _("Please enter the organisation's name."), field="name"
+            )
+        if (
+            Organisation.objects.filter(parent_id=org.parent_id, name=fields["name"])
+            .exclude(pk=org.pk)
+            .exists()
+        ):
+            raise Conflict(
+                "duplicate_name",
+                _("An organisation of this name already exists here."),
+                field="name",
+            )
     if "contact_phone" in fields:
         fields["contact_phone"] = _clean_contact_phone(fields["contact_phone"])
     for key, value in fields.items():
@@ -148,13 +184,23 @@ ROLE_KINDS: dict[str, set[str]] = {
     Role.DEPARTMENT_ADMIN: {OrgKind.DEPARTMENT_COMMITTEE},
     Role.BRANCH_SECRETARY: {OrgKind.CLASS_BRANCH},
     Role.STUDENT: {OrgKind.CLASS_BRANCH, OrgKind.VOLUNTEER_TEAM},
-    Role.COMMUNITY_STAFF: {OrgKind.STREET, OrgKind.COMMUNITY, OrgKind.RESIDENTIAL_AREA, OrgKind.GRID},
+    Role.COMMUNITY_STAFF: {
+        OrgKind.STREET,
+        OrgKind.COMMUNITY,
+        OrgKind.RESIDENTIAL_AREA,
+        OrgKind.GRID,
+    },
     Role.COMMUNITY_SECRETARY: {OrgKind.STREET, OrgKind.COMMUNITY},
     Role.RESIDENT: {OrgKind.COMMUNITY, OrgKind.RESIDENTIAL_AREA, OrgKind.GRID},
     Role.PARTNER_CONTACT: {OrgKind.PARTNER},
     Role.COUNCIL_MEMBER: {OrgKind.COMMUNITY, OrgKind.STREET},
     Role.PANEL_MEMBER: {OrgKind.COMMUNITY, OrgKind.STREET, OrgKind.DISTRICT_COMMITTEE},
-    Role.INSTRUCTOR: {OrgKind.DEPARTMENT_COMMITTEE, OrgKind.CLASS_BRANCH, OrgKind.COMMUNITY, OrgKind.VOLUNTEER_TEAM},
+    Role.INSTRUCTOR: {
+        OrgKind.DEPARTMENT_COMMITTEE,
+        OrgKind.CLASS_BRANCH,
+        OrgKind.COMMUNITY,
+        OrgKind.VOLUNTEER_TEAM,
+    },
 }
 
 
@@ -177,7 +223,9 @@ def membership_grant(
     end_date: date | None = None,
 ) -> Membership:
     if actor is not None:
-        if role in (Role.STUDENT, Role.RESIDENT) and access.holds_over(actor, org, access.STEWARD_ROLES):
+        if role in (Role.STUDENT, Role.RESIDENT) and access.holds_over(
+            actor, org, access.STEWARD_ROLES
+        ):
             pass
         else:
             _require_grant_right(actor, org)
@@ -191,14 +239,22 @@ def membership_grant(
             field="role",
         )
     if start_date and end_date and end_date < start_date:
-        raise ValidationFailed("invalid_term", _("The term ends before it starts."), field="end_date")
+        raise ValidationFailed(
+            "invalid_term", _("The term ends before it starts."), field="end_date"
+        )
     membership, created = Membership.objects.get_or_create(
         user=user, org=org, role=role, defaults={"start_date": start_date, "end_date": end_date}
     )
     if not created:
         if membership.is_active:
-            raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
-        membership.is_active, membership.start_date, membership.end_date = True, start_date, end_date
+            raise Conflict(
+                "duplicate_membership", _("This person already has this role here."), field="role"
+            )
+        membership.is_active, membership.start_date, membership.end_date = (
+            True,
+            start_date,
+            end_date,
+        )
         membership.save(update_fields=["is_active", "start_date", "end_date", "updated_at"])
     access.forget(user)
     audit(actor=actor, action="membership.grant", obj=membership, org=org, data={"role": role})
@@ -213,7 +269,13 @@ def membership_revoke(*, actor: Any, membership: Membership) -> Membership:
         membership.end_date = membership.end_date or date.today()
         membership.save(update_fields=["is_active", "end_date", "updated_at"])
         access.forget(membership.user)
-        audit(actor=actor, action="membership.revoke", obj=membership, org=membership.org, data={"role": membership.role})
+        audit(
+            actor=actor,
+            action="membership.revoke",
+            obj=membership,
+            org=membership.org,
+            data={"role": membership.role},
+        )
     return membership
 
 
@@ -236,12 +298,20 @@ def post_appoint(
     if kind not in PostKind.values:
         raise ValidationFailed("invalid_post", _("Unknown kind of post."), field="kind")
     if end_date and end_date < start_date:
-        raise ValidationFailed("invalid_term", _("The term ends before it starts."), field="end_date")
-    overlapping = Post.objects.filter(user=user, org=org, kind=kind).exclude(end_date__lt=start_date)
+        raise ValidationFailed(
+            "invalid_term", _("The term ends before it starts."), field="end_date"
+        )
+    overlapping = Post.objects.filter(user=user, org=org, kind=kind).exclude(
+        end_date__lt=start_date
+    )
     if end_date:
         overlapping = overlapping.exclude(start_date__gt=end_date)
     if overlapping.exists():
-        raise Conflict("duplicate_post", _("This person already holds this post for part of that term."), field="start_date")
+        raise Conflict(
+            "duplicate_post",
+            _("This person already holds this post for part of that term."),
+            field="start_date",
+        )
     post = Post.objects.create(
         user=user,
         org=org,
@@ -311,7 +381,9 @@ def orgs_bulk_create(*, actor: Any, rows: list[NewOrg]) -> list[Organisation]:
         names: list[str] = []
         for row, parent in zip(batch, parents, strict=True):
             if row.kind not in kinds:
-                raise ValidationFailed("invalid_kind", _("Unknown kind of organisation."), field="kind")
+                raise ValidationFailed(
+                    "invalid_kind", _("Unknown kind of organisation."), field="kind"
+                )
             if actor is not None and parent.pk not in may_manage:
                 _require_manage(actor, parent)
                 may_manage.add(parent.pk)
@@ -324,14 +396,20 @@ def orgs_bulk_create(*, actor: Any, rows: list[NewOrg]) -> list[Organisation]:
                 )
             name = (row.name or "").strip()
             if not name:
-                raise ValidationFailed("name_required", _("Please enter the organisation's name."), field="name")
+                raise ValidationFailed(
+                    "name_required", _("Please enter the organisation's name."), field="name"
+                )
             names.append(name)
         wanted = {(p.pk, n) for p, n in zip(parents, names, strict=True)}
         taken = Organisation.objects.filter(
             parent_id__in={p.pk for p in parents}, name__in=set(names)
         ).values_list("parent_id", "name")
         if len(wanted) < len(batch) or any(pair in wanted for pair in taken):
-            raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name")
+            raise Conflict(
+                "duplicate_name",
+                _("An organisation of this name already exists here."),
+                field="name",
+            )
         orgs = [
             Organisation(
                 kind=row.kind,
@@ -347,7 +425,11 @@ def orgs_bulk_create(*, actor: Any, rows: list[NewOrg]) -> list[Organisation]:
             with transaction.atomic():
                 Organisation.objects.bulk_create(orgs)
         except IntegrityError as exc:
-            raise Conflict("duplicate_name", _("An organisation of this name already exists here."), field="name") from exc
+            raise Conflict(
+                "duplicate_name",
+                _("An organisation of this name already exists here."),
+                field="name",
+            ) from exc
         # Each path is its parent's path and its own id, as org_create writes it: one UPDATE
         # for the level (bulk_update would compile a CASE branch per organisation).
         parent_path = Organisation.objects.filter(pk=OuterRef("parent_id")).values("path")[:1]
@@ -389,7 +471,9 @@ def memberships_bulk_grant(
     memberships, or with `returning=False` nothing (an empty list), for callers that do not use
     the objects: building them costs more than inserting their rows."""
     if start_date and end_date and end_date < start_date:
-        raise ValidationFailed("invalid_term", _("The term ends before it starts."), field="end_date")
+        raise ValidationFailed(
+            "invalid_term", _("The term ends before it starts."), field="end_date"
+        )
     if actor is not None:
         for org in {o.pk: o for _u, o, _r in grants}.values():
             _require_grant_right(actor, org)
@@ -411,12 +495,18 @@ def memberships_bulk_grant(
             fits.add((role, org.kind))
         key = (user.pk, org.pk, role)
         if key in seen:
-            raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+            raise Conflict(
+                "duplicate_membership", _("This person already has this role here."), field="role"
+            )
         seen.add(key)
         rows.append(key)
-    existing = rows_where_in(Membership, _MEMBERSHIP_COLUMNS, "user_id", sorted({k[0] for k in seen}))
+    existing = rows_where_in(
+        Membership, _MEMBERSHIP_COLUMNS, "user_id", sorted({k[0] for k in seen})
+    )
     if any(e in seen for e in existing):
-        raise Conflict("duplicate_membership", _("This person already has this role here."), field="role")
+        raise Conflict(
+            "duplicate_membership", _("This person already has this role here."), field="role"
+        )
     user_field, org_field = Membership._meta.get_field("user"), Membership._meta.get_field("org")
     created: list[Membership] = []
     for i in range(0, len(rows), batch_size):

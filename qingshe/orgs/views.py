@@ -96,6 +96,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_members": can_members,
         "members_page": members_page,
         "rows": rows,
-        "posts": list(selectors.org_posts_for_user(user=request.user, org=org)) if can_members else [],
+        "posts": list(selectors.org_posts_for_user(user=request.user, org=org))
+        if can_members
+        else [],
     }
     return render_page(request, "orgs/detail.html", context, partial="members")

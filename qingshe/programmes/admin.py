@@ -26,7 +26,15 @@ class RecruitmentCallAdmin(admin.ModelAdmin):
 
 @admin.register(BranchApplication)
 class BranchApplicationAdmin(admin.ModelAdmin):
-    list_display = ["branch", "call", "state", "excellent_branch", "excellent_class", "excellent_cadre", "created_at"]
+    list_display = [
+        "branch",
+        "call",
+        "state",
+        "excellent_branch",
+        "excellent_class",
+        "excellent_cadre",
+        "created_at",
+    ]
     list_filter = ["state"]
     search_fields = ["branch__name"]
     autocomplete_fields = ["branch", "submitted_by"]
@@ -34,10 +42,25 @@ class BranchApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Pairing)
 class PairingAdmin(admin.ModelAdmin):
-    list_display = ["unit", "community", "programme", "state", "term_start", "term_end", "approved_at"]
+    list_display = [
+        "unit",
+        "community",
+        "programme",
+        "state",
+        "term_start",
+        "term_end",
+        "approved_at",
+    ]
     list_filter = ["state", "programme"]
     search_fields = ["unit__name", "community__name"]
-    autocomplete_fields = ["unit", "community", "proposed_by", "approved_by", "unit_confirmed_by", "community_confirmed_by"]
+    autocomplete_fields = [
+        "unit",
+        "community",
+        "proposed_by",
+        "approved_by",
+        "unit_confirmed_by",
+        "community_confirmed_by",
+    ]
 
 
 @admin.register(ServiceRecord)

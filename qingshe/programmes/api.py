@@ -160,7 +160,9 @@ def programme_compliance(
         under = _named(
             "under", lambda: org_selectors.org_get_for_user(user=user, org_id=query.under)
         )
-    result = selectors.compliance_for_user(user=user, programme=programme, under=under, month=month, include_districts=True)
+    result = selectors.compliance_for_user(
+        user=user, programme=programme, under=under, month=month, include_districts=True
+    )
     return {
         "programme": programme,
         "month": f"{result.month[0]:04d}-{result.month[1]:02d}",

@@ -21,7 +21,9 @@ class TranscriptRulesIn(Schema):
         ...,
         description="For each duty mode (`regular`, `stage`, `concentrated`) the module its hours "
         "count towards: `volunteer`, `social_practice` or `excluded`. All three are required.",
-        examples=[{"regular": "volunteer", "stage": "volunteer", "concentrated": "social_practice"}],
+        examples=[
+            {"regular": "volunteer", "stage": "volunteer", "concentrated": "social_practice"}
+        ],
     )
     hour_caps: dict[str, Any] | None = Field(
         None,
@@ -33,11 +35,16 @@ class TranscriptRulesIn(Schema):
 
 class TranscriptRulesOut(Schema):
     programme: int = Field(..., description="ID of the programme year.")
-    duty_modes: dict[str, str] = Field(..., description="Duty mode → `volunteer`, `social_practice` or `excluded`.")
-    hour_caps: dict[str, str | None] = Field(
-        ..., description="Module → the cap in hours (decimal string with one place) or null for no cap."
+    duty_modes: dict[str, str] = Field(
+        ..., description="Duty mode → `volunteer`, `social_practice` or `excluded`."
     )
-    description: str = Field(..., description="The rules in one sentence, in the request's language.")
+    hour_caps: dict[str, str | None] = Field(
+        ...,
+        description="Module → the cap in hours (decimal string with one place) or null for no cap.",
+    )
+    description: str = Field(
+        ..., description="The rules in one sentence, in the request's language."
+    )
     is_default: bool = Field(..., description="True when these are the default rules.")
 
 
@@ -68,7 +75,9 @@ def transcript_rules_get(request: HttpRequest, programme_id: int) -> Any:
     response={200: TranscriptRulesOut, **error_responses(401, 403, 404, 422)},
     summary="Set the programme's counting rules for the second-classroom transcript",
 )
-def transcript_rules_set(request: HttpRequest, programme_id: int, payload: TranscriptRulesIn) -> Any:
+def transcript_rules_set(
+    request: HttpRequest, programme_id: int, payload: TranscriptRulesIn
+) -> Any:
     """For the league admins of the programme's committee (403 `forbidden` for others who can see
     it). The rules are replaced whole; invalid rules answer 422 `invalid_transcript_rules` with the
     `field` at fault (`duty_modes.concentrated`, `hour_caps.volunteer`, …) and nothing is saved."""

@@ -19,7 +19,12 @@ LIST_LIMIT = 8
 # The compliance of this many programmes at most (newest first): each costs a fixed few queries.
 COMPLIANCE_PROGRAMMES = 3
 
-APPLICATION_ROLES = {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN, Role.LEAGUE_ADMIN}
+APPLICATION_ROLES = {
+    Role.BRANCH_SECRETARY,
+    Role.DEPARTMENT_ADMIN,
+    Role.UNIVERSITY_ADMIN,
+    Role.LEAGUE_ADMIN,
+}
 NEXT_STEP = {
     BranchApplication.State.SUBMITTED: gettext_lazy("to recommend"),
     BranchApplication.State.RECOMMENDED: gettext_lazy("to review"),
@@ -76,7 +81,9 @@ def pairings_waiting(user: Any) -> list[Panel]:
                 PanelItem(
                     text=f"{p.unit.display_name} ⇄ {p.community.display_name}",
                     url=reverse("programmes:pairing", args=[p.pk]),
-                    badge=_("to approve") if p.state == Pairing.State.PROPOSED else _("to confirm the agreement"),
+                    badge=_("to approve")
+                    if p.state == Pairing.State.PROPOSED
+                    else _("to confirm the agreement"),
                 )
                 for p in rows
             ],
@@ -101,15 +108,27 @@ def compliance_warnings(user: Any) -> list[Panel]:
         month = f"{result.month[0]:04d}-{result.month[1]:02d}"
         below = sum(1 for r in result.departments if not r.met)
         counts = [
-            (below, ngettext("%(n)d department below quota", "%(n)d departments below quota", below), url),
+            (
+                below,
+                ngettext("%(n)d department below quota", "%(n)d departments below quota", below),
+                url,
+            ),
             (
                 len(result.late_pairings),
-                ngettext("%(n)d pairing made after the deadline", "%(n)d pairings made after the deadline", len(result.late_pairings)),
+                ngettext(
+                    "%(n)d pairing made after the deadline",
+                    "%(n)d pairings made after the deadline",
+                    len(result.late_pairings),
+                ),
                 url + "#late-title",
             ),
             (
                 len(result.not_started),
-                ngettext("%(n)d pairing not started by the start date", "%(n)d pairings not started by the start date", len(result.not_started)),
+                ngettext(
+                    "%(n)d pairing not started by the start date",
+                    "%(n)d pairings not started by the start date",
+                    len(result.not_started),
+                ),
                 url + "#notstarted-title",
             ),
             (
@@ -122,10 +141,15 @@ def compliance_warnings(user: Any) -> list[Panel]:
                 url + "#low-title",
             ),
         ]
-        items = [PanelItem(text=text % {"n": n, "month": month}, url=link) for n, text, link in counts if n]
+        items = [
+            PanelItem(text=text % {"n": n, "month": month}, url=link)
+            for n, text, link in counts
+            if n
+        ]
         panels.append(
             Panel(
-                title=_("Compliance: %(year)s %(name)s") % {"year": programme.year, "name": programme.name},
+                title=_("Compliance: %(year)s %(name)s")
+                % {"year": programme.year, "name": programme.name},
                 items=items,
                 empty_text=gettext_lazy("No compliance warning: every department meets the quota."),
                 action_url=url,

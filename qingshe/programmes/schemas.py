@@ -160,7 +160,9 @@ class DepartmentRowOut(Schema):
     cases_submitted: int = Field(
         ..., description="Typical cases submitted, accepted or featured for this programme."
     )
-    cases_required: int = Field(..., description="Typical cases the programme asks of a department.")
+    cases_required: int = Field(
+        ..., description="Typical cases the programme asks of a department."
+    )
     cases_met: bool = Field(..., description="Whether enough typical cases were submitted.")
 
     @staticmethod
@@ -186,7 +188,9 @@ class PairingFlagOut(Schema):
 
 
 class LowFrequencyOut(PairingFlagOut):
-    services_in_month: int = Field(..., description="Services held in the month: records and duty shifts served.")
+    services_in_month: int = Field(
+        ..., description="Services held in the month: records and duty shifts served."
+    )
 
     @staticmethod
     def resolve_pairing_id(obj: Any) -> int:
@@ -216,7 +220,9 @@ class LowFrequencyOut(PairingFlagOut):
 class DistrictCoverageOut(Schema):
     district: OrgRefOut = Field(..., description="The district league committee.")
     communities_total: int = Field(..., description="Communities in the district.")
-    communities_paired: int = Field(..., description="Communities with an approved or active pairing.")
+    communities_paired: int = Field(
+        ..., description="Communities with an approved or active pairing."
+    )
     pct: float = Field(..., description="Share of communities served (%).")
 
     @staticmethod

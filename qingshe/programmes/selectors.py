@@ -41,7 +41,11 @@ def _programme_visible_q(user: Any) -> Q:
     for g in grants:
         ancestors = [int(p) for p in g.path.strip("/").split("/") if p]
         # the owner is the unit or above it; or a scope org is the unit, above it, or below it
-        q |= Q(owner_id__in=ancestors) | Q(scope__id__in=ancestors) | Q(scope__path__startswith=g.path)
+        q |= (
+            Q(owner_id__in=ancestors)
+            | Q(scope__id__in=ancestors)
+            | Q(scope__path__startswith=g.path)
+        )
     return q
 
 
@@ -61,11 +65,15 @@ def programme_get_for_user(*, user: Any, programme_id: int) -> Programme:
 
 def call_open_now(*, programme: Programme) -> RecruitmentCall | None:
     now = timezone.now()
-    return programme.calls.filter(opens_at__lte=now, closes_at__gte=now).order_by("closes_at").first()
+    return (
+        programme.calls.filter(opens_at__lte=now, closes_at__gte=now).order_by("closes_at").first()
+    )
 
 
 # --- applications -------------------------------------------------------------------------------
-def application_list_for_user(*, user: Any, state: str = "", programme_id: int | None = None) -> QuerySet[BranchApplication]:
+def application_list_for_user(
+    *, user: Any, state: str = "", programme_id: int | None = None
+) -> QuerySet[BranchApplication]:
     roles = {Role.BRANCH_SECRETARY, Role.DEPARTMENT_ADMIN, Role.UNIVERSITY_ADMIN, Role.LEAGUE_ADMIN}
     # The committee that owns the programme sees its applications even when a university in its
     # scope sits outside its own subtree (a district programme with a city-level university).
@@ -102,16 +110,24 @@ def applications_waiting_for(*, user: Any) -> QuerySet[BranchApplication]:
     if owner_ids:
         q |= Q(call__programme__owner_id__in=owner_ids, state=State.REVIEWED)
     if access.has_role(user, [Role.BRANCH_SECRETARY]):
-        q |= access.subtree_q(user, [Role.BRANCH_SECRETARY], prefix="branch__") & Q(state=State.RETURNED)
-    return BranchApplication.objects.filter(q).select_related("branch", "call").order_by("created_at")
+        q |= access.subtree_q(user, [Role.BRANCH_SECRETARY], prefix="branch__") & Q(
+            state=State.RETURNED
+        )
+    return (
+        BranchApplication.objects.filter(q).select_related("branch", "call").order_by("created_at")
+    )
 
 
 # --- pairings -----------------------------------------------------------------------------------
-def pairing_list_for_user(*, user: Any, programme_id: int | None = None, state: str = "") -> QuerySet[Pairing]:
+def pairing_list_for_user(
+    *, user: Any, programme_id: int | None = None, state: str = ""
+) -> QuerySet[Pairing]:
     """Either side's people see a pairing; the programme's committee sees all of its pairings."""
     owner_ids = [g.org_id for g in access.grants(user) if g.role == Role.LEAGUE_ADMIN]
     every_role = list(Role.values)
-    q = access.subtree_q(user, every_role, prefix="unit__") | access.subtree_q(user, every_role, prefix="community__")
+    q = access.subtree_q(user, every_role, prefix="unit__") | access.subtree_q(
+        user, every_role, prefix="community__"
+    )
     if owner_ids:
         q |= Q(programme__owner_id__in=owner_ids)
     qs = Pairing.objects.filter(q).select_related("unit", "community", "programme")
@@ -187,7 +203,9 @@ class PairingIssue:
     services_in_month: int = 0
 
 
-def pairing_service_counts(*, pairing_ids: list[int], first_day: date, end_day: date) -> dict[int, int]:
+def pairing_service_counts(
+    *, pairing_ids: list[int], first_day: date, end_day: date
+) -> dict[int, int]:
     """How many services each pairing held from `first_day` up to (not including) `end_day`: the
     services its secretary recorded, plus each duty shift of its activities for which someone's
     service was confirmed into the hours ledger on a day of the period (a shift once however many
@@ -197,7 +215,9 @@ def pairing_service_counts(*, pairing_ids: list[int], first_day: date, end_day: 
 
     counts: dict[int, int] = defaultdict(int)
     for pairing_id, n in (
-        ServiceRecord.objects.filter(pairing_id__in=pairing_ids, held_on__gte=first_day, held_on__lt=end_day)
+        ServiceRecord.objects.filter(
+            pairing_id__in=pairing_ids, held_on__gte=first_day, held_on__lt=end_day
+        )
         .values("pairing_id")
         .annotate(n=Count("pk"))
         .values_list("pairing_id", "n")
@@ -275,18 +295,20 @@ def compliance_for_user(
     departments = list(departments.select_related("parent").order_by("path"))
     dept_by_id = {d.pk: d for d in departments}
     branches = list(
-        Organisation.objects.filter(kind=OrgKind.CLASS_BRANCH, parent_id__in=dept_by_id, is_active=True).values_list(
-            "pk", "parent_id"
-        )
+        Organisation.objects.filter(
+            kind=OrgKind.CLASS_BRANCH, parent_id__in=dept_by_id, is_active=True
+        ).values_list("pk", "parent_id")
     )
     branch_dept = dict(branches)
     taking_part = set(
-        Pairing.objects.filter(programme=programme, unit_id__in=branch_dept, state__in=COUNTED_PAIRING_STATES).values_list(
-            "unit_id", flat=True
-        )
+        Pairing.objects.filter(
+            programme=programme, unit_id__in=branch_dept, state__in=COUNTED_PAIRING_STATES
+        ).values_list("unit_id", flat=True)
     ) | set(
         BranchApplication.objects.filter(
-            call__programme=programme, branch_id__in=branch_dept, state=BranchApplication.State.CONFIRMED
+            call__programme=programme,
+            branch_id__in=branch_dept,
+            state=BranchApplication.State.CONFIRMED,
         ).values_list("branch_id", flat=True)
     )
     students_all: dict[int, set[int]] = defaultdict(set)
@@ -337,9 +359,13 @@ def compliance_for_user(
 
     pairings = pairing_list_for_user(user=user, programme_id=programme.pk)
     if access.can(user, "programme.manage", programme.owner):
-        pairings = Pairing.objects.filter(programme=programme).select_related("unit", "community", "programme")
+        pairings = Pairing.objects.filter(programme=programme).select_related(
+            "unit", "community", "programme"
+        )
     if under is not None:
-        pairings = pairings.filter(Q(unit__path__startswith=under.path) | Q(community__path__startswith=under.path))
+        pairings = pairings.filter(
+            Q(unit__path__startswith=under.path) | Q(community__path__startswith=under.path)
+        )
     live = list(pairings.exclude(state=Pairing.State.REJECTED))
     result.late_pairings = [p for p in live if after_day(p.created_at, programme.pairing_deadline)]
     start_passed = today > programme.start_deadline
@@ -355,8 +381,14 @@ def compliance_for_user(
     start, end = month_bounds(*month)
     first_day, last_day = timezone.localtime(start).date(), timezone.localtime(end).date()
     # Only pairings that were active for the whole month owe it the minimum number of services.
-    active = [p for p in live if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < start]
-    counts = pairing_service_counts(pairing_ids=[p.pk for p in active], first_day=first_day, end_day=last_day)
+    active = [
+        p
+        for p in live
+        if p.state == Pairing.State.ACTIVE and p.started_at is not None and p.started_at < start
+    ]
+    counts = pairing_service_counts(
+        pairing_ids=[p.pk for p in active], first_day=first_day, end_day=last_day
+    )
     result.low_frequency = [
         PairingIssue(pairing=p, services_in_month=counts.get(p.pk, 0))
         for p in active
@@ -367,7 +399,9 @@ def compliance_for_user(
 
     result.feedback_issues = feedback_issues(pairings=live, month=month)
     if include_districts:
-        result.districts = _district_coverage(user=user, programme=programme, under=under, visible=visible)
+        result.districts = _district_coverage(
+            user=user, programme=programme, under=under, visible=visible
+        )
     return result
 
 
@@ -376,20 +410,26 @@ def _district_coverage(
 ) -> list[DistrictCoverage]:
     """Communities served per district of the programme's city (drill-down from the city)."""
     city_path = f"/{programme.owner.city_id}/"
-    districts = Organisation.objects.filter(visible, kind=OrgKind.DISTRICT_COMMITTEE, path__startswith=city_path)
+    districts = Organisation.objects.filter(
+        visible, kind=OrgKind.DISTRICT_COMMITTEE, path__startswith=city_path
+    )
     if under is not None:
-        districts = districts.filter(Q(path__startswith=under.path) | Q(pk__in=under.ancestor_ids()))
+        districts = districts.filter(
+            Q(path__startswith=under.path) | Q(pk__in=under.ancestor_ids())
+        )
     districts = list(districts.order_by("path"))
     if not districts:
         return []
     communities = list(
-        Organisation.objects.filter(kind=OrgKind.COMMUNITY, path__startswith=city_path, is_active=True).values_list(
-            "pk", "path"
-        )
+        Organisation.objects.filter(
+            kind=OrgKind.COMMUNITY, path__startswith=city_path, is_active=True
+        ).values_list("pk", "path")
     )
     paired = set(
         Pairing.objects.filter(
-            programme=programme, community__kind=OrgKind.COMMUNITY, state__in=(Pairing.State.APPROVED, Pairing.State.ACTIVE)
+            programme=programme,
+            community__kind=OrgKind.COMMUNITY,
+            state__in=(Pairing.State.APPROVED, Pairing.State.ACTIVE),
         ).values_list("community_id", flat=True)
     )
     rows = []
@@ -489,10 +529,14 @@ def programme_owners_for_user(*, user: Any) -> QuerySet[Organisation]:
     ).order_by("path")
 
 
-def programme_scope_choices_for_user(*, user: Any, owner: Organisation | None = None) -> QuerySet[Organisation]:
+def programme_scope_choices_for_user(
+    *, user: Any, owner: Organisation | None = None
+) -> QuerySet[Organisation]:
     """Organisations a programme's scope can be made of: those the person can see, of the
     kinds that take part, in the owner's city."""
-    qs = Organisation.objects.filter(access.orgs_visible_q(user), kind__in=PAGE_SCOPE_KINDS, is_active=True)
+    qs = Organisation.objects.filter(
+        access.orgs_visible_q(user), kind__in=PAGE_SCOPE_KINDS, is_active=True
+    )
     if owner is not None:
         qs = qs.filter(path__startswith=f"/{owner.city_id}/")
     return qs.order_by("path")
@@ -504,7 +548,9 @@ def programme_can_manage(*, user: Any, programme: Programme) -> bool:
 
 def programme_can_see_compliance(*, user: Any, programme: Programme) -> bool:
     """The programme's committee and the league admins of universities and departments."""
-    return programme_can_manage(user=user, programme=programme) or access.has_role(user, access.ADMIN_ROLES)
+    return programme_can_manage(user=user, programme=programme) or access.has_role(
+        user, access.ADMIN_ROLES
+    )
 
 
 def _in_scope_q(programme: Programme, prefix: str = "") -> Q:
@@ -530,7 +576,9 @@ def branches_to_apply_for(*, user: Any, call: RecruitmentCall) -> QuerySet[Organ
 def pairing_units_for_user(*, user: Any, programme: Programme) -> QuerySet[Organisation]:
     """University-side units in scope for which `user` may propose a pairing (the committee may
     propose for every unit in scope)."""
-    qs = Organisation.objects.filter(_in_scope_q(programme), kind__in=PAGE_UNIT_KINDS, is_active=True)
+    qs = Organisation.objects.filter(
+        _in_scope_q(programme), kind__in=PAGE_UNIT_KINDS, is_active=True
+    )
     if not programme_can_manage(user=user, programme=programme):
         qs = qs.filter(access.subtree_q(user, access.ORG_ACTIONS["pairing.propose"]))
     return qs.select_related("parent").order_by("path")
@@ -540,7 +588,9 @@ def pairing_communities_for(*, programme: Programme) -> QuerySet[Organisation]:
     """Communities and streets of the programme's city: the community side of a pairing."""
     return (
         Organisation.objects.filter(
-            path__startswith=f"/{programme.owner.city_id}/", kind__in=PAGE_COMMUNITY_KINDS, is_active=True
+            path__startswith=f"/{programme.owner.city_id}/",
+            kind__in=PAGE_COMMUNITY_KINDS,
+            is_active=True,
         )
         .select_related("parent")
         .order_by("path")
@@ -566,7 +616,11 @@ def pairings_waiting_for(*, user: Any) -> QuerySet[Pairing]:
         q |= Q(state=State.APPROVED, community_confirmed_at__isnull=True) & access.subtree_q(
             user, community_roles, prefix="community__"
         )
-    return Pairing.objects.filter(q).select_related("unit", "community", "programme").order_by("created_at", "pk")
+    return (
+        Pairing.objects.filter(q)
+        .select_related("unit", "community", "programme")
+        .order_by("created_at", "pk")
+    )
 
 
 def programmes_managed_by(*, user: Any) -> QuerySet[Programme]:
@@ -592,17 +646,21 @@ class BranchParticipation:
     students: int
 
 
-def compliance_branches(*, programme: Programme, department: Organisation) -> list[BranchParticipation]:
+def compliance_branches(
+    *, programme: Programme, department: Organisation
+) -> list[BranchParticipation]:
     """The class branches of one department and whether each takes part in the programme (by
     the same rule as compliance_for_user). The caller checks that the department is visible."""
     branches = list(
-        Organisation.objects.filter(kind=OrgKind.CLASS_BRANCH, parent=department, is_active=True).order_by("name")
+        Organisation.objects.filter(
+            kind=OrgKind.CLASS_BRANCH, parent=department, is_active=True
+        ).order_by("name")
     )
     ids = [b.pk for b in branches]
     paired = set(
-        Pairing.objects.filter(programme=programme, unit_id__in=ids, state__in=COUNTED_PAIRING_STATES).values_list(
-            "unit_id", flat=True
-        )
+        Pairing.objects.filter(
+            programme=programme, unit_id__in=ids, state__in=COUNTED_PAIRING_STATES
+        ).values_list("unit_id", flat=True)
     )
     confirmed = set(
         BranchApplication.objects.filter(

@@ -21,7 +21,8 @@ def programme_transcript_rules_set(*, actor: Any, programme: Programme, rules: A
     (and of the committees above it) may; invalid rules are refused whole, nothing is saved."""
     if not access.can(actor, "programme.manage", programme.owner):
         raise AccessDenied(
-            "forbidden", _("Only this league committee's admins can change the programme's counting rules.")
+            "forbidden",
+            _("Only this league committee's admins can change the programme's counting rules."),
         )
     clean = validate_rules(rules)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)

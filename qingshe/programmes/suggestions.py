@@ -173,8 +173,6 @@ def normalised_weights(weights: Mapping[str, float] | None = None) -> tuple[floa
     return values[0] / total, values[1] / total, values[2] / total
 
 
-
-
 def distance_component(distance_km: float | None) -> float:
     if distance_km is None:
         return UNKNOWN_DISTANCE_SCORE

@@ -82,7 +82,9 @@ def _cap(module: str, value: Any) -> str | None:
     if not cap.is_finite() or not Decimal("0") < cap <= MAX_CAP:
         raise _fail(
             "invalid_transcript_rules",
-            _("The cap on %(module)s hours must be a number of hours above 0 and at most %(max)s, or empty for no cap.")
+            _(
+                "The cap on %(module)s hours must be a number of hours above 0 and at most %(max)s, or empty for no cap."
+            )
             % {"module": TARGET_LABELS[module], "max": MAX_CAP},
             f"hour_caps.{module}",
         )
@@ -93,7 +95,10 @@ def validate_rules(data: Any) -> dict[str, Any]:
     """The rules in their stored form, or ValidationFailed naming what is wrong (nothing is
     guessed: an unknown key or target is refused, a missing cap means no cap)."""
     if not isinstance(data, Mapping):
-        raise _fail("invalid_transcript_rules", _("The counting rules must be an object with duty_modes and hour_caps."))
+        raise _fail(
+            "invalid_transcript_rules",
+            _("The counting rules must be an object with duty_modes and hour_caps."),
+        )
     unknown = sorted(set(data) - {"duty_modes", "hour_caps"})
     if unknown:
         raise _fail(
@@ -180,7 +185,8 @@ DEFAULT = TranscriptRules.from_json(default_rules())
 def describe(rules: TranscriptRules) -> str:
     """One sentence of the rules, for the settings card and the transcript's footnote."""
     parts = [
-        _("%(mode)s: %(target)s") % {"mode": MODE_LABELS[m], "target": TARGET_LABELS[rules.module_of(m)]}
+        _("%(mode)s: %(target)s")
+        % {"mode": MODE_LABELS[m], "target": TARGET_LABELS[rules.module_of(m)]}
         for m in DUTY_MODES
     ]
     for module in HOUR_MODULES:

@@ -100,7 +100,9 @@ def _days_left(day: date, today: date) -> str:
     return ngettext("%(n)d day past", "%(n)d days past", -n) % {"n": -n}
 
 
-def _respond(request: HttpRequest, url: str, message: str, render: Callable[[str], HttpResponse]) -> HttpResponse:
+def _respond(
+    request: HttpRequest, url: str, message: str, render: Callable[[str], HttpResponse]
+) -> HttpResponse:
     """After a successful step: the changed part for htmx, else a message and a redirect."""
     if getattr(request, "htmx", False):
         return render(message)
@@ -139,7 +141,9 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(
         request.POST if request.method == "POST" else None,
         owners=owners,
-        scope_choices=selectors.programme_scope_choices_for_user(user=request.user, owner=owner_list[0]),
+        scope_choices=selectors.programme_scope_choices_for_user(
+            user=request.user, owner=owner_list[0]
+        ),
         initial={"owner": owner_list[0].pk, "year": today.year},
     )
     if request.method == "POST" and form.is_valid():
@@ -167,7 +171,9 @@ def programme_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The programme has been opened."))
             return redirect("programmes:detail", programme.pk)
-    return render_page(request, "programmes/programme_form.html", {"form": form, "tab": "programmes"})
+    return render_page(
+        request, "programmes/programme_form.html", {"form": form, "tab": "programmes"}
+    )
 
 
 def _programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -206,8 +212,12 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_propose": can_manage
         or selectors.pairing_units_for_user(user=request.user, programme=programme).exists(),
-        "can_compliance": selectors.programme_can_see_compliance(user=request.user, programme=programme),
-        "transcript_rules": describe_transcript_rules(TranscriptRules.from_json(programme.transcript_rules)),
+        "can_compliance": selectors.programme_can_see_compliance(
+            user=request.user, programme=programme
+        ),
+        "transcript_rules": describe_transcript_rules(
+            TranscriptRules.from_json(programme.transcript_rules)
+        ),
         "app_counts": app_counts,
         "pairing_counts": pairing_counts,
         "tab": "programmes",
@@ -219,7 +229,10 @@ def _state_counts(qs: Any, states: Any) -> list[dict[str, Any]]:
     from django.db.models import Count
 
     counts = dict(qs.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
-    return [{"state": value, "label": label, "n": counts.get(value, 0)} for value, label in states.choices]
+    return [
+        {"state": value, "label": label, "n": counts.get(value, 0)}
+        for value, label in states.choices
+    ]
 
 
 @login_required
@@ -246,7 +259,11 @@ def call_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The recruitment call is open."))
             return redirect("programmes:call", call.pk)
-    return render_page(request, "programmes/call_form.html", {"form": form, "programme": programme, "tab": "programmes"})
+    return render_page(
+        request,
+        "programmes/call_form.html",
+        {"form": form, "programme": programme, "tab": "programmes"},
+    )
 
 
 def _call_or_404(request: HttpRequest, pk: int) -> RecruitmentCall:
@@ -278,7 +295,9 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     call = _call_or_404(request, pk)
-    branches = selectors.branches_to_apply_for(user=request.user, call=call).select_related("parent")
+    branches = selectors.branches_to_apply_for(user=request.user, call=call).select_related(
+        "parent"
+    )
     branch_list = list(branches)
     if not branch_list:
         raise PermissionDenied(_("Only the branch's secretary can apply for it."))
@@ -291,7 +310,11 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             application = services.application_submit(
-                actor=request.user, call=call, branch=d["branch"], statement=d["statement"], **form.honours()
+                actor=request.user,
+                call=call,
+                branch=d["branch"],
+                statement=d["statement"],
+                **form.honours(),
             )
         except AccessDenied as exc:
             raise PermissionDenied(str(exc.message)) from exc
@@ -300,7 +323,13 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The application has been submitted to the department."))
             return redirect("programmes:application", application.pk)
-    context = {"form": form, "call": call, "window": _window(call), "programme": call.programme, "tab": "applications"}
+    context = {
+        "form": form,
+        "call": call,
+        "window": _window(call),
+        "programme": call.programme,
+        "tab": "applications",
+    }
     return render_page(request, "programmes/application_form.html", context)
 
 
@@ -308,7 +337,11 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def application_inbox(request: HttpRequest) -> HttpResponse:
     # Oldest first, at most INBOX_LIMIT: an inbox is worked through, not browsed.
-    waiting = list(selectors.applications_waiting_for(user=request.user).select_related("call__programme")[:INBOX_LIMIT])
+    waiting = list(
+        selectors.applications_waiting_for(user=request.user).select_related("call__programme")[
+            :INBOX_LIMIT
+        ]
+    )
     titles = [
         (AppState.SUBMITTED, _("To recommend (department)")),
         (AppState.RECOMMENDED, _("To review (university)")),
@@ -318,7 +351,11 @@ def application_inbox(request: HttpRequest) -> HttpResponse:
     items: dict[str, list[BranchApplication]] = {state: [] for state, _title in titles}
     for a in waiting:
         items[a.state].append(a)
-    groups = [{"state": state, "title": title, "items": items[state]} for state, title in titles if items[state]]
+    groups = [
+        {"state": state, "title": title, "items": items[state]}
+        for state, title in titles
+        if items[state]
+    ]
     context = {"groups": groups, "total": len(waiting), "tab": "inbox"}
     return render_page(request, "programmes/application_inbox.html", context)
 
@@ -328,7 +365,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in AppState.values else ""
     programme_id = _int(request.GET.get("programme"))
-    qs = selectors.application_list_for_user(user=request.user, state=state, programme_id=programme_id)
+    qs = selectors.application_list_for_user(
+        user=request.user, state=state, programme_id=programme_id
+    )
     if exports.requested(request):
         return exports.respond(request, "programmes.applications", qs)
     context = {
@@ -360,17 +399,30 @@ def _application_context(
     # The buttons mirror the services' own checks; the services decide.
     step = None
     if state == AppState.SUBMITTED and access.can(user, "application.recommend", branch):
-        step = {"approve": _("Recommend"), "reject": _("Return for changes"), "reason_label": _("Why it is returned")}
+        step = {
+            "approve": _("Recommend"),
+            "reject": _("Return for changes"),
+            "reason_label": _("Why it is returned"),
+        }
     elif state == AppState.RECOMMENDED and access.can(user, "application.review", branch):
-        step = {"approve": _("Pass the review"), "reject": _("Reject"), "reason_label": _("Why it is rejected")}
+        step = {
+            "approve": _("Pass the review"),
+            "reject": _("Reject"),
+            "reason_label": _("Why it is rejected"),
+        }
     elif state == AppState.REVIEWED and access.can(user, "programme.manage", programme.owner):
-        step = {"approve": _("Confirm the selection"), "reject": _("Reject"), "reason_label": _("Why it is rejected")}
+        step = {
+            "approve": _("Confirm the selection"),
+            "reject": _("Reject"),
+            "reason_label": _("Why it is rejected"),
+        }
     return {
         "application": application,
         "call": application.call,
         "programme": programme,
         "step": step,
-        "can_resubmit": state == AppState.RETURNED and access.can(user, "application.submit", branch),
+        "can_resubmit": state == AppState.RETURNED
+        and access.can(user, "application.submit", branch),
         "reason_form": reason_form or ReasonForm(),
         "error": error,
         "notice": notice,
@@ -379,9 +431,13 @@ def _application_context(
     }
 
 
-def _render_application(request: HttpRequest, application: BranchApplication, *, status: int = 200, **kw: Any) -> HttpResponse:
+def _render_application(
+    request: HttpRequest, application: BranchApplication, *, status: int = 200, **kw: Any
+) -> HttpResponse:
     context = _application_context(request, application, **kw)
-    return render_page(request, "programmes/application_detail.html", context, partial="workflow", status=status)
+    return render_page(
+        request, "programmes/application_detail.html", context, partial="workflow", status=status
+    )
 
 
 @login_required
@@ -389,7 +445,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_application(request, _application_or_404(request, pk))
 
 
-def _application_step(request: HttpRequest, application: BranchApplication, step: str) -> HttpResponse:
+def _application_step(
+    request: HttpRequest, application: BranchApplication, step: str
+) -> HttpResponse:
     pk = application.pk
     form = ReasonForm(request.POST)
     reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
@@ -399,15 +457,21 @@ def _application_step(request: HttpRequest, application: BranchApplication, step
         elif step == "approve":
             done = services.application_approve(actor=request.user, application=application)
         else:
-            done = services.application_reject(actor=request.user, application=application, reason=reason)
+            done = services.application_reject(
+                actor=request.user, application=application, reason=reason
+            )
     except AccessDenied as exc:
         raise PermissionDenied(str(exc.message)) from exc
     except ServiceError as exc:
         application.refresh_from_db()
         if exc.field == "reason":
             form.add_error("reason", str(exc.message))
-            return _render_application(request, application, reason_form=form, status=_error_status(request, exc))
-        return _render_application(request, application, error=str(exc.message), status=_error_status(request, exc))
+            return _render_application(
+                request, application, reason_form=form, status=_error_status(request, exc)
+            )
+        return _render_application(
+            request, application, error=str(exc.message), status=_error_status(request, exc)
+        )
     message = _("Done: the application is now “%(state)s”.") % {"state": done.get_state_display()}
     fresh = _application_or_404(request, pk)
     return _respond(
@@ -457,7 +521,10 @@ def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.application_resubmit(
-                actor=request.user, application=application, statement=form.cleaned_data["statement"], **form.honours()
+                actor=request.user,
+                application=application,
+                statement=form.cleaned_data["statement"],
+                **form.honours(),
             )
         except AccessDenied as exc:
             raise PermissionDenied(str(exc.message)) from exc
@@ -511,7 +578,10 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
         if value := _int(request.GET.get(key)):
             initial[key] = value
     form = PairingForm(
-        request.POST if request.method == "POST" else None, units=units, communities=communities, initial=initial
+        request.POST if request.method == "POST" else None,
+        units=units,
+        communities=communities,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -531,7 +601,11 @@ def pairing_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The pairing has been proposed to the league committee."))
             return redirect("programmes:pairing", pairing.pk)
-    return render_page(request, "programmes/pairing_form.html", {"form": form, "programme": programme, "tab": "pairings"})
+    return render_page(
+        request,
+        "programmes/pairing_form.html",
+        {"form": form, "programme": programme, "tab": "pairings"},
+    )
 
 
 @login_required
@@ -549,7 +623,12 @@ def pairing_suggestions(request: HttpRequest, pk: int) -> HttpResponse:
         branches = [r.branch for r in rows]
         params = {"programme": programme.pk}
         return exports.respond(request, "programmes.suggestions", branches, params=params)
-    context = {"programme": programme, "page": paginate(request, rows, per_page=10), "query": "", "tab": "pairings"}
+    context = {
+        "programme": programme,
+        "page": paginate(request, rows, per_page=10),
+        "query": "",
+        "tab": "pairings",
+    }
     return render_page(request, "programmes/suggestions.html", context, partial="results")
 
 
@@ -587,8 +666,11 @@ def _pairing_context(
         "can_record": can_record,
         "has_documents": state in DOCUMENT_STATES,
         "reason_form": reason_form or ReasonForm(),
-        "service_form": service_form or (ServiceRecordForm(initial={"held_on": timezone.localdate()}) if can_record else None),
-        "services_recorded": list(pairing.services.select_related("recorded_by").order_by("-held_on", "-pk")[:50]),
+        "service_form": service_form
+        or (ServiceRecordForm(initial={"held_on": timezone.localdate()}) if can_record else None),
+        "services_recorded": list(
+            pairing.services.select_related("recorded_by").order_by("-held_on", "-pk")[:50]
+        ),
         "service_count": pairing.services.count(),
         "history": _history(selectors.pairing_history(pairing=pairing)),
         "error": error,
@@ -597,9 +679,13 @@ def _pairing_context(
     }
 
 
-def _render_pairing(request: HttpRequest, pairing: Pairing, *, status: int = 200, **kw: Any) -> HttpResponse:
+def _render_pairing(
+    request: HttpRequest, pairing: Pairing, *, status: int = 200, **kw: Any
+) -> HttpResponse:
     context = _pairing_context(request, pairing, **kw)
-    return render_page(request, "programmes/pairing_detail.html", context, partial="workflow", status=status)
+    return render_page(
+        request, "programmes/pairing_detail.html", context, partial="workflow", status=status
+    )
 
 
 @login_required
@@ -607,7 +693,9 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_pairing(request, _pairing_or_404(request, pk))
 
 
-def _pairing_step(request: HttpRequest, pk: int, run: Callable[[Pairing, str], Pairing]) -> HttpResponse:
+def _pairing_step(
+    request: HttpRequest, pk: int, run: Callable[[Pairing, str], Pairing]
+) -> HttpResponse:
     pairing = _pairing_or_404(request, pk)
     form = ReasonForm(request.POST)
     reason = form.cleaned_data.get("reason", "") if form.is_valid() else ""
@@ -619,38 +707,55 @@ def _pairing_step(request: HttpRequest, pk: int, run: Callable[[Pairing, str], P
         pairing.refresh_from_db()
         if exc.field == "reason":
             form.add_error("reason", str(exc.message))
-            return _render_pairing(request, pairing, reason_form=form, status=_error_status(request, exc))
-        return _render_pairing(request, pairing, error=str(exc.message), status=_error_status(request, exc))
+            return _render_pairing(
+                request, pairing, reason_form=form, status=_error_status(request, exc)
+            )
+        return _render_pairing(
+            request, pairing, error=str(exc.message), status=_error_status(request, exc)
+        )
     message = _("Done: the pairing is now “%(state)s”.") % {"state": done.get_state_display()}
     fresh = _pairing_or_404(request, pk)
     return _respond(
-        request, reverse("programmes:pairing", args=[pk]), message, lambda m: _render_pairing(request, fresh, notice=m)
+        request,
+        reverse("programmes:pairing", args=[pk]),
+        message,
+        lambda m: _render_pairing(request, fresh, notice=m),
     )
 
 
 @login_required
 @require_POST
 def pairing_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pairing_step(request, pk, lambda p, _r: services.pairing_approve(actor=request.user, pairing=p))
+    return _pairing_step(
+        request, pk, lambda p, _r: services.pairing_approve(actor=request.user, pairing=p)
+    )
 
 
 @login_required
 @require_POST
 def pairing_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pairing_step(request, pk, lambda p, r: services.pairing_reject(actor=request.user, pairing=p, reason=r))
+    return _pairing_step(
+        request, pk, lambda p, r: services.pairing_reject(actor=request.user, pairing=p, reason=r)
+    )
 
 
 @login_required
 @require_POST
 def pairing_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     side = request.POST.get("side", "")
-    return _pairing_step(request, pk, lambda p, _r: services.pairing_confirm(actor=request.user, pairing=p, side=side))
+    return _pairing_step(
+        request,
+        pk,
+        lambda p, _r: services.pairing_confirm(actor=request.user, pairing=p, side=side),
+    )
 
 
 @login_required
 @require_POST
 def pairing_end(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pairing_step(request, pk, lambda p, r: services.pairing_end(actor=request.user, pairing=p, reason=r))
+    return _pairing_step(
+        request, pk, lambda p, r: services.pairing_end(actor=request.user, pairing=p, reason=r)
+    )
 
 
 @login_required
@@ -667,20 +772,28 @@ def pairing_record_service(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             services.service_record(
-                actor=request.user, pairing=pairing, held_on=d["held_on"], title=d["title"], participants=d["participants"]
+                actor=request.user,
+                pairing=pairing,
+                held_on=d["held_on"],
+                title=d["title"],
+                participants=d["participants"],
             )
         except AccessDenied as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ServiceError as exc:
             add_service_error(form, exc)
-            return _render_pairing(request, pairing, service_form=form, status=_error_status(request, exc))
+            return _render_pairing(
+                request, pairing, service_form=form, status=_error_status(request, exc)
+            )
         return _respond(
             request,
             reverse("programmes:pairing", args=[pk]),
             _("The service has been recorded."),
             lambda m: _render_pairing(request, _pairing_or_404(request, pk), notice=m),
         )
-    return _render_pairing(request, pairing, service_form=form, status=200 if getattr(request, "htmx", False) else 422)
+    return _render_pairing(
+        request, pairing, service_form=form, status=200 if getattr(request, "htmx", False) else 422
+    )
 
 
 def _pairing_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
@@ -692,11 +805,17 @@ def _pairing_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         if kind == "agreement":
             from qingshe.programmes.documents import agreement_pdf
 
-            data, name = agreement_pdf(pairing), _("Pairing agreement %(n)s.pdf") % {"n": pairing.pk}
+            data, name = (
+                agreement_pdf(pairing),
+                _("Pairing agreement %(n)s.pdf") % {"n": pairing.pk},
+            )
         else:
             from qingshe.programmes.documents import appointment_letter_pdf
 
-            data, name = appointment_letter_pdf(pairing), _("Appointment letter %(n)s.pdf") % {"n": pairing.pk}
+            data, name = (
+                appointment_letter_pdf(pairing),
+                _("Appointment letter %(n)s.pdf") % {"n": pairing.pk},
+            )
     except ServiceError as exc:
         # e.g. no secretary recorded to appoint: say so on the pairing's page
         return _render_pairing(request, pairing, error=str(exc.message), status=exc.status)
@@ -726,7 +845,14 @@ def _group_by_university(result: selectors.Compliance) -> list[dict[str, Any]]:
         students, students_in = result.university_students.get(key, (0, 0))
         g = groups.setdefault(
             key,
-            {"university": r.university, "rows": [], "branches": 0, "branches_in": 0, "students": students, "students_in": students_in},
+            {
+                "university": r.university,
+                "rows": [],
+                "branches": 0,
+                "branches_in": 0,
+                "students": students,
+                "students_in": students_in,
+            },
         )
         g["rows"].append(r)
         g["branches"] += r.branches_total
@@ -751,10 +877,14 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     month = parse_month(month_text) if month_text else None
     month_invalid = bool(month_text) and month is None
     month = month or previous_month(timezone.localdate())
-    result = selectors.compliance_for_user(user=request.user, programme=programme, under=under, month=month, include_districts=True)
+    result = selectors.compliance_for_user(
+        user=request.user, programme=programme, under=under, month=month, include_districts=True
+    )
     branches = None
-    if under is not None and under.kind == OrgKind.DEPARTMENT_COMMITTEE and any(
-        r.department.pk == under.pk for r in result.departments
+    if (
+        under is not None
+        and under.kind == OrgKind.DEPARTMENT_COMMITTEE
+        and any(r.department.pk == under.pk for r in result.departments)
     ):
         branches = selectors.compliance_branches(programme=programme, department=under)
     # Breadcrumbs from below the city down to `under`, each a level of the drill-down.

@@ -44,7 +44,8 @@ class TranscriptRulesForm(NoSuffix, forms.Form):
             )
         for module in HOUR_MODULES:
             self.fields[f"cap_{module}"] = forms.CharField(
-                label=gettext_lazy("Most %(module)s hours counted") % {"module": TARGET_LABELS[module]},
+                label=gettext_lazy("Most %(module)s hours counted")
+                % {"module": TARGET_LABELS[module]},
                 required=False,
                 max_length=12,
                 help_text=gettext_lazy("Empty: no cap."),
@@ -77,7 +78,9 @@ ALIASES = {
 def transcript_rules(request: HttpRequest, pk: int) -> HttpResponse:
     programme = get_or_404(selectors.programme_get_for_user, user=request.user, programme_id=pk)
     if not selectors.programme_can_manage(user=request.user, programme=programme):
-        raise PermissionDenied(_("Only this league committee's admins can change the programme's counting rules."))
+        raise PermissionDenied(
+            _("Only this league committee's admins can change the programme's counting rules.")
+        )
     current = TranscriptRules.from_json(programme.transcript_rules)
     form = TranscriptRulesForm(
         request.POST if request.method == "POST" else None,
@@ -85,7 +88,9 @@ def transcript_rules(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            programme_transcript_rules_set(actor=request.user, programme=programme, rules=form.rules())
+            programme_transcript_rules_set(
+                actor=request.user, programme=programme, rules=form.rules()
+            )
         except ServiceError as exc:
             add_service_error(form, exc, aliases=ALIASES)
         else:

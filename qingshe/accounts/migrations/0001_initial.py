@@ -9,110 +9,300 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Skill',
+            name="Skill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='name')),
-                ('category', models.CharField(blank=True, max_length=40, verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="name")),
+                ("category", models.CharField(blank=True, max_length=40, verbose_name="category")),
             ],
             options={
-                'verbose_name': 'skill',
-                'verbose_name_plural': 'skills',
-                'ordering': ['category', 'name'],
+                "verbose_name": "skill",
+                "verbose_name_plural": "skills",
+                "ordering": ["category", "name"],
             },
         ),
         migrations.CreateModel(
-            name='StudentProfile',
+            name="StudentProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('student_no', models.CharField(blank=True, max_length=20, verbose_name='student number')),
-                ('major', models.CharField(max_length=60, verbose_name='major')),
-                ('grade', models.PositiveSmallIntegerField(verbose_name='grade (year of entry)')),
-                ('busy_slots', models.JSONField(blank=True, default=list, verbose_name='weekly timetable')),
-                ('home_region', models.CharField(blank=True, max_length=60, verbose_name='home region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "student_no",
+                    models.CharField(blank=True, max_length=20, verbose_name="student number"),
+                ),
+                ("major", models.CharField(max_length=60, verbose_name="major")),
+                ("grade", models.PositiveSmallIntegerField(verbose_name="grade (year of entry)")),
+                (
+                    "busy_slots",
+                    models.JSONField(blank=True, default=list, verbose_name="weekly timetable"),
+                ),
+                (
+                    "home_region",
+                    models.CharField(blank=True, max_length=60, verbose_name="home region"),
+                ),
             ],
             options={
-                'verbose_name': 'student profile',
-                'verbose_name_plural': 'student profiles',
+                "verbose_name": "student profile",
+                "verbose_name_plural": "student profiles",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='username')),
-                ('phone', models.CharField(blank=True, max_length=11, null=True, unique=True, validators=[django.core.validators.RegexValidator('^1[3-9]\\d{9}$', 'Enter a valid mainland mobile number.')], verbose_name='mobile number')),
-                ('name', models.CharField(max_length=40, verbose_name='name')),
-                ('volunteer_no', models.CharField(editable=False, help_text='Public identifier of a volunteer; never the ID number.', max_length=16, unique=True, verbose_name='volunteer number')),
-                ('id_number_cipher', models.BinaryField(blank=True, null=True, verbose_name='ID number (encrypted)')),
-                ('id_number_digest', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='ID number')),
-                ('sex', models.CharField(blank=True, choices=[('M', 'Male'), ('F', 'Female')], max_length=1, verbose_name='sex')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='date of birth')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('language', models.CharField(choices=[('zh-hans', '简体中文'), ('en', 'English')], default='zh-hans', max_length=10, verbose_name='language')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('is_staff', models.BooleanField(default=False, help_text='May open the admin site.', verbose_name='platform staff')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='joined')),
-                ('deidentified_at', models.DateTimeField(blank=True, null=True, verbose_name='de-identified at')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, unique=True, verbose_name="username"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        null=True,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^1[3-9]\\d{9}$", "Enter a valid mainland mobile number."
+                            )
+                        ],
+                        verbose_name="mobile number",
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="name")),
+                (
+                    "volunteer_no",
+                    models.CharField(
+                        editable=False,
+                        help_text="Public identifier of a volunteer; never the ID number.",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="volunteer number",
+                    ),
+                ),
+                (
+                    "id_number_cipher",
+                    models.BinaryField(blank=True, null=True, verbose_name="ID number (encrypted)"),
+                ),
+                (
+                    "id_number_digest",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=18, verbose_name="ID number"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "Male"), ("F", "Female")],
+                        max_length=1,
+                        verbose_name="sex",
+                    ),
+                ),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="date of birth"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh-hans", "简体中文"), ("en", "English")],
+                        default="zh-hans",
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="May open the admin site.",
+                        verbose_name="platform staff",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="joined"),
+                ),
+                (
+                    "deidentified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="de-identified at"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["id"],
             },
             managers=[
-                ('objects', qingshe.accounts.models.UserManager()),
+                ("objects", qingshe.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("digest", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used at"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
             },
         ),
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('privacy_notice', 'Personal information notice'), ('volunteering', 'Taking part in volunteer service'), ('sensitive_data', 'Processing of sensitive personal data')], max_length=32, verbose_name='purpose')),
-                ('notice_version', models.CharField(max_length=20, verbose_name='notice version')),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='given at')),
-                ('guardian_name', models.CharField(blank=True, max_length=40, verbose_name='guardian')),
-                ('guardian_relation', models.CharField(blank=True, max_length=20, verbose_name="guardian's relation")),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("privacy_notice", "Personal information notice"),
+                            ("volunteering", "Taking part in volunteer service"),
+                            ("sensitive_data", "Processing of sensitive personal data"),
+                        ],
+                        max_length=32,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("notice_version", models.CharField(max_length=20, verbose_name="notice version")),
+                (
+                    "given_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="given at"
+                    ),
+                ),
+                (
+                    "guardian_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="guardian"),
+                ),
+                (
+                    "guardian_relation",
+                    models.CharField(blank=True, max_length=20, verbose_name="guardian's relation"),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent record',
-                'verbose_name_plural': 'consent records',
-                'ordering': ['-given_at'],
+                "verbose_name": "consent record",
+                "verbose_name_plural": "consent records",
+                "ordering": ["-given_at"],
             },
         ),
     ]

@@ -6,42 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='studentprofile',
-            name='branch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='student_profiles', to='orgs.organisation', verbose_name='class branch'),
+            model_name="studentprofile",
+            name="branch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="student_profiles",
+                to="orgs.organisation",
+                verbose_name="class branch",
+            ),
         ),
         migrations.AddField(
-            model_name='studentprofile',
-            name='department',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='department'),
+            model_name="studentprofile",
+            name="department",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.organisation",
+                verbose_name="department",
+            ),
         ),
         migrations.AddField(
-            model_name='studentprofile',
-            name='skills',
-            field=models.ManyToManyField(blank=True, related_name='students', to='accounts.skill', verbose_name='skills'),
+            model_name="studentprofile",
+            name="skills",
+            field=models.ManyToManyField(
+                blank=True, related_name="students", to="accounts.skill", verbose_name="skills"
+            ),
         ),
         migrations.AddField(
-            model_name='studentprofile',
-            name='university',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='university'),
+            model_name="studentprofile",
+            name="university",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orgs.organisation",
+                verbose_name="university",
+            ),
         ),
         migrations.AddField(
-            model_name='studentprofile',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='student', to=settings.AUTH_USER_MODEL, verbose_name='person'),
+            model_name="studentprofile",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="student",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('username__isnull', False), ('phone__isnull', False), _connector='OR'), name='user_has_login'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("username__isnull", False), ("phone__isnull", False), _connector="OR"
+                ),
+                name="user_has_login",
+            ),
         ),
     ]

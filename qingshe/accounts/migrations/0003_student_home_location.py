@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_initial'),
+        ("accounts", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='studentprofile',
-            name='home_lat',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='home latitude'),
+            model_name="studentprofile",
+            name="home_lat",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="home latitude"
+            ),
         ),
         migrations.AddField(
-            model_name='studentprofile',
-            name='home_lng',
-            field=models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='home longitude'),
+            model_name="studentprofile",
+            name="home_lng",
+            field=models.DecimalField(
+                blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="home longitude"
+            ),
         ),
     ]

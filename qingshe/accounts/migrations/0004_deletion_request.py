@@ -6,29 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_student_home_location'),
+        ("accounts", "0003_student_home_location"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeletionRequest',
+            name="DeletionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Waiting to be carried out'), ('done', 'Carried out'), ('cancelled', 'Withdrawn')], default='pending', max_length=10, verbose_name='state')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('executed_at', models.DateTimeField(blank=True, null=True, verbose_name='carried out at')),
-                ('automatic', models.BooleanField(default=False, verbose_name='carried out by the automatic rule')),
-                ('summary', models.JSONField(blank=True, default=dict, verbose_name='what was done')),
-                ('executed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='carried out by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deletion_requests', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be carried out"),
+                            ("done", "Carried out"),
+                            ("cancelled", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="requested at"),
+                ),
+                (
+                    "executed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="carried out at"),
+                ),
+                (
+                    "automatic",
+                    models.BooleanField(
+                        default=False, verbose_name="carried out by the automatic rule"
+                    ),
+                ),
+                (
+                    "summary",
+                    models.JSONField(blank=True, default=dict, verbose_name="what was done"),
+                ),
+                (
+                    "executed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="carried out by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deletion_requests",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deletion request',
-                'verbose_name_plural': 'deletion requests',
-                'ordering': ['-requested_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('user',), name='one_pending_deletion_request')],
+                "verbose_name": "deletion request",
+                "verbose_name_plural": "deletion requests",
+                "ordering": ["-requested_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "pending")),
+                        fields=("user",),
+                        name="one_pending_deletion_request",
+                    )
+                ],
             },
         ),
     ]

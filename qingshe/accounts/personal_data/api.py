@@ -22,7 +22,9 @@ router = Router(tags=["personal data"])
 class SectionOut(Schema):
     title: str = Field(..., description="The kind of record, in the request's language.")
     columns: dict[str, str] = Field(..., description="Field key → label.")
-    rows: list[dict[str, Any]] = Field(..., description="One object per record, keyed like `columns`.")
+    rows: list[dict[str, Any]] = Field(
+        ..., description="One object per record, keyed like `columns`."
+    )
 
 
 class MyDataOut(Schema):
@@ -68,7 +70,9 @@ def my_data(request: HttpRequest) -> Any:
         "responses": {
             "200": {
                 "description": "One sheet per section.",
-                "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}
+                },
             }
         }
     },
@@ -79,7 +83,9 @@ def my_data_xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="qingshe-my-data-{user.volunteer_no}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="qingshe-my-data-{user.volunteer_no}.xlsx"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -121,7 +127,9 @@ def deletion_request_execute(request: HttpRequest, request_id: int) -> Any:
     returned unchanged."""
     user = request.auth  # type: ignore[attr-defined]
     req = DeletionRequest.objects.filter(pk=request_id).select_related("user").first()
-    if req is None or (req.state == DeletionRequest.State.PENDING and not services.can_execute(user, req.user)):
+    if req is None or (
+        req.state == DeletionRequest.State.PENDING and not services.can_execute(user, req.user)
+    ):
         raise NotFound("not_found", _("This deletion request does not exist."))
     if req.state != DeletionRequest.State.PENDING and not (
         req.executed_by_id == user.pk or services.can_execute(user, req.user)

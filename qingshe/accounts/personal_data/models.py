@@ -28,7 +28,12 @@ class DeletionRequest(models.Model):
         on_delete=models.CASCADE,
         related_name="deletion_requests",
     )
-    state = models.CharField(pgettext_lazy("deletion request", "state"), max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(
+        pgettext_lazy("deletion request", "state"),
+        max_length=10,
+        choices=State.choices,
+        default=State.PENDING,
+    )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     executed_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
     executed_by = models.ForeignKey(

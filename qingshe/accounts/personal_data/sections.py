@@ -63,7 +63,10 @@ SECTIONS: list[Section] = []
 
 
 def register(
-    key: str, title: str | Promise, *, erase: Callable[[Any, EraseContext], dict[str, int]] | None = None
+    key: str,
+    title: str | Promise,
+    *,
+    erase: Callable[[Any, EraseContext], dict[str, int]] | None = None,
 ) -> Callable[[Callable[[Any], Table]], Callable[[Any], Table]]:
     """Register `collect` as section `key` (order of registration is the order shown)."""
 
@@ -92,12 +95,16 @@ def _label(model: Any, path: str) -> str | Promise:
     return getattr(_field(model, path), "verbose_name", path)
 
 
-def table(qs: QuerySet[Any], fields: Iterable[str], *, labels: dict[str, str | Promise] | None = None) -> Table:
+def table(
+    qs: QuerySet[Any], fields: Iterable[str], *, labels: dict[str, str | Promise] | None = None
+) -> Table:
     """A Table of `qs.values(*fields)` with column labels from the models' verbose names."""
     fields = list(fields)
     labels = labels or {}
     columns = [(f, labels.get(f) or _label(qs.model, f)) for f in fields]
-    choices = {f: dict(c) for f in fields if (c := getattr(_field(qs.model, f), "flatchoices", None))}
+    choices = {
+        f: dict(c) for f in fields if (c := getattr(_field(qs.model, f), "flatchoices", None))
+    }
     return Table(columns=columns, rows=list(qs.values(*fields)), choices=choices)
 
 
@@ -152,7 +159,9 @@ def _erase_profile(user: Any, ctx: EraseContext) -> dict[str, int]:
     return {"person": 1}
 
 
-register("profile", pgettext_lazy("my data", "Identity and contact"), erase=_erase_profile)(_profile)
+register("profile", pgettext_lazy("my data", "Identity and contact"), erase=_erase_profile)(
+    _profile
+)
 
 
 def _student(user: Any) -> Table:
@@ -171,7 +180,9 @@ def _student(user: Any) -> Table:
             "busy_slots",
         ],
     )
-    skills = {p.pk: "、".join(s.name for s in p.skills.all()) for p in qs.prefetch_related("skills")}
+    skills = {
+        p.pk: "、".join(s.name for s in p.skills.all()) for p in qs.prefetch_related("skills")
+    }
     t.columns.append(("skills", pgettext_lazy("my data", "skills")))
     for row, pk in zip(t.rows, skills, strict=False):
         row["skills"] = skills[pk]
@@ -198,7 +209,14 @@ register("student", pgettext_lazy("my data", "Student profile"), erase=_erase_st
 def _consents(user: Any) -> Table:
     return table(
         _model("accounts.ConsentRecord").objects.filter(user=user),
-        ["purpose", "notice_version", "given_at", "guardian_name", "guardian_relation", "withdrawn_at"],
+        [
+            "purpose",
+            "notice_version",
+            "given_at",
+            "guardian_name",
+            "guardian_relation",
+            "withdrawn_at",
+        ],
     )
 
 
@@ -216,7 +234,8 @@ register("consents", pgettext_lazy("my data", "Consents"), erase=_erase_consents
 
 def _tokens(user: Any) -> Table:
     return table(
-        _model("accounts.ApiToken").objects.filter(user=user), ["created_at", "expires_at", "last_used_at"]
+        _model("accounts.ApiToken").objects.filter(user=user),
+        ["created_at", "expires_at", "last_used_at"],
     )
 
 
@@ -246,7 +265,11 @@ def _erase_tokens(user: Any, ctx: EraseContext) -> dict[str, int]:
         except LookupError:
             continue
         n_axes += model.objects.filter(username__in=logins).delete()[0]
-    return {"api_tokens_deleted": n_tokens, "sessions_deleted": n_sessions, "login_records_deleted": n_axes}
+    return {
+        "api_tokens_deleted": n_tokens,
+        "sessions_deleted": n_sessions,
+        "login_records_deleted": n_axes,
+    }
 
 
 register("tokens", pgettext_lazy("my data", "API tokens"), erase=_erase_tokens)(_tokens)
@@ -262,18 +285,23 @@ def _memberships(user: Any) -> Table:
 
 def _erase_memberships(user: Any, ctx: EraseContext) -> dict[str, int]:
     # Kept (where the kept volunteer records were served), no longer active.
-    n = _model("orgs.Membership").objects.filter(user=user, is_active=True).update(
-        is_active=False, end_date=ctx.today
+    n = (
+        _model("orgs.Membership")
+        .objects.filter(user=user, is_active=True)
+        .update(is_active=False, end_date=ctx.today)
     )
     return {"memberships_ended": n}
 
 
-register("memberships", pgettext_lazy("my data", "Memberships"), erase=_erase_memberships)(_memberships)
+register("memberships", pgettext_lazy("my data", "Memberships"), erase=_erase_memberships)(
+    _memberships
+)
 
 
 def _posts(user: Any) -> Table:
     return table(
-        _model("orgs.Post").objects.filter(user=user), ["org__name", "kind", "title", "start_date", "end_date"]
+        _model("orgs.Post").objects.filter(user=user),
+        ["org__name", "kind", "title", "start_date", "end_date"],
     )
 
 
@@ -337,7 +365,17 @@ register("training", pgettext_lazy("my data", "Training"))(_training)
 def _ledger(user: Any) -> Table:
     return table(
         _model("credit.LedgerEntry").objects.filter(user=user).order_by("seq"),
-        ["seq", "kind", "service_date", "activity_title", "place", "content", "hours", "organiser_name", "confirmer_name"],
+        [
+            "seq",
+            "kind",
+            "service_date",
+            "activity_title",
+            "place",
+            "content",
+            "hours",
+            "organiser_name",
+            "confirmer_name",
+        ],
     )
 
 
@@ -345,7 +383,10 @@ register("hours", pgettext_lazy("my data", "Hours ledger"))(_ledger)
 
 
 def _points(user: Any) -> Table:
-    return table(_model("credit.PointsAccount").objects.filter(user=user), ["kind", "balance", "entries", "updated_at"])
+    return table(
+        _model("credit.PointsAccount").objects.filter(user=user),
+        ["kind", "balance", "entries", "updated_at"],
+    )
 
 
 register("points", pgettext_lazy("my data", "Points"))(_points)
@@ -385,13 +426,27 @@ def _erase_certificates(user: Any, ctx: EraseContext) -> dict[str, int]:
     return {"certificates_deidentified": n}
 
 
-register("certificates", pgettext_lazy("my data", "Certificates"), erase=_erase_certificates)(_certificates)
+register("certificates", pgettext_lazy("my data", "Certificates"), erase=_erase_certificates)(
+    _certificates
+)
 
 
 def _honours(user: Any) -> Table:
-    t = table(_model("credit.Award").objects.filter(user=user), ["name", "granted_on", "granting_body"])
-    ev = _model("credit.Evaluation").objects.filter(user=user).values("rating", "evaluated_on", "star_level")
-    t.columns.extend([("rating", pgettext_lazy("my data", "rating")), ("evaluated_on", pgettext_lazy("my data", "evaluated on")), ("star_level", pgettext_lazy("my data", "star level"))])
+    t = table(
+        _model("credit.Award").objects.filter(user=user), ["name", "granted_on", "granting_body"]
+    )
+    ev = (
+        _model("credit.Evaluation")
+        .objects.filter(user=user)
+        .values("rating", "evaluated_on", "star_level")
+    )
+    t.columns.extend(
+        [
+            ("rating", pgettext_lazy("my data", "rating")),
+            ("evaluated_on", pgettext_lazy("my data", "evaluated on")),
+            ("star_level", pgettext_lazy("my data", "star level")),
+        ]
+    )
     t.rows.extend(dict(r) for r in ev)
     return t
 
@@ -411,9 +466,11 @@ def _erase_partner_applications(user: Any, ctx: EraseContext) -> dict[str, int]:
     return {"partner_applications_deidentified": qs.update(contact_name="", contact_phone="")}
 
 
-register("partner_applications", pgettext_lazy("my data", "Partner applications"), erase=_erase_partner_applications)(
-    _partner_applications
-)
+register(
+    "partner_applications",
+    pgettext_lazy("my data", "Partner applications"),
+    erase=_erase_partner_applications,
+)(_partner_applications)
 
 
 # --- needs: orders, dispatches, project groups --------------------------------------------------
@@ -438,7 +495,12 @@ def _erase_needs(user: Any, ctx: EraseContext) -> dict[str, int]:
     n_detached = Photo.objects.filter(uploaded_by=user).update(uploaded_by=None)
     n_needs = reported.update(reporter=None, address="", lat=None, lng=None)
     n_follow = Follower.objects.filter(user=user).delete()[0]
-    n_reasons = _model("needs.NeedAssignment").objects.filter(volunteer=user).exclude(reason="").update(reason="")
+    n_reasons = (
+        _model("needs.NeedAssignment")
+        .objects.filter(volunteer=user)
+        .exclude(reason="")
+        .update(reason="")
+    )
     return {
         "needs_deidentified": n_needs,
         "need_photos_deleted": n_photos,
@@ -473,7 +535,9 @@ def _erase_projects(user: Any, ctx: EraseContext) -> dict[str, int]:
     return {"project_statements_erased": n}
 
 
-register("projects", pgettext_lazy("my data", "Applications to project groups"), erase=_erase_projects)(_projects)
+register(
+    "projects", pgettext_lazy("my data", "Applications to project groups"), erase=_erase_projects
+)(_projects)
 
 
 # --- council ------------------------------------------------------------------------------------
@@ -485,11 +549,18 @@ def _ratings(user: Any) -> Table:
 
 
 def _erase_ratings(user: Any, ctx: EraseContext) -> dict[str, int]:
-    n = _model("council.RatingInvite").objects.filter(user=user).exclude(comment="").update(comment="")
+    n = (
+        _model("council.RatingInvite")
+        .objects.filter(user=user)
+        .exclude(comment="")
+        .update(comment="")
+    )
     return {"rating_comments_erased": n}
 
 
-register("ratings", pgettext_lazy("my data", "Ratings you were asked for"), erase=_erase_ratings)(_ratings)
+register("ratings", pgettext_lazy("my data", "Ratings you were asked for"), erase=_erase_ratings)(
+    _ratings
+)
 
 
 # --- care (the helper's side only: beneficiaries' data is not the helper's to take away) ----------
@@ -501,7 +572,9 @@ def _care(user: Any) -> Table:
 
 
 def _erase_care(user: Any, ctx: EraseContext) -> dict[str, int]:
-    n_roles = _model("care.CareRole").objects.filter(user=user, is_active=True).update(is_active=False)
+    n_roles = (
+        _model("care.CareRole").objects.filter(user=user, is_active=True).update(is_active=False)
+    )
     n_assign = (
         _model("care.Assignment")
         .objects.filter(helper=user, ended_on__isnull=True)
@@ -522,7 +595,9 @@ def _notifications(user: Any) -> Table:
 
 
 def _erase_notifications(user: Any, ctx: EraseContext) -> dict[str, int]:
-    out = {"notifications_deleted": _model("core.Notification").objects.filter(user=user).delete()[0]}
+    out = {
+        "notifications_deleted": _model("core.Notification").objects.filter(user=user).delete()[0]
+    }
     for label, key in (
         ("core.NotificationPreference", "preferences_deleted"),
         ("core.NotificationDigest", "digests_deleted"),
@@ -540,7 +615,9 @@ def _erase_notifications(user: Any, ctx: EraseContext) -> dict[str, int]:
     return out
 
 
-register("notifications", pgettext_lazy("my data", "Notifications"), erase=_erase_notifications)(_notifications)
+register("notifications", pgettext_lazy("my data", "Notifications"), erase=_erase_notifications)(
+    _notifications
+)
 
 
 def _audit(user: Any) -> Table:

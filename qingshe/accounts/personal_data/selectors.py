@@ -28,7 +28,10 @@ def deletion_requests_of(*, person: Any) -> QuerySet[DeletionRequest]:
 
 def deletion_requests_for_steward(*, user: Any) -> QuerySet[DeletionRequest]:
     """Pending requests of people in the subtrees where `user` may carry out a deletion."""
-    if not (access.is_platform_staff(user) or access.has_role(user, access.PERSON_ACTIONS["person.erase"])):
+    if not (
+        access.is_platform_staff(user)
+        or access.has_role(user, access.PERSON_ACTIONS["person.erase"])
+    ):
         return DeletionRequest.objects.none()
     people = access.people_q(user, "person.erase")
     return (

@@ -96,7 +96,9 @@ def _require_self(actor: Any, person: Any) -> None:
 def deletion_request_create(*, actor: Any, person: Any, confirm: bool) -> DeletionRequest:
     """The person asks for deletion. `confirm` is the explicit second step (a checkbox)."""
     if not getattr(actor, "is_authenticated", False) or actor.pk != person.pk:
-        raise AccessDenied("forbidden", _("Only the person themself can ask for their data to be deleted."))
+        raise AccessDenied(
+            "forbidden", _("Only the person themself can ask for their data to be deleted.")
+        )
     if person.deidentified_at is not None:
         raise Conflict("already_deleted", _("This account's data has already been deleted."))
     if not confirm:
@@ -106,13 +108,17 @@ def deletion_request_create(*, actor: Any, person: Any, confirm: bool) -> Deleti
             field="confirm",
         )
     if DeletionRequest.objects.filter(user=person, state=DeletionRequest.State.PENDING).exists():
-        raise Conflict("deletion_pending", _("You have already asked for deletion; the request is being handled."))
+        raise Conflict(
+            "deletion_pending",
+            _("You have already asked for deletion; the request is being handled."),
+        )
     try:
         with transaction.atomic():
             req = DeletionRequest.objects.create(user=person)
     except IntegrityError as exc:  # two requests at once: the partial unique constraint
         raise Conflict(
-            "deletion_pending", _("You have already asked for deletion; the request is being handled.")
+            "deletion_pending",
+            _("You have already asked for deletion; the request is being handled."),
         ) from exc
     audit(actor=actor, action="personal_data.deletion_request", obj=req)
     from qingshe.core.notify import notify
@@ -123,8 +129,10 @@ def deletion_request_create(*, actor: Any, person: Any, confirm: bool) -> Deleti
             users=stewards,
             kind="personal_data.deletion_request",
             title=lambda: _("A person asked for their data to be deleted"),
-            body=lambda: _("Carry it out within %(days)d days, or the platform does it automatically.")
-            % {"days": AUTO_EXECUTE_AFTER_DAYS},
+            body=lambda: (
+                _("Carry it out within %(days)d days, or the platform does it automatically.")
+                % {"days": AUTO_EXECUTE_AFTER_DAYS}
+            ),
             url=reverse("accounts:deletion_requests"),
         )
     return req
@@ -135,7 +143,9 @@ def _stewards_of(person: Any) -> list[Any]:
 
     seen: dict[int, Any] = {}
     for m in Membership.objects.filter(user=person, is_active=True).select_related("org"):
-        for u in access.holders_over(m.org, access.PERSON_ACTIONS["person.erase"]).exclude(pk=person.pk):
+        for u in access.holders_over(m.org, access.PERSON_ACTIONS["person.erase"]).exclude(
+            pk=person.pk
+        ):
             seen[u.pk] = u
     return list(seen.values())
 
@@ -162,7 +172,9 @@ def can_execute(actor: Any, person: Any) -> bool:
 
 
 @transaction.atomic
-def deletion_execute(*, actor: Any | None, request: DeletionRequest, automatic: bool = False) -> DeletionRequest:
+def deletion_execute(
+    *, actor: Any | None, request: DeletionRequest, automatic: bool = False
+) -> DeletionRequest:
     """Carry out a pending request in one transaction: keep the volunteer records de-identified
     (10 years), delete the rest. `actor=None, automatic=True` is the automatic rule.
 
@@ -208,10 +220,14 @@ def _rename_admin_log(person: Any, pseudonym: str) -> None:
     ).update(object_repr=pseudonym)
 
 
-def deletion_execute_due(*, now: Any = None, days: int = AUTO_EXECUTE_AFTER_DAYS) -> list[DeletionRequest]:
+def deletion_execute_due(
+    *, now: Any = None, days: int = AUTO_EXECUTE_AFTER_DAYS
+) -> list[DeletionRequest]:
     """The automatic rule: carry out every request pending for more than `days` days."""
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    due = DeletionRequest.objects.filter(state=DeletionRequest.State.PENDING, requested_at__lte=cutoff)
+    due = DeletionRequest.objects.filter(
+        state=DeletionRequest.State.PENDING, requested_at__lte=cutoff
+    )
     return [deletion_execute(actor=None, request=r, automatic=True) for r in due.order_by("pk")]
 
 
@@ -224,9 +240,9 @@ def record_id_number_reads(*, actor: Any, person_ids: Any, via: str) -> int:
     from qingshe.core.models import AuditEvent
 
     ids = list(
-        User.objects.filter(pk__in=[i for i in person_ids if i], id_number_cipher__isnull=False).values_list(
-            "pk", flat=True
-        )
+        User.objects.filter(
+            pk__in=[i for i in person_ids if i], id_number_cipher__isnull=False
+        ).values_list("pk", flat=True)
     )
     actor_obj = actor if getattr(actor, "pk", None) else None
     AuditEvent.objects.bulk_create(

@@ -25,7 +25,9 @@ from qingshe.core.htmx import add_service_error, get_or_404, render_page
 
 class DeletionConfirmForm(forms.Form):
     confirm = forms.BooleanField(
-        label=gettext_lazy("I understand: my account is closed, my volunteer records are kept for 10 years without my name, everything else is deleted."),
+        label=gettext_lazy(
+            "I understand: my account is closed, my volunteer records are kept for 10 years without my name, everything else is deleted."
+        ),
         required=False,
     )
 
@@ -44,7 +46,11 @@ def _cell(value: Any) -> Any:
     if value is None or value == "" or value == []:
         return "—"
     if hasattr(value, "tzinfo") and hasattr(value, "hour"):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value
+        return (
+            timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+            if timezone.is_aware(value)
+            else value
+        )
     return value
 
 
@@ -53,8 +59,13 @@ def my_data(request: HttpRequest) -> HttpResponse:
     person = _me(request)
     tables = []
     for section, t in selectors.personal_data_of(person=person):
-        rows = [[(label, _cell(t.shown(key, row.get(key)))) for key, label in t.columns] for row in t.rows]
-        tables.append({"key": section.key, "title": section.title, "columns": t.columns, "rows": rows})
+        rows = [
+            [(label, _cell(t.shown(key, row.get(key)))) for key, label in t.columns]
+            for row in t.rows
+        ]
+        tables.append(
+            {"key": section.key, "title": section.title, "columns": t.columns, "rows": rows}
+        )
     context = {
         "person": person,
         "tables": tables,
@@ -79,7 +90,9 @@ def _file(data: bytes, content_type: str, name: str) -> HttpResponse:
 def download_json(request: HttpRequest) -> HttpResponse:
     person = _me(request)
     data = services.personal_data_json(actor=request.user, person=person)
-    return _file(data, "application/json; charset=utf-8", f"qingshe-my-data-{person.volunteer_no}.json")
+    return _file(
+        data, "application/json; charset=utf-8", f"qingshe-my-data-{person.volunteer_no}.json"
+    )
 
 
 @login_required
@@ -100,7 +113,9 @@ def deletion_request(request: HttpRequest) -> HttpResponse:
     form = DeletionConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.deletion_request_create(actor=request.user, person=person, confirm=form.cleaned_data["confirm"])
+            services.deletion_request_create(
+                actor=request.user, person=person, confirm=form.cleaned_data["confirm"]
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -112,7 +127,9 @@ def deletion_request(request: HttpRequest) -> HttpResponse:
         "auto_days": services.AUTO_EXECUTE_AFTER_DAYS,
         "kept_years": services.RETENTION_YEARS,
     }
-    return render_page(request, "accounts/personal_data/delete.html", context, status=422 if form.errors else 200)
+    return render_page(
+        request, "accounts/personal_data/delete.html", context, status=422 if form.errors else 200
+    )
 
 
 @login_required

@@ -36,7 +36,11 @@ ID_NUMBER = "11010519491231002X"
 
 
 @pytest.fixture
-def volunteer(city: SimpleNamespace, serve: Any, django_capture_on_commit_callbacks: Any) -> SimpleNamespace:  # noqa: F811
+def volunteer(
+    city: SimpleNamespace,
+    serve: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> SimpleNamespace:
     """city.student with an ID number, a consent, served hours, a certificate, a notification
     and an API token."""
     s = city.student
@@ -44,7 +48,9 @@ def volunteer(city: SimpleNamespace, serve: Any, django_capture_on_commit_callba
     accounts.consent_give(actor=s, user=s, purpose=ConsentPurpose.PRIVACY_NOTICE)
     serve(s, days_ago=3, minutes=120)
     today = timezone.localdate()
-    cert = credit.certificate_issue(actor=s, user=s, period_start=today - timedelta(days=30), period_end=today)
+    cert = credit.certificate_issue(
+        actor=s, user=s, period_start=today - timedelta(days=30), period_end=today
+    )
     with django_capture_on_commit_callbacks(execute=True):
         notify(users=[s], kind="test.hello", title="你好", body="欢迎加入青社")
     accounts.token_issue(user=s)
@@ -57,7 +63,9 @@ def _doc(person: Any) -> dict[str, Any]:
 
 
 # --- download -----------------------------------------------------------------------------------
-def test_download_holds_every_section_and_the_id_number_masked_only(volunteer: SimpleNamespace) -> None:
+def test_download_holds_every_section_and_the_id_number_masked_only(
+    volunteer: SimpleNamespace,
+) -> None:
     doc = _doc(volunteer.user)
     assert set(doc["sections"]) == {s.key for s in sections.SECTIONS}
     profile = doc["sections"]["profile"]["rows"][0]
@@ -74,7 +82,12 @@ def test_download_holds_every_section_and_the_id_number_masked_only(volunteer: S
     actions = {r["action"] for r in s["audit"]["rows"]}
     assert {"user.id_number.set", "user.create"} <= actions
     assert s["profile"]["title"] == "身份与联系方式"
-    assert AuditEvent.objects.filter(action="personal_data.export", object_id=str(volunteer.user.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="personal_data.export", object_id=str(volunteer.user.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_excel_has_a_sheet_per_section_and_neutralises_formulas(volunteer: SimpleNamespace) -> None:
@@ -91,7 +104,9 @@ def test_excel_has_a_sheet_per_section_and_neutralises_formulas(volunteer: Simpl
     assert _doc(u)["sections"]["memberships"]["rows"][0]["role"] == "student"
 
 
-def test_nobody_downloads_someone_elses_data(volunteer: SimpleNamespace, city: SimpleNamespace) -> None:
+def test_nobody_downloads_someone_elses_data(
+    volunteer: SimpleNamespace, city: SimpleNamespace
+) -> None:
     for other in (city.student2, city.university_admin, city.secretary):
         with pytest.raises(AccessDenied):
             pd.personal_data_json(actor=other, person=volunteer.user)
@@ -139,11 +154,16 @@ def test_deletion_keeps_volunteer_records_deidentified_and_deletes_the_rest(
     assert name not in text and phone not in text and ID_NUMBER not in text
     # a second execution changes nothing and writes nothing
     before = AuditEvent.objects.count()
-    assert pd.deletion_execute(actor=city.university_admin, request=req).state == DeletionRequest.State.DONE
+    assert (
+        pd.deletion_execute(actor=city.university_admin, request=req).state
+        == DeletionRequest.State.DONE
+    )
     assert AuditEvent.objects.count() == before
 
 
-def test_the_person_can_register_again_after_deletion(volunteer: SimpleNamespace, city: SimpleNamespace) -> None:
+def test_the_person_can_register_again_after_deletion(
+    volunteer: SimpleNamespace, city: SimpleNamespace
+) -> None:
     u = volunteer.user
     req = pd.deletion_request_create(actor=u, person=u, confirm=True)
     pd.deletion_execute(actor=city.league_admin, request=req)
@@ -169,17 +189,32 @@ def test_unconfirmed_request_is_refused_and_nothing_is_written(city: SimpleNames
     assert not AuditEvent.objects.filter(action__startswith="personal_data").exists()
 
 
-def test_who_may_carry_out_a_deletion(city: SimpleNamespace, django_capture_on_commit_callbacks: Any) -> None:
+def test_who_may_carry_out_a_deletion(
+    city: SimpleNamespace, django_capture_on_commit_callbacks: Any
+) -> None:
     u = city.student
     with django_capture_on_commit_callbacks(execute=True):
         req = pd.deletion_request_create(actor=u, person=u, confirm=True)
     # the admins who may carry it out are told, nobody else
-    told = set(Notification.objects.filter(kind="personal_data.deletion_request").values_list("user_id", flat=True))
+    told = set(
+        Notification.objects.filter(kind="personal_data.deletion_request").values_list(
+            "user_id", flat=True
+        )
+    )
     assert told == {city.university_admin.pk, city.league_admin.pk}
-    other_city = OrganisationFactory(kind=OrgKind.CITY_COMMITTEE, name="共青团海州市委员会", short_name="海州团市委")
+    other_city = OrganisationFactory(
+        kind=OrgKind.CITY_COMMITTEE, name="共青团海州市委员会", short_name="海州团市委"
+    )
     foreign_admin = UserFactory(name="海州市团委管理员")
     MembershipFactory(user=foreign_admin, org=other_city, role=Role.LEAGUE_ADMIN)
-    for actor in (u, foreign_admin, city.student2, city.secretary, city.department_admin, city.staff):
+    for actor in (
+        u,
+        foreign_admin,
+        city.student2,
+        city.secretary,
+        city.department_admin,
+        city.staff,
+    ):
         with pytest.raises(AccessDenied):
             pd.deletion_execute(actor=actor, request=req)
         assert selectors.deletion_requests_for_steward(user=actor).count() == 0
@@ -206,7 +241,10 @@ def test_withdrawing_a_request(city: SimpleNamespace) -> None:
     pd.deletion_request_cancel(actor=city.student, request=req)
     with pytest.raises(Conflict):
         pd.deletion_execute(actor=city.university_admin, request=req)
-    assert pd.deletion_request_create(actor=city.student, person=city.student, confirm=True).pk != req.pk
+    assert (
+        pd.deletion_request_create(actor=city.student, person=city.student, confirm=True).pk
+        != req.pk
+    )
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -224,19 +262,27 @@ def test_api_my_data_and_excel(volunteer: SimpleNamespace) -> None:
 def test_api_deletion_request_and_execute(city: SimpleNamespace) -> None:
     client = api_client(city.student)
     assert_error(client.api_post("/me/deletion-request", {}), 422, "confirmation_required")
-    assert_error(client.api_post("/me/deletion-request", {"confirm": "perhaps"}), 422, "invalid_input")
+    assert_error(
+        client.api_post("/me/deletion-request", {"confirm": "perhaps"}), 422, "invalid_input"
+    )
     r = client.api_post("/me/deletion-request", {"confirm": True})
     assert r.status_code == 201, r.content
     rid = r.json()["id"]
-    body = assert_error(client.api_post("/me/deletion-request", {"confirm": True}), 409, "deletion_pending")
+    body = assert_error(
+        client.api_post("/me/deletion-request", {"confirm": True}), 409, "deletion_pending"
+    )
     assert body["detail"] == "您已申请删除个人信息，申请正在处理中。"
     assert client.api_get("/me/deletion-request").json()["state"] == "pending"
     # the person, another student, a steward of another city: 404, nothing done
-    other_city = OrganisationFactory(kind=OrgKind.CITY_COMMITTEE, name="共青团海州市委员会", short_name="海州团市委")
+    other_city = OrganisationFactory(
+        kind=OrgKind.CITY_COMMITTEE, name="共青团海州市委员会", short_name="海州团市委"
+    )
     foreign_admin = UserFactory(name="海州市团委管理员")
     MembershipFactory(user=foreign_admin, org=other_city, role=Role.LEAGUE_ADMIN)
     for actor in (city.student, city.student2, foreign_admin):
-        assert_error(api_client(actor).api_post(f"/deletion-requests/{rid}/execute"), 404, "not_found")
+        assert_error(
+            api_client(actor).api_post(f"/deletion-requests/{rid}/execute"), 404, "not_found"
+        )
     assert DeletionRequest.objects.get(pk=rid).state == "pending"
     admin = api_client(city.university_admin)
     r = admin.api_post(f"/deletion-requests/{rid}/execute")
@@ -318,6 +364,8 @@ def test_the_daily_command_runs_the_automatic_rule(city: SimpleNamespace) -> Non
     call_command("personal-data-erase", stdout=out)
     assert "0 carried out" in out.getvalue()
     call_command("personal-data-erase", "--days", "0", stdout=out)
-    assert f"1 carried out [{req.pk}]" in out.getvalue() and city.student.phone not in out.getvalue()
+    assert (
+        f"1 carried out [{req.pk}]" in out.getvalue() and city.student.phone not in out.getvalue()
+    )
     req.refresh_from_db()
     assert req.state == "done" and req.automatic

@@ -22,7 +22,12 @@ def _fits(page: Any) -> None:
 
 
 def test_my_data_download_and_deletion_on_a_phone(
-    transactional_db: Any, city: Any, serve: Any, live_server: Any, login_page: Any, screenshot_dir: Path  # noqa: F811
+    transactional_db: Any,
+    city: Any,
+    serve: Any,  # noqa: F811
+    live_server: Any,
+    login_page: Any,
+    screenshot_dir: Path,
 ) -> None:
     student = city.student
     accounts.user_set_id_number(actor=student, user=student, id_number="11010519491231002X")

@@ -38,7 +38,9 @@ def _client(user: Any) -> Client:
 def _log_text(caplog: Any) -> str:
     parts = []
     for rec in caplog.records:
-        parts.append(f"{rec.name} {rec.getMessage()} {rec.args!r} {getattr(rec, 'exc_text', '') or ''}")
+        parts.append(
+            f"{rec.name} {rec.getMessage()} {rec.args!r} {getattr(rec, 'exc_text', '') or ''}"
+        )
         if rec.exc_info and rec.exc_info[1] is not None:
             parts.append(repr(rec.exc_info[1]))
     return "\n".join(parts)
@@ -57,7 +59,11 @@ def _xlsx_text(response: Any) -> str:
 
 
 def test_main_flows_leave_no_id_or_phone_number_in_logs_or_error_responses(
-    city: SimpleNamespace, caplog: Any, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+    city: SimpleNamespace,
+    caplog: Any,
+    settings: Any,
+    tmp_path: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     caplog.set_level(logging.DEBUG)
@@ -75,20 +81,29 @@ def test_main_flows_leave_no_id_or_phone_number_in_logs_or_error_responses(
     students[7][2] = students[6][2]
     admin = api_client(city.league_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        r = admin.post(f"{API}/imports", {"file": upload(workbook_bytes(students=students)), "valid_only": "true"})
+        r = admin.post(
+            f"{API}/imports",
+            {"file": upload(workbook_bytes(students=students)), "valid_only": "true"},
+        )
     assert r.status_code == 202, r.content
     job = admin.get(f"{API}/imports/{r.json()['id']}").json()
     assert job["error_count"] >= 3
     errors.append(json.dumps(job, ensure_ascii=False))
-    errors.append(json.dumps(admin.get(f"{API}/imports/{job['id']}/errors").json(), ensure_ascii=False))
+    errors.append(
+        json.dumps(admin.get(f"{API}/imports/{job['id']}/errors").json(), ensure_ascii=False)
+    )
     # the same roster again: every row a duplicate
     with django_capture_on_commit_callbacks(execute=True):
         r = admin.post(f"{API}/imports", {"file": upload(workbook_bytes(students=students[:3]))})
-    errors.append(json.dumps(admin.get(f"{API}/imports/{r.json()['id']}").json(), ensure_ascii=False))
+    errors.append(
+        json.dumps(admin.get(f"{API}/imports/{r.json()['id']}").json(), ensure_ascii=False)
+    )
 
     # 2. registration: a person with an ID number; the same ID and phone again; a child under 14
     number = make_id_number(date(2004, 5, 6))
-    person = accounts.user_create(name="登记测试", phone="13812345678", id_number=number, password="Qingshe-test-2026")
+    person = accounts.user_create(
+        name="登记测试", phone="13812345678", id_number=number, password="Qingshe-test-2026"
+    )
     MembershipFactory(user=person, org=city.branch, role=Role.STUDENT)
     for kw in (
         {"phone": "13812345678", "id_number": make_id_number(date(2003, 1, 1))},
@@ -102,22 +117,43 @@ def test_main_flows_leave_no_id_or_phone_number_in_logs_or_error_responses(
             errors.append(str(exc) + repr(getattr(exc, "message", "")))
     # the profile page: a wrong ID number, then someone else's, typed by the person
     me = _client(city.student)
-    page = {"name": city.student.name, "phone": city.student.phone, "email": "", "language": "zh-hans"}
+    page = {
+        "name": city.student.name,
+        "phone": city.student.phone,
+        "email": "",
+        "language": "zh-hans",
+    }
     # (the form keeps what the person typed, in the answer to that same person: by design, the
     # page's own test; its logs are searched like the rest)
     for typed in (with_wrong_check_digit(number), number):
         assert me.post("/me/edit/", {**page, "id_number": typed}).status_code == 200
     # the API: a wrong password for a phone login, a token for nobody
-    keep_if_error(api_client().api_post("/auth/token", {"login": "13812345678", "password": "wrong"}))
-    keep_if_error(api_client().api_post("/auth/token", {"login": "13800000000", "password": "wrong"}))
+    keep_if_error(
+        api_client().api_post("/auth/token", {"login": "13812345678", "password": "wrong"})
+    )
+    keep_if_error(
+        api_client().api_post("/auth/token", {"login": "13800000000", "password": "wrong"})
+    )
 
     # 3. exports: the members list by someone who may not read ID numbers, and by one who may
     secretary_file = _client(city.secretary).get(f"/orgs/{city.branch.pk}/", {"export": "xlsx"})
     masked = _xlsx_text(secretary_file)
-    assert "登记测试" in masked and number not in masked and f"{number[:6]}********{number[-4:]}" in masked
-    student_file = _xlsx_text(_client(city.student).get(f"/orgs/{city.branch.pk}/", {"export": "xlsx"}))
-    assert "登记测试" in student_file and not ID_RE.search(student_file) and "13812345678" not in student_file
-    assert number in _xlsx_text(_client(city.league_admin).get(f"/orgs/{city.branch.pk}/", {"export": "xlsx"}))
+    assert (
+        "登记测试" in masked
+        and number not in masked
+        and f"{number[:6]}********{number[-4:]}" in masked
+    )
+    student_file = _xlsx_text(
+        _client(city.student).get(f"/orgs/{city.branch.pk}/", {"export": "xlsx"})
+    )
+    assert (
+        "登记测试" in student_file
+        and not ID_RE.search(student_file)
+        and "13812345678" not in student_file
+    )
+    assert number in _xlsx_text(
+        _client(city.league_admin).get(f"/orgs/{city.branch.pk}/", {"export": "xlsx"})
+    )
 
     # 4. error pages: someone else's profile, an ID reveal without the role, a deletion request twice
     keep_if_error(_client(city.other_resident).get(f"/people/{person.pk}/"))
@@ -129,7 +165,9 @@ def test_main_flows_leave_no_id_or_phone_number_in_logs_or_error_responses(
     assert len(errors) >= 12, errors
     # the patterns find what they look for
     assert ID_RE.search(f"id {number}.") and ID_RE.search("x 11010519491231002X")
-    assert PHONE_RE.search("login 13812345678,") and not PHONE_RE.search("order 2026112213812345678")
+    assert PHONE_RE.search("login 13812345678,") and not PHONE_RE.search(
+        "order 2026112213812345678"
+    )
     logs = _log_text(caplog)
     assert caplog.records, "the flows log something at DEBUG"
     for text, where in ((logs, "logs"), ("\n".join(errors), "error responses")):

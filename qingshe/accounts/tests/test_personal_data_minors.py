@@ -36,7 +36,9 @@ def minor(city: SimpleNamespace) -> Any:
 
 
 def test_a_minor_joins_a_project_group_only_with_a_guardians_consent(
-    city: SimpleNamespace, minor: Any, group: Any  # noqa: F811
+    city: SimpleNamespace,
+    minor: Any,
+    group: Any,  # noqa: F811
 ) -> None:
     with pytest.raises(ValidationFailed) as exc:
         needs.project_join_apply(actor=minor, group=group, statement=STATEMENT)
@@ -52,7 +54,10 @@ def test_a_minor_joins_a_project_group_only_with_a_guardians_consent(
     member = needs.project_join_apply(actor=minor, group=group, statement=STATEMENT)
     assert member.user == minor
     # an adult student needs no guardian
-    assert needs.project_join_apply(actor=city.student, group=group, statement=STATEMENT).user == city.student
+    assert (
+        needs.project_join_apply(actor=city.student, group=group, statement=STATEMENT).user
+        == city.student
+    )
 
 
 def test_a_child_under_14_is_recorded_only_with_a_guardians_consent(city: SimpleNamespace) -> None:
@@ -74,12 +79,25 @@ def test_duty_and_the_consent_page_ask_for_the_guardian(city: SimpleNamespace, m
     from qingshe.duty import services as duty
 
     activity = duty.activity_create(
-        actor=city.staff, organiser=city.community, title="敬老院陪伴", mode="regular",
-        place="白沙社区服务站", description="陪老人聊天。", requires_insurance=False,
+        actor=city.staff,
+        organiser=city.community,
+        title="敬老院陪伴",
+        mode="regular",
+        place="白沙社区服务站",
+        description="陪老人聊天。",
+        requires_insurance=False,
     )
     start = timezone.now() + timedelta(days=3)
-    shift = duty.shift_add(actor=city.staff, activity=activity, starts_at=start, ends_at=start + timedelta(hours=2), capacity=5)
-    assert "guardian_consent_required" in [c for c, _m in duty.eligibility_problems(user=minor, shift=shift)]
+    shift = duty.shift_add(
+        actor=city.staff,
+        activity=activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+    )
+    assert "guardian_consent_required" in [
+        c for c, _m in duty.eligibility_problems(user=minor, shift=shift)
+    ]
     # the person's own consent does not do for a minor: the guardian's is asked for
     with pytest.raises(ValidationFailed) as exc:
         accounts.consent_give(actor=minor, user=minor, purpose="privacy_notice")

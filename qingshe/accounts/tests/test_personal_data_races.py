@@ -25,7 +25,9 @@ def test_two_requests_at_once_give_one(transactional_db: Any, city: SimpleNamesp
     assert DeletionRequest.objects.filter(user=u).count() == 1
 
 
-def test_two_admins_carry_out_the_same_request_once(transactional_db: Any, city: SimpleNamespace) -> None:
+def test_two_admins_carry_out_the_same_request_once(
+    transactional_db: Any, city: SimpleNamespace
+) -> None:
     u = city.student
     req = pd.deletion_request_create(actor=u, person=u, confirm=True)
     outcomes = race(

@@ -19,7 +19,9 @@ def _id(first17: str) -> str:
 
 
 def test_user_create_normalises_phone_encrypts_id_and_audits(db) -> None:
-    user = services.user_create(name="张三", phone="+86 138 0013 8000", password="pw-123456", id_number=ADULT_ID)
+    user = services.user_create(
+        name="张三", phone="+86 138 0013 8000", password="pw-123456", id_number=ADULT_ID
+    )
     user.refresh_from_db()
     assert user.phone == "13800138000"
     assert user.id_number_masked == "110105********002X"
@@ -36,7 +38,11 @@ def test_user_create_normalises_phone_encrypts_id_and_audits(db) -> None:
     [
         ({"phone": "12345"}, "invalid_phone", "phone"),
         ({"phone": "13800138001", "id_number": "110105194912310021"}, "id_checksum", "id_number"),
-        ({"phone": "13800138001", "id_number": _id("11010519990230001")}, "id_birth_date", "id_number"),
+        (
+            {"phone": "13800138001", "id_number": _id("11010519990230001")},
+            "id_birth_date",
+            "id_number",
+        ),
         ({}, "login_required", "phone"),
         ({"username": "13800138001"}, "invalid_username", "username"),
     ],
@@ -105,17 +111,23 @@ def test_login_by_phone_with_prefix_or_username(db, rf) -> None:
 
 
 def test_update_profile_only_self(city) -> None:
-    services.user_update_profile(actor=city.student, user=city.student, name="学生甲改", phone="13700137000")
+    services.user_update_profile(
+        actor=city.student, user=city.student, name="学生甲改", phone="13700137000"
+    )
     city.student.refresh_from_db()
     assert city.student.name == "学生甲改" and city.student.phone == "13700137000"
     with pytest.raises(AccessDenied):
-        services.user_update_profile(actor=city.secretary, user=city.student, name="x", phone="13700137001")
+        services.user_update_profile(
+            actor=city.secretary, user=city.student, name="x", phone="13700137001"
+        )
 
 
 def test_update_profile_duplicate_phone_keeps_old_value(city) -> None:
     old = city.student.phone
     with pytest.raises(Conflict):
-        services.user_update_profile(actor=city.student, user=city.student, name="学生甲", phone=city.staff.phone)
+        services.user_update_profile(
+            actor=city.student, user=city.student, name="学生甲", phone=city.staff.phone
+        )
     city.student.refresh_from_db()
     assert city.student.phone == old
 
@@ -123,7 +135,9 @@ def test_update_profile_duplicate_phone_keeps_old_value(city) -> None:
 def test_id_number_set_once_then_locked(city) -> None:
     services.user_set_id_number(actor=city.student, user=city.student, id_number=ADULT_ID)
     with pytest.raises(AccessDenied) as err:
-        services.user_set_id_number(actor=city.student, user=city.student, id_number=_id("11010519900101001"))
+        services.user_set_id_number(
+            actor=city.student, user=city.student, id_number=_id("11010519900101001")
+        )
     assert err.value.code == "id_number_locked"
 
 
@@ -137,8 +151,13 @@ def test_second_account_for_same_id_number_refused_on_set(city) -> None:
 
 def test_reveal_id_number_only_for_entitled_roles_and_audited(city) -> None:
     services.user_set_id_number(actor=city.student, user=city.student, id_number=ADULT_ID)
-    assert services.user_reveal_id_number(actor=city.university_admin, user=city.student) == ADULT_ID
-    assert AuditEvent.objects.filter(action="user.id_number.read", actor=city.university_admin).count() == 1
+    assert (
+        services.user_reveal_id_number(actor=city.university_admin, user=city.student) == ADULT_ID
+    )
+    assert (
+        AuditEvent.objects.filter(action="user.id_number.read", actor=city.university_admin).count()
+        == 1
+    )
     for outsider in (city.secretary, city.staff, city.student2, city.district_admin):
         with pytest.raises(AccessDenied):
             services.user_reveal_id_number(actor=outsider, user=city.student)
@@ -153,7 +172,10 @@ def test_student_profile_derives_university_and_department(city) -> None:
         major="旅游管理",
         grade=2024,
         skills=["摄影", " 急救 ", "摄影"],
-        busy_slots=[{"weekday": 0, "start": "08:00", "end": "09:40"}, {"weekday": 0, "start": "10:00", "end": "11:40"}],
+        busy_slots=[
+            {"weekday": 0, "start": "08:00", "end": "09:40"},
+            {"weekday": 0, "start": "10:00", "end": "11:40"},
+        ],
     )
     assert profile.university == city.university and profile.department == city.department
     assert sorted(s.name for s in profile.skills.all()) == ["急救", "摄影"]
@@ -165,40 +187,68 @@ def test_student_profile_derives_university_and_department(city) -> None:
         [{"weekday": 7, "start": "08:00", "end": "09:00"}],
         [{"weekday": 1, "start": "10:00", "end": "09:00"}],
         [{"weekday": 1, "start": "8:00", "end": "09:00"}],
-        [{"weekday": 1, "start": "08:00", "end": "10:00"}, {"weekday": 1, "start": "09:00", "end": "11:00"}],
+        [
+            {"weekday": 1, "start": "08:00", "end": "10:00"},
+            {"weekday": 1, "start": "09:00", "end": "11:00"},
+        ],
         "Monday",
     ],
 )
 def test_bad_timetable_is_refused_and_nothing_saved(city, slots) -> None:
     with pytest.raises(ValidationFailed) as err:
         services.student_profile_save(
-            actor=city.student, user=city.student, branch=city.branch, major="旅游管理", grade=2024, busy_slots=slots
+            actor=city.student,
+            user=city.student,
+            branch=city.branch,
+            major="旅游管理",
+            grade=2024,
+            busy_slots=slots,
         )
     assert err.value.code == "invalid_timetable"
     assert not StudentProfile.objects.filter(user=city.student).exists()
 
 
 def test_student_cannot_move_themself_to_another_branch(city) -> None:
-    services.student_profile_save(actor=city.student, user=city.student, branch=city.branch, major="旅游管理", grade=2024)
+    services.student_profile_save(
+        actor=city.student, user=city.student, branch=city.branch, major="旅游管理", grade=2024
+    )
     with pytest.raises(AccessDenied):
-        services.student_profile_save(actor=city.student, user=city.student, branch=city.branch2, major="会计学", grade=2024)
-    services.student_profile_save(actor=city.department_admin, user=city.student, branch=city.branch2, major="会计学", grade=2024)
+        services.student_profile_save(
+            actor=city.student, user=city.student, branch=city.branch2, major="会计学", grade=2024
+        )
+    services.student_profile_save(
+        actor=city.department_admin,
+        user=city.student,
+        branch=city.branch2,
+        major="会计学",
+        grade=2024,
+    )
     assert StudentProfile.objects.get(user=city.student).branch == city.branch2
 
 
 def test_consent_for_minor_requires_guardian(db) -> None:
-    teen = services.user_create(name="少年", username="teen01", id_number=_id("11010520100601001"), guardian_consent=services.GuardianConsent("李华", "父亲"))
+    teen = services.user_create(
+        name="少年",
+        username="teen01",
+        id_number=_id("11010520100601001"),
+        guardian_consent=services.GuardianConsent("李华", "父亲"),
+    )
     with pytest.raises(ValidationFailed):
         services.consent_give(actor=teen, user=teen, purpose=ConsentPurpose.VOLUNTEERING)
     services.consent_give(
-        actor=teen, user=teen, purpose=ConsentPurpose.VOLUNTEERING, guardian=services.GuardianConsent("李华", "父亲")
+        actor=teen,
+        user=teen,
+        purpose=ConsentPurpose.VOLUNTEERING,
+        guardian=services.GuardianConsent("李华", "父亲"),
     )
     assert ConsentRecord.objects.filter(user=teen, purpose=ConsentPurpose.VOLUNTEERING).count() == 1
 
 
 def test_consent_current_version_and_withdrawal(city) -> None:
     assert not services.has_current_consent(city.student)
-    record = services.consent_give(actor=city.student, user=city.student, purpose=ConsentPurpose.PRIVACY_NOTICE)
+    record = services.consent_give(
+        actor=city.student, user=city.student, purpose=ConsentPurpose.PRIVACY_NOTICE
+    )
     assert services.has_current_consent(city.student)
     with pytest.raises(AccessDenied):
         services.consent_withdraw(actor=city.secretary, record=record)

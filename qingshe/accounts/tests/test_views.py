@@ -65,15 +65,33 @@ def test_logout_is_a_post(client: Any, city: Any) -> None:
 def test_password_change(client: Any, city: Any) -> None:
     client.force_login(city.student)
     url = reverse("accounts:password_change")
-    response = client.post(url, {"old_password": "bad", "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!"})
+    response = client.post(
+        url,
+        {
+            "old_password": "bad",
+            "new_password1": "Xin-mima-2026!",
+            "new_password2": "Xin-mima-2026!",
+        },
+    )
     assert "当前密码不正确" in response.content.decode()
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "Xin-mima-2026!", "new_password2": "other"})
+    response = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "Xin-mima-2026!", "new_password2": "other"}
+    )
     assert "两次输入的新密码不一致" in response.content.decode()
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"}
+    )
     assert response.status_code == 200
     city.student.refresh_from_db()
     assert city.student.check_password(PASSWORD)
-    response = client.post(url, {"old_password": PASSWORD, "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!"})
+    response = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Xin-mima-2026!",
+            "new_password2": "Xin-mima-2026!",
+        },
+    )
     assert response.status_code == 302
     city.student.refresh_from_db()
     assert city.student.check_password("Xin-mima-2026!")
@@ -102,26 +120,40 @@ def test_outsiders_get_404_on_a_person(client: Any, city: Any) -> None:
     assert client.get(reverse("accounts:person", args=[city.student.pk])).status_code == 302
 
 
-def test_league_admin_reveals_an_id_number_through_htmx_and_it_is_audited(client: Any, city: Any) -> None:
+def test_league_admin_reveals_an_id_number_through_htmx_and_it_is_audited(
+    client: Any, city: Any
+) -> None:
     number = make_id_number(date(2004, 3, 9))
     services.user_set_id_number(actor=city.student, user=city.student, id_number=number)
     client.force_login(city.league_admin)
     url = reverse("accounts:person", args=[city.student.pk])
     html = client.get(url).content.decode()
     assert "110101********" in html and number not in html and "查看完整身份证号" in html
-    response = client.post(reverse("accounts:reveal_id", args=[city.student.pk]), headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("accounts:reveal_id", args=[city.student.pk]), headers={"HX-Request": "true"}
+    )
     partial = response.content.decode()
     assert number in partial and "<html" not in partial and "本次查看已记录" in partial
-    assert AuditEvent.objects.filter(action="user.id_number.read", object_id=str(city.student.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="user.id_number.read", object_id=str(city.student.pk)
+        ).count()
+        == 1
+    )
     # Without htmx the full page comes back with the number.
     response = client.post(reverse("accounts:reveal_id", args=[city.student.pk]))
     assert "<html" in response.content.decode() and number in response.content.decode()
 
 
 def test_department_admin_may_not_reveal_an_id_number(client: Any, city: Any) -> None:
-    services.user_set_id_number(actor=city.student, user=city.student, id_number=make_id_number(date(2004, 3, 9)))
+    services.user_set_id_number(
+        actor=city.student, user=city.student, id_number=make_id_number(date(2004, 3, 9))
+    )
     client.force_login(city.department_admin)
-    assert "查看完整身份证号" not in client.get(reverse("accounts:person", args=[city.student.pk])).content.decode()
+    assert (
+        "查看完整身份证号"
+        not in client.get(reverse("accounts:person", args=[city.student.pk])).content.decode()
+    )
     assert client.post(reverse("accounts:reveal_id", args=[city.student.pk])).status_code == 403
     client.force_login(city.other_staff)
     assert client.post(reverse("accounts:reveal_id", args=[city.student.pk])).status_code == 404
@@ -160,8 +192,14 @@ def _student_data(city: Any, **over: Any) -> dict[str, Any]:
         "student-student_no": "2024001",
         "student-skills": "摄影、急救, 编程",
         "student-home_region": "福建三明",
-        "slot-0-weekday": "0", "slot-0-start": "08:00", "slot-0-end": "11:40", "slot-0-label": "课",
-        "slot-1-weekday": "2", "slot-1-start": "14:00", "slot-1-end": "17:30", "slot-1-label": "",
+        "slot-0-weekday": "0",
+        "slot-0-start": "08:00",
+        "slot-0-end": "11:40",
+        "slot-0-label": "课",
+        "slot-1-weekday": "2",
+        "slot-1-start": "14:00",
+        "slot-1-end": "17:30",
+        "slot-1-label": "",
     }
     data.update(over)
     return data
@@ -170,7 +208,9 @@ def _student_data(city: Any, **over: Any) -> dict[str, Any]:
 def test_student_saves_profile_with_skills_and_timetable(client: Any, city: Any) -> None:
     client.force_login(city.student)
     html = client.get(reverse("accounts:me_edit")).content.decode()
-    assert "2024级旅游管理班团支部" in html and "2024级会计学班团支部" not in html  # only visible branches
+    assert (
+        "2024级旅游管理班团支部" in html and "2024级会计学班团支部" not in html
+    )  # only visible branches
     data = _edit_data(city.student, name="学生甲改", email="a@example.com", **_student_data(city))
     response = client.post(reverse("accounts:me_edit"), data)
     assert response.status_code == 302, response.content.decode()
@@ -186,7 +226,11 @@ def test_student_saves_profile_with_skills_and_timetable(client: Any, city: Any)
 
 def _assert_nothing_written(user: Any) -> None:
     fresh = User.objects.get(pk=user.pk)
-    assert (fresh.name, fresh.phone, fresh.id_number_digest) == (user.name, user.phone, user.id_number_digest)
+    assert (fresh.name, fresh.phone, fresh.id_number_digest) == (
+        user.name,
+        user.phone,
+        user.id_number_digest,
+    )
     assert not StudentProfile.objects.filter(user=user).exists()
 
 
@@ -197,10 +241,18 @@ def test_bad_inputs_on_the_edit_page(client: Any, city: Any) -> None:
     cases = [
         ({"phone": "12345"}, "请输入有效的中国大陆手机号", "12345"),
         ({"phone": city.student2.phone}, "该手机号已被注册", city.student2.phone),
-        ({"id_number": with_wrong_check_digit(make_id_number(date(2004, 3, 9)))}, "校验位不正确", None),
+        (
+            {"id_number": with_wrong_check_digit(make_id_number(date(2004, 3, 9)))},
+            "校验位不正确",
+            None,
+        ),
         ({"id_number": impossible_birth_date_id()}, "出生日期不存在", impossible_birth_date_id()),
         ({"id_number": taken}, "该身份证号已有账号", taken),
-        ({"slot-1-start": "09:00", "slot-1-weekday": "0", "slot-1-end": "10:00"}, "同一天的两个忙碌时段有重叠", None),
+        (
+            {"slot-1-start": "09:00", "slot-1-weekday": "0", "slot-1-end": "10:00"},
+            "同一天的两个忙碌时段有重叠",
+            None,
+        ),
         ({"student-grade": "1980"}, "年级即入学年份", None),
         ({"student-branch": ""}, "请选择班级团支部", None),
         ({"student-branch": str(city.branch2.pk)}, "选择一个有效的选项", None),
@@ -264,7 +316,8 @@ def test_a_minor_needs_a_guardian_to_consent(client: Any, city: Any) -> None:
     assert "监护人" in html and 'value="王芳"' in html
     assert not ConsentRecord.objects.filter(user=minor).exists()
     response = client.post(
-        reverse("accounts:consent"), {"agree": "on", "guardian_name": "王芳", "guardian_relation": "母亲"}
+        reverse("accounts:consent"),
+        {"agree": "on", "guardian_name": "王芳", "guardian_relation": "母亲"},
     )
     assert response.status_code == 302
     record = ConsentRecord.objects.get(user=minor)
@@ -275,8 +328,15 @@ def test_every_spelling_of_a_login_counts_against_one_account(client: Any, city:
     """Failures typed as 138…, +86 138… or the username lock the same account."""
     from qingshe.accounts import services
 
-    services.user_update_profile(actor=city.student, user=city.student, name="学生甲", phone=city.student.phone)
-    spellings = [city.student.phone, f"+86{city.student.phone}", f"+86 {city.student.phone}", city.student.phone]
+    services.user_update_profile(
+        actor=city.student, user=city.student, name="学生甲", phone=city.student.phone
+    )
+    spellings = [
+        city.student.phone,
+        f"+86{city.student.phone}",
+        f"+86 {city.student.phone}",
+        city.student.phone,
+    ]
     for typed in spellings:
         client.post(LOGIN, {"username": typed, "password": "nope"})
     # the 5th failure, under yet another spelling, locks
@@ -287,8 +347,14 @@ def test_every_spelling_of_a_login_counts_against_one_account(client: Any, city:
 def test_a_successful_phone_login_resets_the_failures(client: Any, city: Any) -> None:
     for _ in range(4):
         client.post(LOGIN, {"username": f"+86{city.student.phone}", "password": "nope"})
-    assert client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code
+        == 302
+    )
     client.post("/accounts/logout/")
     for _ in range(4):
         client.post(LOGIN, {"username": city.student.phone, "password": "nope"})
-    assert client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(LOGIN, {"username": city.student.phone, "password": PASSWORD}).status_code
+        == 302
+    )

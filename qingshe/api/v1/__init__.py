@@ -109,7 +109,9 @@ class QingsheAPI(NinjaAPI):
         lists: 400 `bad_request` for a body that is not JSON, 422 `invalid_input` for parameters
         or a body that do not validate (found by the fuzzing test, qingshe/api/tests/test_fuzz.py)."""
         schema = super().get_openapi_schema(**kwargs)
-        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        error = {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        }
         for operations in schema["paths"].values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})

@@ -6,219 +6,648 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('duty', '0001_initial'),
-        ('orgs', '0002_office_hours'),
+        ("duty", "0001_initial"),
+        ("orgs", "0002_office_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Beneficiary',
+            name="Beneficiary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('migrant_child', 'Child of migrant workers'), ('poor_family_child', 'Child of a poor family'), ('at_risk_youth', 'Idle or at-risk youth'), ('elder_alone', 'Elder living alone'), ('disabled', 'Person with a disability'), ('zero_employment', 'Zero-employment family'), ('hardship', 'Person in hardship')], db_index=True, max_length=24, verbose_name='kind')),
-                ('birth_date', models.DateField(verbose_name='date of birth')),
-                ('lives_alone', models.BooleanField(default=False, verbose_name='lives alone')),
-                ('sealed', models.BinaryField(verbose_name='personal data (encrypted)')),
-                ('name_masked', models.CharField(max_length=20, verbose_name='name')),
-                ('id_number_digest', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('state', models.CharField(choices=[('active', 'Being helped'), ('closed', 'Closed')], default='active', max_length=12, verbose_name='state')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='beneficiaries', to='orgs.organisation', verbose_name='community')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("migrant_child", "Child of migrant workers"),
+                            ("poor_family_child", "Child of a poor family"),
+                            ("at_risk_youth", "Idle or at-risk youth"),
+                            ("elder_alone", "Elder living alone"),
+                            ("disabled", "Person with a disability"),
+                            ("zero_employment", "Zero-employment family"),
+                            ("hardship", "Person in hardship"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="date of birth")),
+                ("lives_alone", models.BooleanField(default=False, verbose_name="lives alone")),
+                ("sealed", models.BinaryField(verbose_name="personal data (encrypted)")),
+                ("name_masked", models.CharField(max_length=20, verbose_name="name")),
+                (
+                    "id_number_digest",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("active", "Being helped"), ("closed", "Closed")],
+                        default="active",
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="beneficiaries",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'beneficiary',
-                'verbose_name_plural': 'beneficiaries',
-                'ordering': ['-created_at'],
+                "verbose_name": "beneficiary",
+                "verbose_name_plural": "beneficiaries",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('spring_festival', 'Spring Festival visits'), ('holiday_class', 'Holiday classes (七彩假期)'), ('book_drive', 'Book drive'), ('other', 'Other care campaign')], max_length=20, verbose_name='kind')),
-                ('title', models.CharField(max_length=80, verbose_name='title')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='until')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_campaigns', to='orgs.organisation', verbose_name='community')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("spring_festival", "Spring Festival visits"),
+                            ("holiday_class", "Holiday classes (七彩假期)"),
+                            ("book_drive", "Book drive"),
+                            ("other", "Other care campaign"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=80, verbose_name="title")),
+                ("starts_on", models.DateField(verbose_name="from")),
+                ("ends_on", models.DateField(verbose_name="until")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_campaigns",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care campaign',
-                'verbose_name_plural': 'care campaigns',
-                'ordering': ['-starts_on'],
+                "verbose_name": "care campaign",
+                "verbose_name_plural": "care campaigns",
+                "ordering": ["-starts_on"],
             },
         ),
         migrations.CreateModel(
-            name='CampaignHousehold',
+            name="CampaignHousehold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given', models.CharField(blank=True, max_length=200, verbose_name='what was given')),
-                ('visited_on', models.DateField(blank=True, null=True, verbose_name='visited on')),
-                ('beneficiary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='care.beneficiary', verbose_name='beneficiary')),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='households', to='care.campaign', verbose_name='campaign')),
-                ('volunteers', models.ManyToManyField(blank=True, related_name='care_households', to=settings.AUTH_USER_MODEL, verbose_name='volunteers')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "given",
+                    models.CharField(blank=True, max_length=200, verbose_name="what was given"),
+                ),
+                ("visited_on", models.DateField(blank=True, null=True, verbose_name="visited on")),
+                (
+                    "beneficiary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="care.beneficiary",
+                        verbose_name="beneficiary",
+                    ),
+                ),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="households",
+                        to="care.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "volunteers",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="care_households",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="volunteers",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household to visit',
-                'verbose_name_plural': 'households to visit',
+                "verbose_name": "household to visit",
+                "verbose_name_plural": "households to visit",
             },
         ),
         migrations.CreateModel(
-            name='CareRole',
+            name="CareRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_roles', to='orgs.organisation', verbose_name='community')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='granted by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_roles', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_roles",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="granted by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care_roles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'care role',
-                'verbose_name_plural': 'care roles',
+                "verbose_name": "care role",
+                "verbose_name_plural": "care roles",
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_by', models.CharField(choices=[('self', 'The person themself'), ('guardian', 'The guardian')], max_length=10, verbose_name='given by')),
-                ('guardian_relation', models.CharField(blank=True, max_length=20, verbose_name="guardian's relation")),
-                ('notice_version', models.CharField(max_length=20, verbose_name='notice version')),
-                ('given_on', models.DateField(verbose_name='given on')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('beneficiary', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='care.beneficiary', verbose_name='beneficiary')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.CharField(
+                        choices=[("self", "The person themself"), ("guardian", "The guardian")],
+                        max_length=10,
+                        verbose_name="given by",
+                    ),
+                ),
+                (
+                    "guardian_relation",
+                    models.CharField(blank=True, max_length=20, verbose_name="guardian's relation"),
+                ),
+                ("notice_version", models.CharField(max_length=20, verbose_name="notice version")),
+                ("given_on", models.DateField(verbose_name="given on")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at"),
+                ),
+                (
+                    "beneficiary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="care.beneficiary",
+                        verbose_name="beneficiary",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consent',
-                'verbose_name_plural': 'consents',
-                'ordering': ['-recorded_at'],
+                "verbose_name": "consent",
+                "verbose_name_plural": "consents",
+                "ordering": ["-recorded_at"],
             },
         ),
         migrations.CreateModel(
-            name='HelpRelationship',
+            name="HelpRelationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('mode', models.CharField(choices=[('one_to_one', 'One-to-one (a volunteer)'), ('many_to_one', 'Many-to-one (a branch or team)')], max_length=12, verbose_name='form')),
-                ('subject', models.CharField(blank=True, help_text='For tutoring, e.g. maths.', max_length=40, verbose_name='subject')),
-                ('term_start', models.DateField(verbose_name='term from')),
-                ('term_end', models.DateField(verbose_name='term until')),
-                ('goals', models.TextField(verbose_name='goals')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('paused', 'Paused'), ('ended', 'Ended')], db_index=True, default='active', max_length=10, verbose_name='status')),
-                ('end_reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('beneficiary', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='relationships', to='care.beneficiary', verbose_name='beneficiary')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('duty_activity', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='duty.activity')),
-                ('supervisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervised_help', to=settings.AUTH_USER_MODEL, verbose_name='supervisor')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.organisation', verbose_name='branch or team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("one_to_one", "One-to-one (a volunteer)"),
+                            ("many_to_one", "Many-to-one (a branch or team)"),
+                        ],
+                        max_length=12,
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        blank=True,
+                        help_text="For tutoring, e.g. maths.",
+                        max_length=40,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("term_start", models.DateField(verbose_name="term from")),
+                ("term_end", models.DateField(verbose_name="term until")),
+                ("goals", models.TextField(verbose_name="goals")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("paused", "Paused"), ("ended", "Ended")],
+                        db_index=True,
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("end_reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                (
+                    "beneficiary",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="relationships",
+                        to="care.beneficiary",
+                        verbose_name="beneficiary",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "duty_activity",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="duty.activity",
+                    ),
+                ),
+                (
+                    "supervisor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervised_help",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="supervisor",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.organisation",
+                        verbose_name="branch or team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'help relationship',
-                'verbose_name_plural': 'help relationships',
-                'ordering': ['-created_at'],
+                "verbose_name": "help relationship",
+                "verbose_name_plural": "help relationships",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(verbose_name='from')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('end_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for handing over')),
-                ('helper', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_assignments', to=settings.AUTH_USER_MODEL, verbose_name='helper')),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='care.helprelationship', verbose_name='help relationship')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="from")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="reason for handing over"
+                    ),
+                ),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="helper",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="care.helprelationship",
+                        verbose_name="help relationship",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['started_on', 'pk'],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["started_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('ended_at', models.DateTimeField(verbose_name='ended at')),
-                ('done', models.TextField(verbose_name='what was done')),
-                ('sealed_observations', models.BinaryField(blank=True, null=True, verbose_name='observations (encrypted)')),
-                ('state', models.CharField(choices=[('pending', 'Awaiting the supervisor'), ('confirmed', 'Confirmed'), ('rejected', 'Not confirmed')], db_index=True, default='pending', max_length=10, verbose_name='state')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('attendance', models.OneToOneField(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='care_visit', to='duty.attendance')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('helper', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_visits', to=settings.AUTH_USER_MODEL, verbose_name='helper')),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='care.helprelationship', verbose_name='help relationship')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("ended_at", models.DateTimeField(verbose_name="ended at")),
+                ("done", models.TextField(verbose_name="what was done")),
+                (
+                    "sealed_observations",
+                    models.BinaryField(
+                        blank=True, null=True, verbose_name="observations (encrypted)"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting the supervisor"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Not confirmed"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "decision_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="note"),
+                ),
+                (
+                    "attendance",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="care_visit",
+                        to="duty.attendance",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_visits",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="helper",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="care.helprelationship",
+                        verbose_name="help relationship",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-started_at'],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Concern',
+            name="Concern",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('priority', models.CharField(choices=[('urgent', 'Urgent'), ('normal', 'Normal')], default='urgent', max_length=8, verbose_name='priority')),
-                ('sealed_text', models.BinaryField(verbose_name='what was seen (encrypted)')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='handled at')),
-                ('handled_note', models.CharField(blank=True, max_length=200, verbose_name='what was done')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='handled by')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='raised by')),
-                ('relationship', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='concerns', to='care.helprelationship', verbose_name='help relationship')),
-                ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='concerns', to='care.visit', verbose_name='visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[("urgent", "Urgent"), ("normal", "Normal")],
+                        default="urgent",
+                        max_length=8,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("sealed_text", models.BinaryField(verbose_name="what was seen (encrypted)")),
+                (
+                    "handled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="handled at"),
+                ),
+                (
+                    "handled_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="what was done"),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="handled by",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="raised by",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="concerns",
+                        to="care.helprelationship",
+                        verbose_name="help relationship",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="concerns",
+                        to="care.visit",
+                        verbose_name="visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'concern',
-                'verbose_name_plural': 'concerns',
-                'ordering': ['handled_at', '-priority', '-created_at'],
+                "verbose_name": "concern",
+                "verbose_name_plural": "concerns",
+                "ordering": ["handled_at", "-priority", "-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='care_campaign_ordered'),
+            model_name="campaign",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                name="care_campaign_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='campaignhousehold',
-            constraint=models.UniqueConstraint(fields=('campaign', 'beneficiary'), name='care_household_once'),
+            model_name="campaignhousehold",
+            constraint=models.UniqueConstraint(
+                fields=("campaign", "beneficiary"), name="care_household_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='carerole',
-            constraint=models.UniqueConstraint(fields=('user', 'community'), name='care_role_once'),
+            model_name="carerole",
+            constraint=models.UniqueConstraint(fields=("user", "community"), name="care_role_once"),
         ),
         migrations.AddConstraint(
-            model_name='helprelationship',
-            constraint=models.UniqueConstraint(condition=models.Q(('mode', 'one_to_one'), ('status', 'active')), fields=('beneficiary', 'subject'), name='care_one_active_tutor_per_subject'),
+            model_name="helprelationship",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("mode", "one_to_one"), ("status", "active")),
+                fields=("beneficiary", "subject"),
+                name="care_one_active_tutor_per_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='helprelationship',
-            constraint=models.CheckConstraint(condition=models.Q(('term_end__gte', models.F('term_start'))), name='care_term_ordered'),
+            model_name="helprelationship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("term_end__gte", models.F("term_start"))),
+                name="care_term_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('relationship', 'helper'), name='care_assignment_once_current'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("relationship", "helper"),
+                name="care_assignment_once_current",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__gt', models.F('started_at'))), name='care_visit_ordered'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ended_at__gt", models.F("started_at"))),
+                name="care_visit_ordered",
+            ),
         ),
     ]

@@ -51,7 +51,9 @@ def care_role_grant(*, actor: Any, user: Any, community: Organisation) -> CareRo
         raise AccessDenied("forbidden", _("You may not give the care role in this community."))
     if not access.holds_over(user, community, visibility.COMMUNITY_SIDE_ROLES):
         raise ValidationFailed(
-            "not_community_staff", _("Only the community's own staff can hold the care role."), field="user"
+            "not_community_staff",
+            _("Only the community's own staff can hold the care role."),
+            field="user",
         )
     role, _created = CareRole.objects.update_or_create(
         user=user, community=community, defaults={"is_active": True, "granted_by": actor}
@@ -69,7 +71,9 @@ def _text(value: str | None, field: str, *, required: bool = False) -> str:
             "guardian_name": _("Enter the guardian's name."),
             "guardian_relation": _("Enter the guardian's relation to the beneficiary."),
         }
-        raise ValidationFailed(f"{field}_required", messages.get(field, _("This field is required.")), field=field)
+        raise ValidationFailed(
+            f"{field}_required", messages.get(field, _("This field is required.")), field=field
+        )
     if len(value) > MAX_TEXT.get(field, 200):
         raise ValidationFailed("too_long", _("This text is too long."), field=field)
     return value
@@ -80,14 +84,18 @@ def _phone(value: str | None, field: str, *, required: bool = False) -> str:
     if not value:
         if required:
             raise ValidationFailed(
-                "guardian_phone_required", _("A minor's guardian must be reachable: enter a mobile number."), field=field
+                "guardian_phone_required",
+                _("A minor's guardian must be reachable: enter a mobile number."),
+                field=field,
             )
         return ""
     try:
         return ids.normalize_phone(value)
     except ids.IdentifierError:
         raise ValidationFailed(
-            "invalid_phone", _("Enter a valid mainland mobile number (11 digits starting with 1)."), field=field
+            "invalid_phone",
+            _("Enter a valid mainland mobile number (11 digits starting with 1)."),
+            field=field,
         ) from None
 
 
@@ -99,16 +107,24 @@ def _consent_checks(consent: ConsentIn | None, age: int) -> ConsentIn:
                 _("A child under 14 can be recorded only with the guardian's consent on file."),
                 field="consent",
             )
-        raise ValidationFailed("consent_required", _("Record the consent before recording the person."), field="consent")
+        raise ValidationFailed(
+            "consent_required",
+            _("Record the consent before recording the person."),
+            field="consent",
+        )
     if age < ADULT_AGE and consent.given_by != Consent.GivenBy.GUARDIAN:
         code = "guardian_consent_required"
         if age < GUARDIAN_RECORD_AGE:
-            message = _("A child under 14 can be recorded only with the guardian's consent on file.")
+            message = _(
+                "A child under 14 can be recorded only with the guardian's consent on file."
+            )
         else:
             message = _("For a beneficiary under 18 the guardian gives consent.")
         raise ValidationFailed(code, message, field="consent")
     if consent.given_on is not None and consent.given_on > timezone.localdate():
-        raise ValidationFailed("consent_in_future", _("The consent cannot be dated in the future."), field="consent")
+        raise ValidationFailed(
+            "consent_in_future", _("The consent cannot be dated in the future."), field="consent"
+        )
     return consent
 
 
@@ -133,7 +149,9 @@ def beneficiary_create(
     if community.kind != OrgKind.COMMUNITY:
         raise ValidationFailed("invalid_community", _("Choose a community."), field="community")
     if not access.can(actor, "care.beneficiary.create", community):
-        raise AccessDenied("forbidden", _("Only the community's staff with the care role record beneficiaries."))
+        raise AccessDenied(
+            "forbidden", _("Only the community's staff with the care role record beneficiaries.")
+        )
     if kind not in BeneficiaryKind.values:
         raise ValidationFailed("invalid_kind", _("Choose the kind of help."), field="kind")
     name = _text(name, "name", required=True)
@@ -143,23 +161,39 @@ def beneficiary_create(
             rid = ids.parse_resident_id(id_number, today=timezone.localdate())
         except ids.IdentifierError:
             raise ValidationFailed(
-                "invalid_id_number", _("The ID number is not valid; please check it."), field="id_number"
+                "invalid_id_number",
+                _("The ID number is not valid; please check it."),
+                field="id_number",
             ) from None
         number = rid.number
         if birth_date is not None and birth_date != rid.birth_date:
             raise ValidationFailed(
-                "birth_date_mismatch", _("The date of birth does not match the ID number."), field="birth_date"
+                "birth_date_mismatch",
+                _("The date of birth does not match the ID number."),
+                field="birth_date",
             )
         birth_date = rid.birth_date
     if birth_date is None:
-        raise ValidationFailed("birth_date_required", _("Enter the date of birth."), field="birth_date")
+        raise ValidationFailed(
+            "birth_date_required", _("Enter the date of birth."), field="birth_date"
+        )
     age = age_of(birth_date)
     if birth_date > timezone.localdate() or age > MAX_AGE:
-        raise ValidationFailed("invalid_birth_date", _("Enter a real date of birth."), field="birth_date")
+        raise ValidationFailed(
+            "invalid_birth_date", _("Enter a real date of birth."), field="birth_date"
+        )
     consent = _consent_checks(consent, age)
     minor = age < ADULT_AGE
-    guardian_name = _text(guardian_name, "guardian_name", required=minor or consent.given_by == Consent.GivenBy.GUARDIAN)
-    relation = _text(consent.guardian_relation, "guardian_relation", required=consent.given_by == Consent.GivenBy.GUARDIAN)
+    guardian_name = _text(
+        guardian_name,
+        "guardian_name",
+        required=minor or consent.given_by == Consent.GivenBy.GUARDIAN,
+    )
+    relation = _text(
+        consent.guardian_relation,
+        "guardian_relation",
+        required=consent.given_by == Consent.GivenBy.GUARDIAN,
+    )
     data = {
         "name": name,
         "id_number": number,
@@ -183,7 +217,9 @@ def beneficiary_create(
                 recorded_by=actor,
             )
     except IntegrityError:
-        raise Conflict("already_recorded", _("This person is already recorded as a beneficiary.")) from None
+        raise Conflict(
+            "already_recorded", _("This person is already recorded as a beneficiary.")
+        ) from None
     record = Consent.objects.create(
         beneficiary=beneficiary,
         given_by=consent.given_by,
@@ -213,7 +249,9 @@ def beneficiary_reveal(*, actor: Any, beneficiary: Beneficiary, reason: str = ""
     assigned = access.can(actor, "care.beneficiary.view_without_reason", beneficiary)
     if not assigned and len(reason) < 4:
         raise ValidationFailed(
-            "reason_required", _("Say why you need to see this person's details (at least 4 characters)."), field="reason"
+            "reason_required",
+            _("Say why you need to see this person's details (at least 4 characters)."),
+            field="reason",
         )
     data = sealing.unseal(beneficiary.sealed, context=sealing.BENEFICIARY_CONTEXT)
     care_role = beneficiary.community_id in visibility.care_community_ids(actor)
@@ -228,6 +266,9 @@ def beneficiary_reveal(*, actor: Any, beneficiary: Beneficiary, reason: str = ""
         action="care.beneficiary.reveal",
         obj=beneficiary,
         org=beneficiary.community,
-        data={"reason": reason[:200] or "assigned helper", "as": "care_role" if care_role else ("helper" if assigned else "supervisor")},
+        data={
+            "reason": reason[:200] or "assigned helper",
+            "as": "care_role" if care_role else ("helper" if assigned else "supervisor"),
+        },
     )
     return data

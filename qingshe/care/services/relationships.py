@@ -29,41 +29,60 @@ def _require_manager(actor: Any, beneficiary: Beneficiary) -> None:
     if not access.can(actor, "care.beneficiary.view", beneficiary):
         raise NotFound("not_found", _("No such beneficiary."))
     if not access.can(actor, "care.relationship.manage", beneficiary):
-        raise AccessDenied("forbidden", _("Only the community's staff with the care role arrange help."))
+        raise AccessDenied(
+            "forbidden", _("Only the community's staff with the care role arrange help.")
+        )
 
 
 def _validate_supervisor(supervisor: Any, beneficiary: Beneficiary) -> None:
     if supervisor is None:
         return
-    ok = Membership.objects.filter(user=supervisor, is_active=True, role=Role.INSTRUCTOR).exists() or access.holds_over(
+    ok = Membership.objects.filter(
+        user=supervisor, is_active=True, role=Role.INSTRUCTOR
+    ).exists() or access.holds_over(
         supervisor, beneficiary.community, visibility.SUPERVISOR_COMMUNITY_ROLES
     )
     if not ok or not supervisor.is_active:
         raise ValidationFailed(
             "invalid_supervisor",
-            _("The supervisor must be a staff member of the beneficiary's community or an instructor."),
+            _(
+                "The supervisor must be a staff member of the beneficiary's community or an instructor."
+            ),
             field="supervisor",
         )
 
 
 def _validate_helpers(helpers: Sequence[Any], *, mode: str, team: Organisation | None) -> None:
     if mode == HelpRelationship.Mode.ONE_TO_ONE and len(helpers) != 1:
-        raise ValidationFailed("one_helper", _("A one-to-one relationship has exactly one volunteer."), field="helpers")
+        raise ValidationFailed(
+            "one_helper", _("A one-to-one relationship has exactly one volunteer."), field="helpers"
+        )
     if mode == HelpRelationship.Mode.MANY_TO_ONE:
         if team is None or team.kind not in TEAM_KINDS:
-            raise ValidationFailed("team_required", _("Choose the branch or team that helps."), field="team")
+            raise ValidationFailed(
+                "team_required", _("Choose the branch or team that helps."), field="team"
+            )
         if not helpers:
-            raise ValidationFailed("helpers_required", _("Name at least one volunteer of the team."), field="helpers")
+            raise ValidationFailed(
+                "helpers_required", _("Name at least one volunteer of the team."), field="helpers"
+            )
     if len({h.pk for h in helpers}) != len(helpers):
         raise ValidationFailed("helper_twice", _("A volunteer is named twice."), field="helpers")
     for helper in helpers:
         if not helper.is_active:
-            raise ValidationFailed("invalid_helper", _("This volunteer's account is not active."), field="helpers")
-        if team is not None and not Membership.objects.filter(
-            user=helper, is_active=True, org__path__startswith=team.path
-        ).exists():
             raise ValidationFailed(
-                "helper_not_in_team", _("Every volunteer must be a member of the branch or team."), field="helpers"
+                "invalid_helper", _("This volunteer's account is not active."), field="helpers"
+            )
+        if (
+            team is not None
+            and not Membership.objects.filter(
+                user=helper, is_active=True, org__path__startswith=team.path
+            ).exists()
+        ):
+            raise ValidationFailed(
+                "helper_not_in_team",
+                _("Every volunteer must be a member of the branch or team."),
+                field="helpers",
             )
         if is_minor(helper) and not has_guardian_consent(helper):
             raise ValidationFailed(
@@ -100,7 +119,8 @@ def _duplicate_error(subject: str) -> Conflict:
     if subject:
         return Conflict(
             "duplicate_tutor",
-            _("This person already has an active one-to-one helper for %(subject)s.") % {"subject": subject},
+            _("This person already has an active one-to-one helper for %(subject)s.")
+            % {"subject": subject},
         )
     return Conflict("duplicate_tutor", _("This person already has an active one-to-one helper."))
 
@@ -139,15 +159,23 @@ def relationship_create(
     _validate_helpers(helpers, mode=mode, team=team)
     goals = (goals or "").strip()
     if len(goals) < 4:
-        raise ValidationFailed("goals_required", _("Write down the goals of the help."), field="goals")
+        raise ValidationFailed(
+            "goals_required", _("Write down the goals of the help."), field="goals"
+        )
     if term_end < term_start:
-        raise ValidationFailed("invalid_term", _("The term must end after it starts."), field="term_end")
+        raise ValidationFailed(
+            "invalid_term", _("The term must end after it starts."), field="term_end"
+        )
     if term_end - term_start > MAX_TERM:
-        raise ValidationFailed("term_too_long", _("A term lasts at most three years."), field="term_end")
+        raise ValidationFailed(
+            "term_too_long", _("A term lasts at most three years."), field="term_end"
+        )
     _validate_supervisor(supervisor, beneficiary)
     if supervisor is not None and any(h.pk == supervisor.pk for h in helpers):
         raise ValidationFailed(
-            "supervisor_is_helper", _("The supervisor cannot be one of the helpers."), field="supervisor"
+            "supervisor_is_helper",
+            _("The supervisor cannot be one of the helpers."),
+            field="supervisor",
         )
     _validate_safeguards(helpers, beneficiary, supervisor)
     subject = (subject or "").strip()[:40]
@@ -176,14 +204,22 @@ def relationship_create(
         action="care.relationship.create",
         obj=relationship,
         org=beneficiary.community,
-        data={"mode": mode, "helpers": [h.pk for h in helpers], "supervisor": getattr(supervisor, "pk", None)},
+        data={
+            "mode": mode,
+            "helpers": [h.pk for h in helpers],
+            "supervisor": getattr(supervisor, "pk", None),
+        },
     )
     _announce(relationship, [*helpers, *([supervisor] if supervisor else [])])
     return relationship
 
 
 def _locked(relationship: HelpRelationship) -> HelpRelationship:
-    return HelpRelationship.objects.select_for_update(of=("self",)).select_related("beneficiary").get(pk=relationship.pk)
+    return (
+        HelpRelationship.objects.select_for_update(of=("self",))
+        .select_related("beneficiary")
+        .get(pk=relationship.pk)
+    )
 
 
 @transaction.atomic
@@ -204,19 +240,33 @@ def relationship_hand_over(
         raise Conflict("relationship_ended", _("This relationship has ended."))
     reason = (reason or "").strip()
     if len(reason) < 2:
-        raise ValidationFailed("reason_required", _("Say why the help is handed over."), field="reason")
+        raise ValidationFailed(
+            "reason_required", _("Say why the help is handed over."), field="reason"
+        )
     current = list(relationship.assignments.filter(ended_on__isnull=True).select_related("helper"))
     if old_helper is not None:
         current = [a for a in current if a.helper_id == old_helper.pk]
         if not current:
-            raise ValidationFailed("not_assigned", _("This volunteer is not assigned here."), field="old_helper")
+            raise ValidationFailed(
+                "not_assigned", _("This volunteer is not assigned here."), field="old_helper"
+            )
     elif relationship.mode == HelpRelationship.Mode.MANY_TO_ONE:
-        raise ValidationFailed("old_helper_required", _("Say which volunteer hands over."), field="old_helper")
-    if any(a.helper_id == new_helper.pk for a in relationship.assignments.filter(ended_on__isnull=True)):
-        raise ValidationFailed("already_assigned", _("This volunteer is already assigned here."), field="new_helper")
+        raise ValidationFailed(
+            "old_helper_required", _("Say which volunteer hands over."), field="old_helper"
+        )
+    if any(
+        a.helper_id == new_helper.pk for a in relationship.assignments.filter(ended_on__isnull=True)
+    ):
+        raise ValidationFailed(
+            "already_assigned", _("This volunteer is already assigned here."), field="new_helper"
+        )
     _validate_helpers([new_helper], mode=HelpRelationship.Mode.ONE_TO_ONE, team=relationship.team)
     if relationship.supervisor_id == new_helper.pk:
-        raise ValidationFailed("supervisor_is_helper", _("The supervisor cannot be one of the helpers."), field="new_helper")
+        raise ValidationFailed(
+            "supervisor_is_helper",
+            _("The supervisor cannot be one of the helpers."),
+            field="new_helper",
+        )
     _validate_safeguards([new_helper], relationship.beneficiary, relationship.supervisor)
     day = on or timezone.localdate()
     for assignment in current:
@@ -236,11 +286,15 @@ def relationship_hand_over(
 
 
 @transaction.atomic
-def relationship_set_status(*, actor: Any, relationship: HelpRelationship, status: str, reason: str = "") -> HelpRelationship:
+def relationship_set_status(
+    *, actor: Any, relationship: HelpRelationship, status: str, reason: str = ""
+) -> HelpRelationship:
     relationship = _locked(relationship)
     _require_manager(actor, relationship.beneficiary)
     if status not in HelpRelationship.Status.values:
-        raise ValidationFailed("invalid_status", _("Choose active, paused or ended."), field="status")
+        raise ValidationFailed(
+            "invalid_status", _("Choose active, paused or ended."), field="status"
+        )
     if relationship.status == HelpRelationship.Status.ENDED:
         raise Conflict("relationship_ended", _("This relationship has ended."))
     reason = (reason or "").strip()
@@ -249,11 +303,15 @@ def relationship_set_status(*, actor: Any, relationship: HelpRelationship, statu
     if (
         status == HelpRelationship.Status.ACTIVE
         and relationship.mode == HelpRelationship.Mode.ONE_TO_ONE
-        and _duplicate_tutor(relationship.beneficiary, relationship.subject, exclude_pk=relationship.pk)
+        and _duplicate_tutor(
+            relationship.beneficiary, relationship.subject, exclude_pk=relationship.pk
+        )
     ):
         raise _duplicate_error(relationship.subject)
     relationship.status = status
-    relationship.end_reason = reason[:200] if status == HelpRelationship.Status.ENDED else relationship.end_reason
+    relationship.end_reason = (
+        reason[:200] if status == HelpRelationship.Status.ENDED else relationship.end_reason
+    )
     relationship.save(update_fields=["status", "end_reason", "updated_at"])
     if status == HelpRelationship.Status.ENDED:
         relationship.assignments.filter(ended_on__isnull=True).update(

@@ -54,7 +54,9 @@ def care(city: SimpleNamespace) -> SimpleNamespace:
     MembershipFactory(user=c.classmate, org=c.branch, role=Role.STUDENT)
     c.next_tutor = UserFactory(name="接任同学")
     MembershipFactory(user=c.next_tutor, org=c.branch, role=Role.STUDENT)
-    c.child = services.beneficiary_create(actor=c.care_staff, community=c.community, **child_kwargs())
+    c.child = services.beneficiary_create(
+        actor=c.care_staff, community=c.community, **child_kwargs()
+    )
     today = timezone.localdate()
     c.relationship = services.relationship_create(
         actor=c.care_staff,

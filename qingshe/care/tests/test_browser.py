@@ -22,7 +22,12 @@ def _fits(page: Any) -> None:
 
 
 def test_tutor_logs_supervisor_confirms_on_a_phone(
-    transactional_db: Any, care: Any, live_server: Any, login_page: Any, browser: Any, screenshot_dir: Path
+    transactional_db: Any,
+    care: Any,
+    live_server: Any,
+    login_page: Any,
+    browser: Any,
+    screenshot_dir: Path,
 ) -> None:
     page = login_page(care.tutor.phone)
 
@@ -72,12 +77,23 @@ def test_tutor_logs_supervisor_confirms_on_a_phone(
 
 
 def test_league_admin_sees_only_counts_on_a_phone(
-    transactional_db: Any, care: Any, live_server: Any, login_page: Any, browser: Any, screenshot_dir: Path
+    transactional_db: Any,
+    care: Any,
+    live_server: Any,
+    login_page: Any,
+    browser: Any,
+    screenshot_dir: Path,
 ) -> None:
     from qingshe.care import services
     from qingshe.care.tests.conftest import past
 
-    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=120, done="辅导作业")
+    visit = services.visit_log(
+        actor=care.tutor,
+        relationship=care.relationship,
+        started_at=past(),
+        minutes=120,
+        done="辅导作业",
+    )
     services.visit_confirm(actor=care.supervisor, visit=visit)
     page = login_page(care.league_admin.phone)
     page.goto(f"{live_server.url}/care/")
@@ -98,7 +114,13 @@ def test_tutors_record_names_a_visit_without_a_dead_link(
     from qingshe.care import services
     from qingshe.care.tests.conftest import past
 
-    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=90, done="辅导作业")
+    visit = services.visit_log(
+        actor=care.tutor,
+        relationship=care.relationship,
+        started_at=past(),
+        minutes=90,
+        done="辅导作业",
+    )
     services.visit_confirm(actor=care.supervisor, visit=visit)
     attendance_id = LedgerEntry.objects.get(user=care.tutor).attendance_id
     page = login_page(care.tutor.phone)

@@ -34,8 +34,14 @@ def test_two_tutors_for_the_same_subject_at_once(transactional_db: Any, care: An
 
     def arrange(helper: Any) -> Any:
         return lambda: services.relationship_create(
-            actor=care.care_staff, beneficiary=care.child, mode="one_to_one", helpers=[helper],
-            term_start=today, term_end=today + timedelta(days=300), goals="英语阅读辅导", subject="英语",
+            actor=care.care_staff,
+            beneficiary=care.child,
+            mode="one_to_one",
+            helpers=[helper],
+            term_start=today,
+            term_end=today + timedelta(days=300),
+            goals="英语阅读辅导",
+            subject="英语",
             supervisor=care.supervisor,
         )
 
@@ -47,7 +53,13 @@ def test_two_tutors_for_the_same_subject_at_once(transactional_db: Any, care: An
 
 @pytest.mark.postgres
 def test_visit_confirmed_twice_at_once_credits_once(transactional_db: Any, care: Any) -> None:
-    visit = services.visit_log(actor=care.tutor, relationship=care.relationship, started_at=past(), minutes=60, done="辅导作业")
+    visit = services.visit_log(
+        actor=care.tutor,
+        relationship=care.relationship,
+        started_at=past(),
+        minutes=60,
+        done="辅导作业",
+    )
     real_audit = visit_services.audit
 
     def slow_audit(**kwargs: Any) -> Any:

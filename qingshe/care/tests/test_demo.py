@@ -16,7 +16,17 @@ from qingshe.demo.builder import build_demo, reset_demo
 from qingshe.demo.steps import STEPS
 
 TODAY = date(2026, 11, 22)
-CORE = {"geography", "universities", "partners", "logins", "students", "staff", "residents", "posts", "care"}
+CORE = {
+    "geography",
+    "universities",
+    "partners",
+    "logins",
+    "students",
+    "staff",
+    "residents",
+    "posts",
+    "care",
+}
 
 
 @pytest.mark.django_db

@@ -157,7 +157,9 @@ def _programmes() -> None:
                 Column(_("Organiser"), lambda p: _name(p.owner), width=24),
                 Column(_vn(Programme, "state"), lambda p: p.get_state_display()),
                 Column(_vn(Programme, "branch_quota_pct"), lambda p: p.branch_quota_pct, width=10),
-                Column(_vn(Programme, "student_quota_pct"), lambda p: p.student_quota_pct, width=10),
+                Column(
+                    _vn(Programme, "student_quota_pct"), lambda p: p.student_quota_pct, width=10
+                ),
                 Column(_vn(Programme, "pairing_deadline"), lambda p: p.pairing_deadline, width=12),
             ],
         )

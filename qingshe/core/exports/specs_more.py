@@ -91,7 +91,9 @@ def _duty() -> None:
             name="duty.insurance",
             title=_("Insurance policies"),
             model=InsurancePolicy,
-            prepare=lambda qs: qs.select_related("holder").annotate(export_covered=Count("covered")),
+            prepare=lambda qs: qs.select_related("holder").annotate(
+                export_covered=Count("covered")
+            ),
             columns=[
                 Column(_vn(InsurancePolicy, "insurer"), lambda p: p.insurer, width=20),
                 Column(_vn(InsurancePolicy, "policy_no"), lambda p: p.policy_no, width=20),
@@ -148,7 +150,9 @@ def _credit() -> None:
                 Column(_("Recorded at"), lambda e: e.transfer.created_at, width=18),
                 Column(_("Reason"), lambda e: e.transfer.reason, width=30),
                 Column(_("Kind"), lambda e: e.transfer.get_kind_display(), width=12),
-                Column(_("Rule"), lambda e: e.transfer.rule.name if e.transfer.rule else "", width=20),
+                Column(
+                    _("Rule"), lambda e: e.transfer.rule.name if e.transfer.rule else "", width=20
+                ),
                 Column(_("Points"), lambda e: e.amount, width=8),
                 Column(_("Balance after"), lambda e: e.balance_after, width=10),
             ],

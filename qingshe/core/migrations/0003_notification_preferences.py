@@ -6,57 +6,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_notification'),
+        ("core", "0002_notification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channels', models.JSONField(blank=True, default=dict, verbose_name='channels by kind')),
-                ('daily_digest', models.BooleanField(default=False, verbose_name='daily digest by email')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channels",
+                    models.JSONField(blank=True, default=dict, verbose_name="channels by kind"),
+                ),
+                (
+                    "daily_digest",
+                    models.BooleanField(default=False, verbose_name="daily digest by email"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
             },
         ),
         migrations.CreateModel(
-            name='NotificationDelivery',
+            name="NotificationDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=16, verbose_name='channel')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('logged', 'Not sent, logged only'), ('skipped', 'Skipped'), ('failed', 'Failed')], max_length=16, verbose_name='status')),
-                ('detail', models.CharField(blank=True, max_length=200, verbose_name='detail')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='time')),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='core.notification', verbose_name='notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=16, verbose_name="channel")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("logged", "Not sent, logged only"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("detail", models.CharField(blank=True, max_length=200, verbose_name="detail")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="time")),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="core.notification",
+                        verbose_name="notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification delivery',
-                'verbose_name_plural': 'notification deliveries',
-                'constraints': [models.UniqueConstraint(fields=('notification', 'channel'), name='core_delivery_once_per_channel')],
+                "verbose_name": "notification delivery",
+                "verbose_name_plural": "notification deliveries",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("notification", "channel"), name="core_delivery_once_per_channel"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationDigest',
+            name="NotificationDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('items', models.PositiveIntegerField(default=0, verbose_name='items')),
-                ('status', models.CharField(choices=[('sent', 'Sent'), ('logged', 'Not sent, logged only'), ('skipped', 'Skipped'), ('failed', 'Failed')], max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='time')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("items", models.PositiveIntegerField(default=0, verbose_name="items")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Sent"),
+                            ("logged", "Not sent, logged only"),
+                            ("skipped", "Skipped"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="time")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification digest',
-                'verbose_name_plural': 'notification digests',
-                'constraints': [models.UniqueConstraint(fields=('user', 'day'), name='core_digest_once_per_day')],
+                "verbose_name": "notification digest",
+                "verbose_name_plural": "notification digests",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "day"), name="core_digest_once_per_day")
+                ],
             },
         ),
     ]

@@ -6,32 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_notification_preferences'),
+        ("core", "0003_notification_preferences"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('spec', models.CharField(max_length=64, verbose_name='list')),
-                ('row_ids', models.JSONField(default=list, verbose_name='rows')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='done')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='state')),
-                ('file', models.FileField(blank=True, upload_to='exports/%Y/%m/', verbose_name='file')),
-                ('error', models.CharField(blank=True, max_length=200, verbose_name='error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("spec", models.CharField(max_length=64, verbose_name="list")),
+                ("row_ids", models.JSONField(default=list, verbose_name="rows")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="done")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(blank=True, upload_to="exports/%Y/%m/", verbose_name="file"),
+                ),
+                ("error", models.CharField(blank=True, max_length=200, verbose_name="error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export',
-                'verbose_name_plural': 'exports',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "export",
+                "verbose_name_plural": "exports",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_export_job'),
+        ("core", "0004_export_job"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exportjob',
-            name='params',
-            field=models.JSONField(blank=True, default=dict, verbose_name='parameters'),
+            model_name="exportjob",
+            name="params",
+            field=models.JSONField(blank=True, default=dict, verbose_name="parameters"),
         ),
     ]

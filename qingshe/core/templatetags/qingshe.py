@@ -12,7 +12,6 @@ from django.utils.dates import WEEKDAYS
 register = template.Library()
 
 
-
 @register.filter
 def minutes(value: Any) -> int:
     """A timedelta in whole minutes, rounded up (for "try again in N minutes")."""

@@ -57,7 +57,9 @@ class FaultDB:
         s = connection.settings_dict
         if self.vendor == "postgresql":
             auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
-            self.url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+            self.url = (
+                f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+            )
         else:
             self.url = str(self.path)
 
@@ -128,7 +130,9 @@ def wait_for(signal_file: Path, proc: subprocess.Popen[str], *, timeout: float =
             return json.loads(signal_file.read_text())
         if proc.poll() is not None:
             _out, err = proc.communicate()
-            raise AssertionError(f"the child ended before pausing ({proc.returncode}):\n{err[-4000:]}")
+            raise AssertionError(
+                f"the child ended before pausing ({proc.returncode}):\n{err[-4000:]}"
+            )
         time.sleep(0.05)
     kill(proc)
     raise AssertionError("the child did not pause in time")

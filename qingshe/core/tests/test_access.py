@@ -9,11 +9,15 @@ from qingshe.orgs.services import membership_revoke
 
 
 def _visible_names(user) -> set[str]:  # type: ignore[no-untyped-def]
-    return set(Organisation.objects.filter(access.orgs_visible_q(user)).values_list("name", flat=True))
+    return set(
+        Organisation.objects.filter(access.orgs_visible_q(user)).values_list("name", flat=True)
+    )
 
 
 def test_league_admin_sees_the_whole_city(city) -> None:
-    assert _visible_names(city.league_admin) == set(Organisation.objects.values_list("name", flat=True))
+    assert _visible_names(city.league_admin) == set(
+        Organisation.objects.values_list("name", flat=True)
+    )
 
 
 def test_community_staff_sees_own_subtree_and_ancestors_only(city) -> None:
@@ -37,7 +41,11 @@ def test_members_visible_to_stewards_and_same_unit_only(city) -> None:
 
 
 def test_people_scope_follows_memberships(city) -> None:
-    seen = set(User.objects.filter(access.people_q(city.staff, "person.view")).values_list("name", flat=True))
+    seen = set(
+        User.objects.filter(access.people_q(city.staff, "person.view")).values_list(
+            "name", flat=True
+        )
+    )
     assert {"社区工作者", "居民甲"} <= seen
     assert "列西居民" not in seen and "学生甲" not in seen
     assert access.can(city.secretary, "person.view", city.student)

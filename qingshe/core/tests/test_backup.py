@@ -104,13 +104,19 @@ def _round_trip(tmp_path: Path, media: Path) -> None:
     assert not list(media.parent.glob(".media-restore-*"))
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite round trip (PostgreSQL: below)")
-def test_demo_city_round_trips_on_sqlite(transactional_db: Any, tmp_path: Path, media: Path) -> None:
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the SQLite round trip (PostgreSQL: below)"
+)
+def test_demo_city_round_trips_on_sqlite(
+    transactional_db: Any, tmp_path: Path, media: Path
+) -> None:
     _round_trip(tmp_path, media)
 
 
 @pytest.mark.postgres
-def test_demo_city_round_trips_on_postgres(transactional_db: Any, tmp_path: Path, media: Path) -> None:
+def test_demo_city_round_trips_on_postgres(
+    transactional_db: Any, tmp_path: Path, media: Path
+) -> None:
     assert connection.vendor == "postgresql"
     _round_trip(tmp_path, media)
 
@@ -182,7 +188,9 @@ def test_a_truncated_archive_is_refused(saved: Any, media: Path, tmp_path: Path)
     _untouched(counts, media)
 
 
-def test_a_damaged_database_is_refused_by_its_checksum(saved: Any, media: Path, tmp_path: Path) -> None:
+def test_a_damaged_database_is_refused_by_its_checksum(
+    saved: Any, media: Path, tmp_path: Path
+) -> None:
     path, counts = saved
 
     def flip(name: str, data: bytes) -> tuple[str, bytes]:
@@ -226,7 +234,9 @@ def test_an_unsafe_member_name_is_refused(saved: Any, media: Path, tmp_path: Pat
     _untouched(counts, media)
 
 
-def test_backup_without_media_leaves_the_media_alone_on_restore(saved: Any, media: Path, tmp_path: Path) -> None:
+def test_backup_without_media_leaves_the_media_alone_on_restore(
+    saved: Any, media: Path, tmp_path: Path
+) -> None:
     out_dir = tmp_path / "no-media"
     call_command("backup", "--output-dir", str(out_dir), "--no-media", stdout=StringIO())
     (path,) = out_dir.glob("*.tar")
@@ -238,6 +248,8 @@ def test_backup_without_media_leaves_the_media_alone_on_restore(saved: Any, medi
 
 def test_an_archive_missing_media_files_is_refused(saved: Any, media: Path, tmp_path: Path) -> None:
     path, counts = saved
-    dropped = _rewrite(path, tmp_path / "dropped.tar", lambda n, d: None if n.startswith("media/cases") else (n, d))
+    dropped = _rewrite(
+        path, tmp_path / "dropped.tar", lambda n, d: None if n.startswith("media/cases") else (n, d)
+    )
     assert "不完整" in _refused(dropped, "--yes")
     _untouched(counts, media)

@@ -107,7 +107,9 @@ def test_league_admins_menu_is_all_on_screen_on_a_desktop(
     assert links.count() >= 8
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366, links.nth(i).inner_text()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366, links.nth(
+            i
+        ).inner_text()
     assert page.evaluate("document.querySelector('.site-nav ul').scrollWidth") <= page.evaluate(
         "document.querySelector('.site-nav ul').clientWidth"
     )

@@ -42,8 +42,14 @@ def _ids(model: type[Model]) -> list[int]:
 def snapshot() -> dict[str, Any]:
     """What the database holds, table by table (the rows' ids), and every need's state."""
     tables: list[type[Model]] = [
-        User, StudentProfile, Membership, ConsentRecord, Organisation, AuditEvent,
-        NeedAssignment, SignUp,
+        User,
+        StudentProfile,
+        Membership,
+        ConsentRecord,
+        Organisation,
+        AuditEvent,
+        NeedAssignment,
+        SignUp,
     ]
     out: dict[str, Any] = {m._meta.label: _ids(m) for m in tables}
     out["needs"] = dict(Need.objects.values_list("pk", "state"))
@@ -91,7 +97,10 @@ def test_plan_application_killed_leaves_the_database_as_before(
     d, c = dsp, dsp.city
     start = at(d.monday, "00:00")
     plan = ds.dispatch_plan_create(
-        actor=d.dispatcher, scope=c.community, horizon_start=start, horizon_end=start + timedelta(days=7)
+        actor=d.dispatcher,
+        scope=c.community,
+        horizon_start=start,
+        horizon_end=start + timedelta(days=7),
     )
     lines = plan.lines.filter(included=True).count()
     assert lines >= 1

@@ -45,7 +45,9 @@ from qingshe.core.tests.faults import ROOT
 def _database_down(*args: Any, **kwargs: Any) -> Any:
     if connection.vendor == "sqlite":
         raise OperationalError("database is locked")
-    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+    raise OperationalError(
+        'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    )
 
 
 def _query_mistake(*args: Any, **kwargs: Any) -> Any:
@@ -154,7 +156,9 @@ class Cluster:
         self.data = base / "data"
 
     def ctl(self, *args: str) -> None:
-        result = _as_postgres(self.bin / "pg_ctl", "-D", self.data, "-w", "-t", "60", *args, check=False)
+        result = _as_postgres(
+            self.bin / "pg_ctl", "-D", self.data, "-w", "-t", "60", *args, check=False
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
     def start(self) -> None:
@@ -175,8 +179,17 @@ def private_pg() -> Iterator[Cluster]:
         shutil.chown(base, "postgres", "postgres")
     cluster = Cluster(bin_dir, base, _free_port())
     init = _as_postgres(
-        bin_dir / "initdb", "-D", cluster.data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-        "--no-sync", "--locale=C.UTF-8",
+        bin_dir / "initdb",
+        "-D",
+        cluster.data,
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "--locale=C.UTF-8",
     )
     assert init.returncode == 0
     cluster.start()
@@ -192,13 +205,40 @@ def _copy_test_database(cluster: Cluster) -> str:
     s = connection.settings_dict
     env = dict(os.environ, PGPASSWORD=s.get("PASSWORD") or "")
     dump = subprocess.run(
-        [shutil.which("pg_dump") or "pg_dump", "--no-owner", "--no-privileges", "-h", s["HOST"] or "127.0.0.1",
-         "-p", str(s["PORT"] or 5432), "-U", s["USER"], s["NAME"]],
-        capture_output=True, text=True, timeout=120, env=env, check=True,
+        [
+            shutil.which("pg_dump") or "pg_dump",
+            "--no-owner",
+            "--no-privileges",
+            "-h",
+            s["HOST"] or "127.0.0.1",
+            "-p",
+            str(s["PORT"] or 5432),
+            "-U",
+            s["USER"],
+            s["NAME"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
     )
-    psql = [shutil.which("psql") or "psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", "postgres"]
+    psql = [
+        shutil.which("psql") or "psql",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(cluster.port),
+        "-U",
+        "postgres",
+    ]
     subprocess.run([*psql, "-c", "CREATE DATABASE qs"], capture_output=True, timeout=60, check=True)
-    load = subprocess.run([*psql, "-d", "qs"], input=dump.stdout, capture_output=True, text=True, timeout=120)
+    load = subprocess.run(
+        [*psql, "-d", "qs"], input=dump.stdout, capture_output=True, text=True, timeout=120
+    )
     assert load.returncode == 0, load.stderr[-2000:]
     return f"postgres://postgres@127.0.0.1:{cluster.port}/qs"
 
@@ -214,9 +254,26 @@ def _gunicorn(database_url: str, tmp_path: Path) -> Iterator[str]:
     )
     log = (tmp_path / "gunicorn.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "qingshe.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "1", "--timeout", "60", "--graceful-timeout", "2"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "qingshe.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "1",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -29,19 +29,32 @@ STUDENT_HOME_QUERIES = 12
 def _student_with_rows(city: Any) -> list[Any]:
     today = timezone.localdate()
     duty_services.insurance_policy_add(
-        actor=city.league_admin, holder=city.city, insurer="青州人寿", policy_no="QZ-2026-009",
-        valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=300),
+        actor=city.league_admin,
+        holder=city.city,
+        insurer="青州人寿",
+        policy_no="QZ-2026-009",
+        valid_from=today - timedelta(days=30),
+        valid_to=today + timedelta(days=300),
         covered=[city.student],
     )
     activity = duty_services.activity_create(
-        actor=city.staff, organiser=city.community, title="敬老院陪伴", place="白沙社区服务站",
-        lat=26.2654, lng=117.6389, checkin_radius_m=300,
+        actor=city.staff,
+        organiser=city.community,
+        title="敬老院陪伴",
+        place="白沙社区服务站",
+        lat=26.2654,
+        lng=117.6389,
+        checkin_radius_m=300,
     )
     shifts = []
     for day in range(2, 9):
         start = timezone.now().replace(microsecond=0) + timedelta(days=day)
         shift = duty_services.shift_add(
-            actor=city.staff, activity=activity, starts_at=start, ends_at=start + timedelta(hours=2), capacity=3,
+            actor=city.staff,
+            activity=activity,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=3,
         )
         duty_services.shift_sign_up(actor=city.student, shift=shift)
         shifts.append(shift)
@@ -49,11 +62,18 @@ def _student_with_rows(city: Any) -> list[Any]:
     MembershipFactory(user=instructor, org=city.branch, role=Role.INSTRUCTOR)
     for i in range(3):
         group = needs_services.project_group_create(
-            actor=city.secretary, owner=city.branch, name=f"项目组{i}", goal="为白沙社区运营公众号。",
-            project_type="league_building", service_field="policy", instructor=instructor,
+            actor=city.secretary,
+            owner=city.branch,
+            name=f"项目组{i}",
+            goal="为白沙社区运营公众号。",
+            project_type="league_building",
+            service_field="policy",
+            instructor=instructor,
             responsibilities=["撰写推文"],
         )
-        needs_services.project_join_apply(actor=city.student, group=group, statement="我会写推文，也会拍照。" * 3)
+        needs_services.project_join_apply(
+            actor=city.student, group=group, statement="我会写推文，也会拍照。" * 3
+        )
     account_services.consent_give(actor=city.student, user=city.student, purpose="privacy_notice")
     return shifts
 
@@ -85,20 +105,30 @@ def test_own_profile_gaps_read_the_same_as_the_whole_profile(city: Any) -> None:
     from qingshe.accounts import selectors
 
     def both() -> tuple[list[str], list[str]]:
-        whole = selectors.student_profile_gaps(profile=selectors.student_profile_of(person=city.student))
+        whole = selectors.student_profile_gaps(
+            profile=selectors.student_profile_of(person=city.student)
+        )
         return whole, selectors.own_profile_gaps(user=city.student)
 
     assert both() == ([selectors.PROFILE_GAP_NO_PROFILE],) * 2
-    save = dict(actor=city.student, user=city.student, branch=city.branch, major="旅游管理", grade=2024)
+    save = dict(
+        actor=city.student, user=city.student, branch=city.branch, major="旅游管理", grade=2024
+    )
     account_services.student_profile_save(**save)
     assert both() == ([selectors.PROFILE_GAP_NO_SKILLS, selectors.PROFILE_GAP_NO_TIMETABLE],) * 2
     account_services.student_profile_save(**save, skills=["摄影"])
     assert both() == ([selectors.PROFILE_GAP_NO_TIMETABLE],) * 2
     account_services.student_profile_save(
-        **save, skills=["摄影"], busy_slots=[{"weekday": 0, "start": "08:00", "end": "09:40", "label": "高数"}]
+        **save,
+        skills=["摄影"],
+        busy_slots=[{"weekday": 0, "start": "08:00", "end": "09:40", "label": "高数"}],
     )
     assert both() == ([], [])
-    account_services.student_profile_save(**save, skills=[], busy_slots=[{"weekday": 1, "start": "08:00", "end": "09:40", "label": "高数"}])
+    account_services.student_profile_save(
+        **save,
+        skills=[],
+        busy_slots=[{"weekday": 1, "start": "08:00", "end": "09:40", "label": "高数"}],
+    )
     assert both() == ([selectors.PROFILE_GAP_NO_SKILLS],) * 2
 
 
@@ -109,7 +139,9 @@ def test_panel_urls_are_the_same_as_reverse(db: Any) -> None:
         assert url(name) == reverse(name)
     for name in ("duty:shift", "projects:detail", "duty:lead"):
         make = url_maker(name)
-        assert [make(pk) for pk in (1, 10, 2026)] == [reverse(name, args=[pk]) for pk in (1, 10, 2026)]
+        assert [make(pk) for pk in (1, 10, 2026)] == [
+            reverse(name, args=[pk]) for pk in (1, 10, 2026)
+        ]
 
 
 def test_a_student_who_leads_a_group_sees_applications_to_decide(client: Any, city: Any) -> None:
@@ -119,8 +151,13 @@ def test_a_student_who_leads_a_group_sees_applications_to_decide(client: Any, ci
     instructor = UserFactory(name="指导老师")
     MembershipFactory(user=instructor, org=city.branch, role=Role.INSTRUCTOR)
     group = needs_services.project_group_create(
-        actor=city.secretary, owner=city.branch, name="宣传项目组", goal="为白沙社区运营公众号。",
-        project_type="league_building", service_field="policy", instructor=instructor,
+        actor=city.secretary,
+        owner=city.branch,
+        name="宣传项目组",
+        goal="为白沙社区运营公众号。",
+        project_type="league_building",
+        service_field="policy",
+        instructor=instructor,
         responsibilities=["撰写推文"],
     )
     assert not needs_selectors.may_decide_as_leader_or_instructor(user=city.student)
@@ -128,9 +165,13 @@ def test_a_student_who_leads_a_group_sees_applications_to_decide(client: Any, ci
     client.force_login(city.student)
     assert "待我审核的项目组报名" not in client.get(HOME).content.decode()
 
-    mine = needs_services.project_join_apply(actor=city.student, group=group, statement="我会写推文，也会拍照。" * 3)
+    mine = needs_services.project_join_apply(
+        actor=city.student, group=group, statement="我会写推文，也会拍照。" * 3
+    )
     needs_services.project_join_decide(actor=city.secretary, member=mine, accept=True)
-    needs_services.project_member_set_role(actor=city.secretary, member=mine, role=ProjectMember.Role.LEADER)
+    needs_services.project_member_set_role(
+        actor=city.secretary, member=mine, role=ProjectMember.Role.LEADER
+    )
     assert needs_selectors.may_decide_as_leader_or_instructor(user=city.student)
     other = UserFactory(name="学生丙")
     MembershipFactory(user=other, org=city.branch, role=Role.STUDENT)
@@ -145,12 +186,21 @@ def test_the_shift_leader_probe_agrees_with_the_selector(city: Any) -> None:
     from qingshe.duty.home import _leads_a_shift_between
 
     activity = duty_services.activity_create(
-        actor=city.staff, organiser=city.community, title="敬老院陪伴", place="白沙社区服务站",
-        lat=26.2654, lng=117.6389, checkin_radius_m=300,
+        actor=city.staff,
+        organiser=city.community,
+        title="敬老院陪伴",
+        place="白沙社区服务站",
+        lat=26.2654,
+        lng=117.6389,
+        checkin_radius_m=300,
     )
     start = timezone.now().replace(microsecond=0) + timedelta(hours=1)
     duty_services.shift_add(
-        actor=city.staff, activity=activity, starts_at=start, ends_at=start + timedelta(hours=2), capacity=3,
+        actor=city.staff,
+        activity=activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=3,
         leader=city.secretary,
     )
     windows = [

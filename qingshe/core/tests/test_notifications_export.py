@@ -40,7 +40,7 @@ def notes(city: SimpleNamespace) -> SimpleNamespace:
         user=city.student, kind="a.b", title="报名已确认：邻里节", body="9 月 1 日 9:00 集合"
     )
     n.middle = Notification.objects.create(
-        user=city.student, kind="a.b", title="=HYPERLINK(\"x\")", body=""
+        user=city.student, kind="a.b", title='=HYPERLINK("x")', body=""
     )
     n.new = Notification.objects.create(
         user=city.student, kind="a.b", title="新派单：帮白沙社区老人买菜", url="/needs/"
@@ -62,7 +62,7 @@ def test_export_is_the_list_the_page_shows(city: SimpleNamespace, notes: SimpleN
     # newest first, as on the page; a title that looks like a formula stays text
     assert [r[0] for r in rows[1:]] == [
         "新派单：帮白沙社区老人买菜",
-        "'=HYPERLINK(\"x\")",
+        '\'=HYPERLINK("x")',
         "报名已确认：邻里节",
     ]
     new, _middle, old = rows[1:]
@@ -80,7 +80,7 @@ def test_unread_filter_is_applied(city: SimpleNamespace, notes: SimpleNamespace)
     html = c.get(URL, {"show": "unread"}).content.decode()
     assert "show=unread&amp;export=xlsx" in html  # the button carries the page's filter
     rows = sheet(c.get(URL, {"show": "unread", "export": "xlsx"}))
-    assert [r[0] for r in rows[1:]] == ["新派单：帮白沙社区老人买菜", "'=HYPERLINK(\"x\")"]
+    assert [r[0] for r in rows[1:]] == ["新派单：帮白沙社区老人买菜", '\'=HYPERLINK("x")']
     assert all(r[3] == "未读" for r in rows[1:])
 
 

@@ -44,9 +44,7 @@ def test_export_button_of_the_unread_notifications(
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     download.save_as(tmp_path / "notes.xlsx")
-    rows = [
-        [c.value for c in r] for r in load_workbook(tmp_path / "notes.xlsx").active.iter_rows()
-    ]
+    rows = [[c.value for c in r] for r in load_workbook(tmp_path / "notes.xlsx").active.iter_rows()]
     assert rows[0] == ["标题", "内容", "发送时间", "阅读时间"]
     assert rows[1:] and [r[0] for r in rows[1:]] == ["新派单：帮白沙社区老人买菜"]
     assert rows[1][1] == "请在 24 小时内接单。" and rows[1][3] == "未读"

@@ -60,7 +60,9 @@ def test_offsite_link_is_not_followed(city: SimpleNamespace) -> None:
     assert r["Location"] == "/notifications/"
     r = _client(city.student).post(f"/notifications/{mine.pk}/read/", {"next": "//evil.example/x"})
     assert r["Location"] == "/notifications/"
-    r = _client(city.student).post(f"/notifications/{mine.pk}/read/", {"next": "/notifications/?page=2"})
+    r = _client(city.student).post(
+        f"/notifications/{mine.pk}/read/", {"next": "/notifications/?page=2"}
+    )
     assert r["Location"] == "/notifications/?page=2"
 
 

@@ -20,7 +20,9 @@ def test_month_bounds_wrap_december() -> None:
 
 def test_after_day_counts_the_whole_local_day() -> None:
     deadline = date(2026, 11, 15)
-    assert not timeutil.after_day(datetime(2026, 11, 15, 15, 59, tzinfo=UTC), deadline)  # 23:59 local
+    assert not timeutil.after_day(
+        datetime(2026, 11, 15, 15, 59, tzinfo=UTC), deadline
+    )  # 23:59 local
     assert timeutil.after_day(datetime(2026, 11, 15, 16, 0, tzinfo=UTC), deadline)  # 00:00 next day
 
 

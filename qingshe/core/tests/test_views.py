@@ -77,8 +77,12 @@ def test_department_admin_sees_minors_without_guardian_consent(client: Any, city
 def test_staff_home_shows_community_and_posts(client: Any, city: Any) -> None:
     today = timezone.localdate()
     org_services.post_appoint(
-        actor=None, user=city.secretary, org=city.community, kind=PostKind.ASSISTANT_DIRECTOR,
-        start_date=today - timedelta(days=100), end_date=today + timedelta(days=10),
+        actor=None,
+        user=city.secretary,
+        org=city.community,
+        kind=PostKind.ASSISTANT_DIRECTOR,
+        start_date=today - timedelta(days=100),
+        end_date=today + timedelta(days=10),
     )
     client.force_login(city.staff)
     html = client.get(HOME).content.decode()
@@ -120,7 +124,9 @@ def test_pages_are_chinese_by_default_and_english_after_switching(client: Any, c
     response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     assert response.status_code == 302
     html = client.get(reverse("accounts:login")).content.decode()
-    assert 'lang="en"' in html and "Mobile number or username" in html and "手机号或用户名" not in html
+    assert (
+        'lang="en"' in html and "Mobile number or username" in html and "手机号或用户名" not in html
+    )
     client.force_login(city.secretary)
     html = client.get(HOME).content.decode()
     assert "Organisations you look after" in html and "Student profiles to complete" in html
@@ -150,7 +156,11 @@ def test_staff_sees_the_admin_link(client: Any, city: Any) -> None:
 
 def test_non_staff_cannot_open_the_admin(client: Any, city: Any) -> None:
     client.force_login(city.student)
-    for url in ("/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{city.student2.pk}/change/"):
+    for url in (
+        "/admin/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{city.student2.pk}/change/",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
@@ -158,7 +168,9 @@ def test_non_staff_cannot_open_the_admin(client: Any, city: Any) -> None:
 
 def test_another_app_can_add_a_home_panel(client: Any, city: Any) -> None:
     def volunteer_shifts(user: Any) -> list[home.Panel]:
-        return [home.Panel(title="今日值班", items=[home.PanelItem(text="社区图书角", badge="14:00")])]
+        return [
+            home.Panel(title="今日值班", items=[home.PanelItem(text="社区图书角", badge="14:00")])
+        ]
 
     home.register(volunteer_shifts, order=5)
     try:
@@ -177,7 +189,9 @@ def test_foundation_providers_are_registered(name: str) -> None:
 
 
 def test_an_english_browser_still_gets_chinese_until_switching(client: Any, db: Any) -> None:
-    html = client.get(reverse("accounts:login"), headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    html = client.get(
+        reverse("accounts:login"), headers={"Accept-Language": "en-US,en;q=0.9"}
+    ).content.decode()
     assert "手机号或用户名" in html
     client.cookies["django_language"] = "en"
     assert "Mobile number or username" in client.get(reverse("accounts:login")).content.decode()

@@ -33,7 +33,9 @@ def test_monthly_list_export_is_the_list_items(council):  # type: ignore[no-unty
     rows = sheet(_client(council.member).get(url, {"export": "xlsx"}))
     assert rows[0][:3] == ["排序", "需求", "需求状态"]
     # the page's items, in its order, this list only
-    assert [r[1] for r in rows[1:]] == [i.need.title.replace("=", "'=") for i in page.context["items"]]
+    assert [r[1] for r in rows[1:]] == [
+        i.need.title.replace("=", "'=") for i in page.context["items"]
+    ]
     assert {r[1] for r in rows[1:]} == {"楼道堆物清理", "'=小区停车难"}
     assert [r[0] for r in rows[1:]] == [1, 2]
     # a council member of another community: the page's 404, no file
@@ -44,13 +46,23 @@ def test_monthly_list_export_is_the_list_items(council):  # type: ignore[no-unty
 @pytest.fixture
 def pairing(city):  # type: ignore[no-untyped-def]
     programme = programme_services.programme_create(
-        actor=city.league_admin, owner=city.city, name="大学生社区实践计划", year=2026,
-        scope=[city.university, city.district], pairing_deadline=date(2026, 11, 15),
-        start_deadline=date(2026, 11, 20), case_deadline=date(2026, 12, 31),
+        actor=city.league_admin,
+        owner=city.city,
+        name="大学生社区实践计划",
+        year=2026,
+        scope=[city.university, city.district],
+        pairing_deadline=date(2026, 11, 15),
+        start_deadline=date(2026, 11, 20),
+        case_deadline=date(2026, 12, 31),
     )
     return Pairing.objects.create(
-        programme=programme, unit=city.branch, community=city.community, state=Pairing.State.ACTIVE,
-        term_start=date(2026, 9, 1), term_end=date(2027, 6, 30), started_at=local(2026, 9, 10, 9),
+        programme=programme,
+        unit=city.branch,
+        community=city.community,
+        state=Pairing.State.ACTIVE,
+        term_start=date(2026, 9, 1),
+        term_end=date(2027, 6, 30),
+        started_at=local(2026, 9, 10, 9),
     )
 
 

@@ -416,6 +416,11 @@ def test_council_monthly_scores_feed_the_team_ranking(city, rules, earn, client)
     client.force_login(city.league_admin)
     html = client.get(
         "/credit/commendations/",
-        {"org": city.city.pk, "start": start.isoformat(), "end": today.isoformat(), "title": "优秀团支部"},
+        {
+            "org": city.city.pk,
+            "start": start.isoformat(),
+            "end": today.isoformat(),
+            "title": "优秀团支部",
+        },
     ).content.decode()
     assert "月评 100.0 分" in html and "月评 40.0 分" in html

@@ -37,12 +37,18 @@ def two(city: Any) -> Any:
     """The city's programme keeps the default rules; the district's counts vacation duty as
     volunteer service, does not count stage duty, and counts at most 5 volunteer hours."""
     city_p = _programme(city, owner=city.city, actor=city.league_admin, name="社区青春行动")
-    district_p = _programme(city, owner=city.district, actor=city.district_admin, name="东湖区青年志愿行动")
+    district_p = _programme(
+        city, owner=city.district, actor=city.district_admin, name="东湖区青年志愿行动"
+    )
     programme_transcript_rules_set(
         actor=city.district_admin,
         programme=district_p,
         rules={
-            "duty_modes": {"regular": "volunteer", "stage": "excluded", "concentrated": "volunteer"},
+            "duty_modes": {
+                "regular": "volunteer",
+                "stage": "excluded",
+                "concentrated": "volunteer",
+            },
             "hour_caps": {"volunteer": "5"},
         },
     )
@@ -63,8 +69,26 @@ def _same_service(serve: Any, programme: Programme, user: Any, tag: str, when: A
     """2 h of regular duty, 8 h of 三下乡 and 3 h at a major event."""
     (d1, h1), (d2, h2), (d3, h3) = when
     _serve_in(serve, programme, user, title=f"敬老院陪伴{tag}", days_ago=d1, hour=h1, minutes=120)
-    _serve_in(serve, programme, user, title=f"三下乡{tag}", days_ago=d2, hour=h2, minutes=480, mode=DutyMode.CONCENTRATED)
-    _serve_in(serve, programme, user, title=f"邻里节{tag}", days_ago=d3, hour=h3, minutes=180, mode=DutyMode.STAGE)
+    _serve_in(
+        serve,
+        programme,
+        user,
+        title=f"三下乡{tag}",
+        days_ago=d2,
+        hour=h2,
+        minutes=480,
+        mode=DutyMode.CONCENTRATED,
+    )
+    _serve_in(
+        serve,
+        programme,
+        user,
+        title=f"邻里节{tag}",
+        days_ago=d3,
+        hour=h3,
+        minutes=180,
+        mode=DutyMode.STAGE,
+    )
 
 
 def test_two_programmes_with_different_rules_give_different_transcripts(city, serve, two) -> None:
@@ -95,7 +119,9 @@ def test_two_programmes_with_different_rules_give_different_transcripts(city, se
     assert totals[city.student2.pk]["social_practice"] == Decimal("0")
 
 
-def test_one_person_in_two_programmes_is_counted_by_each_programme_s_rules(city, serve, two) -> None:
+def test_one_person_in_two_programmes_is_counted_by_each_programme_s_rules(
+    city, serve, two
+) -> None:
     city_p, district_p = two
     _same_service(serve, city_p, city.student, "市")
     _same_service(serve, district_p, city.student, "区", SECOND)
@@ -112,7 +138,13 @@ def test_changing_a_programme_s_rules_changes_the_transcript(city, serve, two) -
     programme_transcript_rules_set(
         actor=city.league_admin,
         programme=city_p,
-        rules={"duty_modes": {"regular": "volunteer", "stage": "volunteer", "concentrated": "volunteer"}},
+        rules={
+            "duty_modes": {
+                "regular": "volunteer",
+                "stage": "volunteer",
+                "concentrated": "volunteer",
+            }
+        },
     )
     after = transcript.transcript_of(city.student)
     assert (before.volunteer_hours, before.practice_hours) == (Decimal("5.0"), Decimal("8.0"))
@@ -144,7 +176,9 @@ def test_entries_of_no_programme_count_by_the_default_rules(city, serve) -> None
     assert (t.volunteer_hours, t.practice_hours) == (Decimal("3.0"), Decimal("4.0"))
 
 
-def test_page_and_pdf_say_which_programme_s_rules_applied(city, serve, two, student_profile) -> None:
+def test_page_and_pdf_say_which_programme_s_rules_applied(
+    city, serve, two, student_profile
+) -> None:
     from django.test import Client
 
     _, district_p = two

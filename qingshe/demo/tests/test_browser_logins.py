@@ -29,6 +29,8 @@ def test_each_demo_login_reaches_its_home_page(
         assert login.name in heading, f"{login.username}: home page greets {heading!r}"
         # Each role sees at least one panel of things to act on (or its empty state).
         assert page.locator(".panel__title").count() >= 1, login.username
-        page.screenshot(path=str(screenshot_dir / f"demo-home-{login.username}.png"), full_page=True)
+        page.screenshot(
+            path=str(screenshot_dir / f"demo-home-{login.username}.png"), full_page=True
+        )
         page.locator("form[action$='/accounts/logout/'] button").first.click()
         page.wait_for_load_state("networkidle")

@@ -7,262 +7,801 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('needs', '0001_initial'),
-        ('orgs', '0001_initial'),
-        ('programmes', '0001_initial'),
+        ("needs", "0001_initial"),
+        ("orgs", "0001_initial"),
+        ("programmes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('mode', models.CharField(choices=[('regular', 'Regular duty (term time)'), ('concentrated', 'Concentrated duty (vacation)'), ('stage', 'Stage duty (major event)')], default='regular', max_length=16, verbose_name='duty mode')),
-                ('remote_allowed', models.BooleanField(default=False, verbose_name='remote work allowed')),
-                ('place', models.CharField(blank=True, max_length=120, verbose_name='place')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('checkin_radius_m', models.PositiveIntegerField(blank=True, help_text='Empty: location is not checked.', null=True, verbose_name='check-in radius (m)')),
-                ('requires_insurance', models.BooleanField(default=True, verbose_name='insurance required')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('cancelled', 'Cancelled')], db_index=True, default='published', max_length=16, verbose_name='state')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('need', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activities', to='needs.need', verbose_name='need')),
-                ('organiser', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='orgs.organisation', verbose_name='organiser')),
-                ('pairing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activities', to='programmes.pairing', verbose_name='pairing')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activities', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("regular", "Regular duty (term time)"),
+                            ("concentrated", "Concentrated duty (vacation)"),
+                            ("stage", "Stage duty (major event)"),
+                        ],
+                        default="regular",
+                        max_length=16,
+                        verbose_name="duty mode",
+                    ),
+                ),
+                (
+                    "remote_allowed",
+                    models.BooleanField(default=False, verbose_name="remote work allowed"),
+                ),
+                ("place", models.CharField(blank=True, max_length=120, verbose_name="place")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "lat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "lng",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "checkin_radius_m",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Empty: location is not checked.",
+                        null=True,
+                        verbose_name="check-in radius (m)",
+                    ),
+                ),
+                (
+                    "requires_insurance",
+                    models.BooleanField(default=True, verbose_name="insurance required"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="published",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "need",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activities",
+                        to="needs.need",
+                        verbose_name="need",
+                    ),
+                ),
+                (
+                    "organiser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="activities",
+                        to="orgs.organisation",
+                        verbose_name="organiser",
+                    ),
+                ),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activities",
+                        to="programmes.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activities",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'activity',
-                'verbose_name_plural': 'activities',
-                'ordering': ['-created_at'],
+                "verbose_name": "activity",
+                "verbose_name_plural": "activities",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Shift',
+            name="Shift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('starts_at', models.DateTimeField(db_index=True, verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('capacity', models.PositiveIntegerField(verbose_name='places')),
-                ('min_people', models.PositiveIntegerField(default=1, verbose_name='minimum head count')),
-                ('cancel_cutoff_hours', models.PositiveSmallIntegerField(default=12, verbose_name='cancel up to (hours before)')),
-                ('qr_secret', models.CharField(editable=False, max_length=32)),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='duty.activity', verbose_name='activity')),
-                ('leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_shifts', to=settings.AUTH_USER_MODEL, verbose_name='shift leader')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("starts_at", models.DateTimeField(db_index=True, verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("capacity", models.PositiveIntegerField(verbose_name="places")),
+                (
+                    "min_people",
+                    models.PositiveIntegerField(default=1, verbose_name="minimum head count"),
+                ),
+                (
+                    "cancel_cutoff_hours",
+                    models.PositiveSmallIntegerField(
+                        default=12, verbose_name="cancel up to (hours before)"
+                    ),
+                ),
+                ("qr_secret", models.CharField(editable=False, max_length=32)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shifts",
+                        to="duty.activity",
+                        verbose_name="activity",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="led_shifts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="shift leader",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shift',
-                'verbose_name_plural': 'shifts',
-                'ordering': ['starts_at'],
+                "verbose_name": "shift",
+                "verbose_name_plural": "shifts",
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Attendance',
+            name="Attendance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('state', models.CharField(choices=[('open', 'Checked in'), ('pending', 'Awaiting confirmation'), ('confirmed', 'Confirmed'), ('rejected', 'Not confirmed')], db_index=True, default='open', max_length=16, verbose_name='state')),
-                ('checkin_at', models.DateTimeField(verbose_name='checked in at')),
-                ('checkin_method', models.CharField(choices=[('qr', 'QR code'), ('roll_call', 'Roll call by the leader'), ('remote_log', 'Remote work log'), ('auto', "Automatic at the shift's end")], max_length=16, verbose_name='check-in by')),
-                ('checkin_lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('checkin_lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('checkout_at', models.DateTimeField(blank=True, null=True, verbose_name='checked out at')),
-                ('checkout_method', models.CharField(blank=True, choices=[('qr', 'QR code'), ('roll_call', 'Roll call by the leader'), ('remote_log', 'Remote work log'), ('auto', "Automatic at the shift's end")], max_length=16, verbose_name='check-out by')),
-                ('auto_checkout', models.BooleanField(default=False, help_text='The person forgot to check out.', verbose_name='checked out automatically')),
-                ('remote_log', models.TextField(blank=True, verbose_name='work log')),
-                ('confirmed_start', models.DateTimeField(blank=True, null=True, verbose_name='confirmed from')),
-                ('confirmed_end', models.DateTimeField(blank=True, null=True, verbose_name='confirmed until')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
-                ('adjust_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for adjusting the times')),
-                ('credited_hours', models.DecimalField(decimal_places=1, default=Decimal('0'), max_digits=5, verbose_name='hours credited')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendances', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attendances', to='duty.shift', verbose_name='shift')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Checked in"),
+                            ("pending", "Awaiting confirmation"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Not confirmed"),
+                        ],
+                        db_index=True,
+                        default="open",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("checkin_at", models.DateTimeField(verbose_name="checked in at")),
+                (
+                    "checkin_method",
+                    models.CharField(
+                        choices=[
+                            ("qr", "QR code"),
+                            ("roll_call", "Roll call by the leader"),
+                            ("remote_log", "Remote work log"),
+                            ("auto", "Automatic at the shift's end"),
+                        ],
+                        max_length=16,
+                        verbose_name="check-in by",
+                    ),
+                ),
+                (
+                    "checkin_lat",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "checkin_lng",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "checkout_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checked out at"),
+                ),
+                (
+                    "checkout_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("qr", "QR code"),
+                            ("roll_call", "Roll call by the leader"),
+                            ("remote_log", "Remote work log"),
+                            ("auto", "Automatic at the shift's end"),
+                        ],
+                        max_length=16,
+                        verbose_name="check-out by",
+                    ),
+                ),
+                (
+                    "auto_checkout",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The person forgot to check out.",
+                        verbose_name="checked out automatically",
+                    ),
+                ),
+                ("remote_log", models.TextField(blank=True, verbose_name="work log")),
+                (
+                    "confirmed_start",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed from"),
+                ),
+                (
+                    "confirmed_end",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed until"),
+                ),
+                (
+                    "confirmed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="confirmed at"),
+                ),
+                (
+                    "adjust_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="reason for adjusting the times"
+                    ),
+                ),
+                (
+                    "credited_hours",
+                    models.DecimalField(
+                        decimal_places=1,
+                        default=Decimal("0"),
+                        max_digits=5,
+                        verbose_name="hours credited",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="confirmed by",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendances",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attendances",
+                        to="duty.shift",
+                        verbose_name="shift",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attendance',
-                'verbose_name_plural': 'attendances',
-                'ordering': ['-checkin_at'],
+                "verbose_name": "attendance",
+                "verbose_name_plural": "attendances",
+                "ordering": ["-checkin_at"],
             },
         ),
         migrations.CreateModel(
-            name='SignUp',
+            name="SignUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('state', models.CharField(choices=[('confirmed', 'Signed up'), ('waitlisted', 'On the waitlist'), ('cancelled', 'Cancelled')], db_index=True, max_length=16, verbose_name='state')),
-                ('queue_no', models.PositiveIntegerField(default=0, verbose_name='place in line')),
-                ('promoted_at', models.DateTimeField(blank=True, null=True, verbose_name='promoted at')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='cancelled at')),
-                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='duty.shift', verbose_name='shift')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signups', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "Signed up"),
+                            ("waitlisted", "On the waitlist"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("queue_no", models.PositiveIntegerField(default=0, verbose_name="place in line")),
+                (
+                    "promoted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="promoted at"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="cancelled at"),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signups",
+                        to="duty.shift",
+                        verbose_name="shift",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signups",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sign-up',
-                'verbose_name_plural': 'sign-ups',
-                'ordering': ['shift', 'queue_no'],
+                "verbose_name": "sign-up",
+                "verbose_name_plural": "sign-ups",
+                "ordering": ["shift", "queue_no"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingCourse',
+            name="TrainingCourse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('topic', models.CharField(choices=[('first_aid', 'First aid'), ('door_to_door', 'Door-to-door visits'), ('mediation', 'Mediation'), ('safety', 'Safety'), ('other', 'Other')], max_length=20, verbose_name='topic')),
-                ('description', models.TextField(blank=True, verbose_name='content')),
-                ('valid_months', models.PositiveSmallIntegerField(blank=True, help_text='Empty: valid without limit.', null=True, verbose_name='valid for (months)')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='orgs.organisation', verbose_name='organiser')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("first_aid", "First aid"),
+                            ("door_to_door", "Door-to-door visits"),
+                            ("mediation", "Mediation"),
+                            ("safety", "Safety"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="topic",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="content")),
+                (
+                    "valid_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Empty: valid without limit.",
+                        null=True,
+                        verbose_name="valid for (months)",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="courses",
+                        to="orgs.organisation",
+                        verbose_name="organiser",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training course',
-                'verbose_name_plural': 'training courses',
-                'ordering': ['name'],
+                "verbose_name": "training course",
+                "verbose_name_plural": "training courses",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='activity',
-            name='required_courses',
-            field=models.ManyToManyField(blank=True, related_name='required_by', to='duty.trainingcourse', verbose_name='training required'),
+            model_name="activity",
+            name="required_courses",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="required_by",
+                to="duty.trainingcourse",
+                verbose_name="training required",
+            ),
         ),
         migrations.CreateModel(
-            name='TrainingSession',
+            name="TrainingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('mentor_name', models.CharField(blank=True, max_length=40, verbose_name="mentor's name")),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('place', models.CharField(blank=True, max_length=120, verbose_name='place')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='duty.trainingcourse', verbose_name='course')),
-                ('mentor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='mentor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "mentor_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="mentor's name"),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("place", models.CharField(blank=True, max_length=120, verbose_name="place")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="duty.trainingcourse",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="mentor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training session',
-                'verbose_name_plural': 'training sessions',
-                'ordering': ['-starts_at'],
+                "verbose_name": "training session",
+                "verbose_name_plural": "training sessions",
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingRecord',
+            name="TrainingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('completed_on', models.DateField(verbose_name='completed on')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='duty.trainingcourse', verbose_name='course')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='records', to='duty.trainingsession', verbose_name='session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("completed_on", models.DateField(verbose_name="completed on")),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, null=True, verbose_name="valid until"),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="duty.trainingcourse",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_records",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="records",
+                        to="duty.trainingsession",
+                        verbose_name="session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'training record',
-                'verbose_name_plural': 'training records',
-                'ordering': ['-completed_on'],
+                "verbose_name": "training record",
+                "verbose_name_plural": "training records",
+                "ordering": ["-completed_on"],
             },
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('new_start', models.DateTimeField(verbose_name='new start')),
-                ('new_end', models.DateTimeField(verbose_name='new end')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], db_index=True, default='pending', max_length=16, verbose_name='state')),
-                ('previous_start', models.DateTimeField(blank=True, null=True, verbose_name='previous start')),
-                ('previous_end', models.DateTimeField(blank=True, null=True, verbose_name='previous end')),
-                ('previous_hours', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, verbose_name='previous hours')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.CharField(blank=True, max_length=200, verbose_name='note on the decision')),
-                ('attendance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='duty.attendance', verbose_name='attendance')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("new_start", models.DateTimeField(verbose_name="new start")),
+                ("new_end", models.DateTimeField(verbose_name="new end")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "previous_start",
+                    models.DateTimeField(blank=True, null=True, verbose_name="previous start"),
+                ),
+                (
+                    "previous_end",
+                    models.DateTimeField(blank=True, null=True, verbose_name="previous end"),
+                ),
+                (
+                    "previous_hours",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="previous hours",
+                    ),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "decision_note",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="note on the decision"
+                    ),
+                ),
+                (
+                    "attendance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="duty.attendance",
+                        verbose_name="attendance",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'correction request',
-                'verbose_name_plural': 'correction requests',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('new_end__gt', models.F('new_start'))), name='correction_period_ordered')],
+                "verbose_name": "correction request",
+                "verbose_name_plural": "correction requests",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("new_end__gt", models.F("new_start"))),
+                        name="correction_period_ordered",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='InsurancePolicy',
+            name="InsurancePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('insurer', models.CharField(max_length=80, verbose_name='insurer')),
-                ('policy_no', models.CharField(max_length=60, verbose_name='policy number')),
-                ('valid_from', models.DateField(verbose_name='valid from')),
-                ('valid_to', models.DateField(verbose_name='valid to')),
-                ('covered', models.ManyToManyField(blank=True, related_name='insurance_policies', to=settings.AUTH_USER_MODEL, verbose_name='covered people')),
-                ('holder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='insurance_policies', to='orgs.organisation', verbose_name='policy holder')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("insurer", models.CharField(max_length=80, verbose_name="insurer")),
+                ("policy_no", models.CharField(max_length=60, verbose_name="policy number")),
+                ("valid_from", models.DateField(verbose_name="valid from")),
+                ("valid_to", models.DateField(verbose_name="valid to")),
+                (
+                    "covered",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="insurance_policies",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="covered people",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="insurance_policies",
+                        to="orgs.organisation",
+                        verbose_name="policy holder",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'insurance policy',
-                'verbose_name_plural': 'insurance policies',
-                'ordering': ['-valid_to'],
-                'constraints': [models.UniqueConstraint(fields=('insurer', 'policy_no'), name='insurance_policy_unique_number'), models.CheckConstraint(condition=models.Q(('valid_to__gte', models.F('valid_from'))), name='insurance_policy_ordered')],
+                "verbose_name": "insurance policy",
+                "verbose_name_plural": "insurance policies",
+                "ordering": ["-valid_to"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("insurer", "policy_no"), name="insurance_policy_unique_number"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_to__gte", models.F("valid_from"))),
+                        name="insurance_policy_ordered",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_ends_after_start'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="shift_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='shift_capacity_positive'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="shift_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', models.F('min_people'))), name='shift_capacity_covers_minimum'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", models.F("min_people"))),
+                name="shift_capacity_covers_minimum",
+            ),
         ),
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['user', 'state'], name='duty_attend_user_id_fe3831_idx'),
+            model_name="attendance",
+            index=models.Index(fields=["user", "state"], name="duty_attend_user_id_fe3831_idx"),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.UniqueConstraint(fields=('shift', 'user'), name='attendance_once_per_shift'),
+            model_name="attendance",
+            constraint=models.UniqueConstraint(
+                fields=("shift", "user"), name="attendance_once_per_shift"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.CheckConstraint(condition=models.Q(('checkout_at__isnull', True), ('checkout_at__gte', models.F('checkin_at')), _connector='OR'), name='attendance_checkout_after_checkin'),
+            model_name="attendance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("checkout_at__isnull", True),
+                    ("checkout_at__gte", models.F("checkin_at")),
+                    _connector="OR",
+                ),
+                name="attendance_checkout_after_checkin",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendance',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_end__isnull', True), ('confirmed_end__gt', models.F('confirmed_start')), _connector='OR'), name='attendance_confirmed_period_ordered'),
+            model_name="attendance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confirmed_end__isnull", True),
+                    ("confirmed_end__gt", models.F("confirmed_start")),
+                    _connector="OR",
+                ),
+                name="attendance_confirmed_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signup',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['confirmed', 'waitlisted'])), fields=('shift', 'user'), name='signup_one_live_per_person'),
+            model_name="signup",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["confirmed", "waitlisted"])),
+                fields=("shift", "user"),
+                name="signup_one_live_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingsession',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='training_session_ordered'),
+            model_name="trainingsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="training_session_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.UniqueConstraint(fields=('course', 'user', 'completed_on'), name='training_record_once_a_day'),
+            model_name="trainingrecord",
+            constraint=models.UniqueConstraint(
+                fields=("course", "user", "completed_on"), name="training_record_once_a_day"
+            ),
         ),
     ]

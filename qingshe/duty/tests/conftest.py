@@ -26,18 +26,33 @@ def duty(city: SimpleNamespace) -> SimpleNamespace:  # type: ignore[no-untyped-d
     d.course = TrainingCourse.objects.create(name="社区急救", topic="first_aid", org=city.community)
     today = timezone.localdate()
     d.policy = services.insurance_policy_add(
-        actor=city.league_admin, holder=city.city, insurer="青州人寿", policy_no="QZ-2026-001",
-        valid_from=today - timedelta(days=30), valid_to=today + timedelta(days=300),
+        actor=city.league_admin,
+        holder=city.city,
+        insurer="青州人寿",
+        policy_no="QZ-2026-001",
+        valid_from=today - timedelta(days=30),
+        valid_to=today + timedelta(days=300),
         covered=[city.student, city.student2, city.secretary],
     )
     d.activity = services.activity_create(
-        actor=city.staff, organiser=city.community, title="敬老院陪伴", place="白沙社区服务站",
-        lat=26.2654, lng=117.6389, checkin_radius_m=300,
+        actor=city.staff,
+        organiser=city.community,
+        title="敬老院陪伴",
+        place="白沙社区服务站",
+        lat=26.2654,
+        lng=117.6389,
+        checkin_radius_m=300,
     )
     tomorrow = today + timedelta(days=3)
-    d.start = timezone.make_aware(timezone.datetime.combine(tomorrow, timezone.datetime.min.time())) + timedelta(hours=9)
+    d.start = timezone.make_aware(
+        timezone.datetime.combine(tomorrow, timezone.datetime.min.time())
+    ) + timedelta(hours=9)
     d.shift = services.shift_add(
-        actor=city.staff, activity=d.activity, starts_at=d.start, ends_at=d.start + timedelta(hours=2), capacity=2,
+        actor=city.staff,
+        activity=d.activity,
+        starts_at=d.start,
+        ends_at=d.start + timedelta(hours=2),
+        capacity=2,
         leader=city.secretary,
     )
     d.day = tomorrow
@@ -47,5 +62,3 @@ def duty(city: SimpleNamespace) -> SimpleNamespace:  # type: ignore[no-untyped-d
 def at(d: SimpleNamespace, minutes: int):  # type: ignore[no-untyped-def]
     """A moment `minutes` after the shift's start."""
     return d.start + timedelta(minutes=minutes)
-
-

@@ -21,11 +21,18 @@ def test_training_records_export_is_the_course_records(
 ) -> None:
     today = timezone.localdate()
     other = TrainingCourse.objects.create(name="入户走访", topic="door_to_door", org=city.community)
-    services.training_record(actor=city.staff, course=duty.course, user=city.student, completed_on=today)
     services.training_record(
-        actor=city.staff, course=duty.course, user=city.student2, completed_on=today - timedelta(days=3)
+        actor=city.staff, course=duty.course, user=city.student, completed_on=today
     )
-    services.training_record(actor=city.staff, course=other, user=city.secretary, completed_on=today)
+    services.training_record(
+        actor=city.staff,
+        course=duty.course,
+        user=city.student2,
+        completed_on=today - timedelta(days=3),
+    )
+    services.training_record(
+        actor=city.staff, course=other, user=city.secretary, completed_on=today
+    )
     url = reverse("duty:course", args=[duty.course.pk])
     client.force_login(city.staff)
     assert "export=xlsx" in client.get(url).content.decode()
@@ -46,13 +53,22 @@ def test_insurance_export_is_the_policies_in_scope(
 ) -> None:
     today = timezone.localdate()
     services.insurance_policy_add(
-        actor=city.staff, holder=city.community, insurer="平安", policy_no="PA-001",
-        valid_from=today - timedelta(days=400), valid_to=today - timedelta(days=35),
+        actor=city.staff,
+        holder=city.community,
+        insurer="平安",
+        policy_no="PA-001",
+        valid_from=today - timedelta(days=400),
+        valid_to=today - timedelta(days=35),
         covered=[city.student],
     )
     services.insurance_policy_add(
-        actor=city.other_staff, holder=city.other_community, insurer="人保", policy_no="RB-009",
-        valid_from=today, valid_to=today + timedelta(days=30), covered=[],
+        actor=city.other_staff,
+        holder=city.other_community,
+        insurer="人保",
+        policy_no="RB-009",
+        valid_from=today,
+        valid_to=today + timedelta(days=30),
+        covered=[],
     )
     url = reverse("duty:insurance")
     client.force_login(city.league_admin)

@@ -26,8 +26,12 @@ FAR = {"lat": 26.3000, "lng": 117.6389}  # ~4 km away
 def paired(city: SimpleNamespace, programme: Any) -> Pairing:  # noqa: F811
     """The department (so both students' branches) is paired with city.community."""
     return Pairing.objects.create(
-        programme=programme, unit=city.department, community=city.community, state=Pairing.State.ACTIVE,
-        term_start=date(2026, 1, 1), term_end=date(2027, 12, 31),
+        programme=programme,
+        unit=city.department,
+        community=city.community,
+        state=Pairing.State.ACTIVE,
+        term_start=date(2026, 1, 1),
+        term_end=date(2027, 12, 31),
     )
 
 
@@ -36,8 +40,12 @@ def soon(city: SimpleNamespace, duty: SimpleNamespace, paired: Pairing) -> Shift
     """A shift of duty.activity starting in 20 minutes (check-in already open), the students signed up."""
     start = timezone.now() + timedelta(minutes=20)
     shift = services.shift_add(
-        actor=city.staff, activity=duty.activity, starts_at=start, ends_at=start + timedelta(hours=2),
-        capacity=5, leader=city.secretary,
+        actor=city.staff,
+        activity=duty.activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        leader=city.secretary,
     )
     for user in (city.student, city.student2):
         services.shift_sign_up(actor=user, shift=shift)
@@ -48,25 +56,41 @@ def _token(shift: Shift, *, ago: float = 0) -> str:
     return qr.make_token(shift_id=shift.pk, shift_secret=shift.qr_secret, now=time.time() - ago)
 
 
-def _pending(city: SimpleNamespace, d: SimpleNamespace, user: Any, shift: Shift | None = None,
-             minutes_in: int = 0, minutes_out: int = 120) -> Attendance:
+def _pending(
+    city: SimpleNamespace,
+    d: SimpleNamespace,
+    user: Any,
+    shift: Shift | None = None,
+    minutes_in: int = 0,
+    minutes_out: int = 120,
+) -> Attendance:
     """Sign `user` up, check in and out of `shift` (default: the fixture's) through the services."""
     shift = shift or d.shift
     base = shift.starts_at
 
     def token(minutes: int) -> str:
         moment = base + timedelta(minutes=minutes)
-        return qr.make_token(shift_id=shift.pk, shift_secret=shift.qr_secret, now=moment.timestamp())
+        return qr.make_token(
+            shift_id=shift.pk, shift_secret=shift.qr_secret, now=moment.timestamp()
+        )
 
     services.shift_sign_up(actor=user, shift=shift)
-    services.checkin(actor=user, token=token(minutes_in), now=base + timedelta(minutes=minutes_in), **VENUE)
-    return services.checkout(actor=user, token=token(minutes_out), now=base + timedelta(minutes=minutes_out))
+    services.checkin(
+        actor=user, token=token(minutes_in), now=base + timedelta(minutes=minutes_in), **VENUE
+    )
+    return services.checkout(
+        actor=user, token=token(minutes_out), now=base + timedelta(minutes=minutes_out)
+    )
 
 
 def _second_shift(city: SimpleNamespace, d: SimpleNamespace) -> Shift:
     """11:00–13:00 the same day, right after the fixture's 09:00–11:00."""
     return services.shift_add(
-        actor=city.staff, activity=d.activity, starts_at=at(d, 120), ends_at=at(d, 240), capacity=2,
+        actor=city.staff,
+        activity=d.activity,
+        starts_at=at(d, 120),
+        ends_at=at(d, 240),
+        capacity=2,
     )
 
 
@@ -84,7 +108,9 @@ def test_activity_list_paginates_and_filters_with_bounded_queries(
     city, duty, paired, django_assert_max_num_queries
 ) -> None:
     for n in range(4):
-        services.activity_create(actor=city.staff, organiser=city.community, title=f"巡河{n}", mode="stage")
+        services.activity_create(
+            actor=city.staff, organiser=city.community, title=f"巡河{n}", mode="stage"
+        )
     client = api_client(city.student)
     with django_assert_max_num_queries(8):
         body = client.api_get("/activities", {"page": 2, "page_size": 2}).json()
@@ -96,9 +122,16 @@ def test_activity_list_paginates_and_filters_with_bounded_queries(
 
 
 def test_activity_create_and_detail(city, duty) -> None:
-    payload = {"organiser": city.community.pk, "title": "暑期返家乡", "mode": "concentrated",
-               "remote_allowed": True, "required_courses": [duty.course.pk], "lat": 26.2654, "lng": 117.6389,
-               "checkin_radius_m": 200}
+    payload = {
+        "organiser": city.community.pk,
+        "title": "暑期返家乡",
+        "mode": "concentrated",
+        "remote_allowed": True,
+        "required_courses": [duty.course.pk],
+        "lat": 26.2654,
+        "lng": 117.6389,
+        "checkin_radius_m": 200,
+    }
     response = api_client(city.staff).api_post("/activities", payload)
     assert response.status_code == 201, response.content
     body = response.json()
@@ -106,21 +139,31 @@ def test_activity_create_and_detail(city, duty) -> None:
     assert body["required_courses"] == [{"id": duty.course.pk, "name": "社区急救"}]
     detail = api_client(city.staff).api_get(f"/activities/{body['id']}").json()
     assert detail["title"] == "暑期返家乡"
-    assert_error(api_client(city.other_staff).api_get(f"/activities/{body['id']}"), 404, "not_found")
+    assert_error(
+        api_client(city.other_staff).api_get(f"/activities/{body['id']}"), 404, "not_found"
+    )
 
 
 def test_activity_create_refused(city) -> None:
     before = Activity.objects.count()
     payload = {"organiser": city.community.pk, "title": "x"}
     assert_error(api_client(city.resident).api_post("/activities", payload), 403, "forbidden")
-    body = assert_error(api_client(city.other_staff).api_post("/activities", payload), 404, "not_found")
+    body = assert_error(
+        api_client(city.other_staff).api_post("/activities", payload), 404, "not_found"
+    )
     assert body["field"] == "organiser"
-    assert_error(api_client(city.staff).api_post("/activities", {**payload, "title": " "}), 422, "title_required")
+    assert_error(
+        api_client(city.staff).api_post("/activities", {**payload, "title": " "}),
+        422,
+        "title_required",
+    )
     assert Activity.objects.count() == before
 
 
 # --- shifts -------------------------------------------------------------------------------------
-def test_shift_list_counts_places_and_waitlist(city, duty, paired, django_assert_max_num_queries) -> None:
+def test_shift_list_counts_places_and_waitlist(
+    city, duty, paired, django_assert_max_num_queries
+) -> None:
     services.shift_sign_up(actor=city.student, shift=duty.shift)
     services.shift_sign_up(actor=city.student2, shift=duty.shift)
     services.shift_sign_up(actor=city.secretary, shift=duty.shift)
@@ -129,18 +172,35 @@ def test_shift_list_counts_places_and_waitlist(city, duty, paired, django_assert
         body = client.api_get(f"/activities/{duty.activity.pk}/shifts").json()
     assert body["count"] == 1
     shift = body["items"][0]
-    assert (shift["capacity"], shift["signed_up"], shift["places_left"], shift["waitlist"]) == (2, 2, 0, 1)
+    assert (shift["capacity"], shift["signed_up"], shift["places_left"], shift["waitlist"]) == (
+        2,
+        2,
+        0,
+        1,
+    )
     assert shift["mine"] is True and shift["leader"]["name"] == city.secretary.name
-    assert_error(api_client(city.other_staff).api_get(f"/activities/{duty.activity.pk}/shifts"), 404, "not_found")
+    assert_error(
+        api_client(city.other_staff).api_get(f"/activities/{duty.activity.pk}/shifts"),
+        404,
+        "not_found",
+    )
 
 
 def test_shift_add(city, duty) -> None:
-    payload = {"starts_at": at(duty, 24 * 60).isoformat(), "ends_at": at(duty, 24 * 60 + 180).isoformat(),
-               "capacity": 10, "leader": city.staff.pk}
+    payload = {
+        "starts_at": at(duty, 24 * 60).isoformat(),
+        "ends_at": at(duty, 24 * 60 + 180).isoformat(),
+        "capacity": 10,
+        "leader": city.staff.pk,
+    }
     response = api_client(city.staff).api_post(f"/activities/{duty.activity.pk}/shifts", payload)
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["places_left"] == 10 and body["waitlist"] == 0 and body["leader"]["id"] == city.staff.pk
+    assert (
+        body["places_left"] == 10
+        and body["waitlist"] == 0
+        and body["leader"]["id"] == city.staff.pk
+    )
 
 
 def test_shift_add_naive_time_is_local(city, duty) -> None:
@@ -149,24 +209,51 @@ def test_shift_add_naive_time_is_local(city, duty) -> None:
         {"starts_at": "2030-05-01T09:00:00", "ends_at": "2030-05-01T11:00:00", "capacity": 3},
     )
     assert response.status_code == 201, response.content
-    assert response.json()["starts_at"].startswith("2030-05-01T01:00:00")  # 09:00 in Shanghai, in UTC
+    assert response.json()["starts_at"].startswith(
+        "2030-05-01T01:00:00"
+    )  # 09:00 in Shanghai, in UTC
 
 
-@pytest.mark.parametrize(("hours", "code"), [(-1, "invalid_period"), (0, "invalid_period"), (25, "shift_too_long")])
+@pytest.mark.parametrize(
+    ("hours", "code"), [(-1, "invalid_period"), (0, "invalid_period"), (25, "shift_too_long")]
+)
 def test_shift_add_bad_period_writes_nothing(city, duty, hours, code) -> None:
-    payload = {"starts_at": at(duty, 0).isoformat(), "ends_at": at(duty, hours * 60).isoformat(), "capacity": 3}
-    body = assert_error(api_client(city.staff).api_post(f"/activities/{duty.activity.pk}/shifts", payload), 422, code)
+    payload = {
+        "starts_at": at(duty, 0).isoformat(),
+        "ends_at": at(duty, hours * 60).isoformat(),
+        "capacity": 3,
+    }
+    body = assert_error(
+        api_client(city.staff).api_post(f"/activities/{duty.activity.pk}/shifts", payload),
+        422,
+        code,
+    )
     assert body["field"] == "ends_at"
     assert duty.activity.shifts.count() == 1
 
 
 def test_shift_add_refused_to_students_and_outsiders(city, duty, paired) -> None:
-    payload = {"starts_at": at(duty, 0).isoformat(), "ends_at": at(duty, 60).isoformat(), "capacity": 3}
-    assert_error(api_client(city.student).api_post(f"/activities/{duty.activity.pk}/shifts", payload), 403, "forbidden")
-    assert_error(api_client(city.other_staff).api_post(f"/activities/{duty.activity.pk}/shifts", payload), 404, "not_found")
+    payload = {
+        "starts_at": at(duty, 0).isoformat(),
+        "ends_at": at(duty, 60).isoformat(),
+        "capacity": 3,
+    }
+    assert_error(
+        api_client(city.student).api_post(f"/activities/{duty.activity.pk}/shifts", payload),
+        403,
+        "forbidden",
+    )
+    assert_error(
+        api_client(city.other_staff).api_post(f"/activities/{duty.activity.pk}/shifts", payload),
+        404,
+        "not_found",
+    )
     body = assert_error(
-        api_client(city.staff).api_post(f"/activities/{duty.activity.pk}/shifts", {**payload, "leader": city.other_staff.pk}),
-        404, "not_found",
+        api_client(city.staff).api_post(
+            f"/activities/{duty.activity.pk}/shifts", {**payload, "leader": city.other_staff.pk}
+        ),
+        404,
+        "not_found",
     )
     assert body["field"] == "leader"
     assert duty.activity.shifts.count() == 1
@@ -179,30 +266,44 @@ def test_signup_then_waitlist_then_promotion(city, duty, paired) -> None:
     api_client(city.student2).api_post(f"/shifts/{duty.shift.pk}/signup")
     third = api_client(city.secretary).api_post(f"/shifts/{duty.shift.pk}/signup")
     assert third.json()["state"] == "waitlisted"
-    assert_error(api_client(city.student).api_post(f"/shifts/{duty.shift.pk}/signup"), 409, "already_signed_up")
+    assert_error(
+        api_client(city.student).api_post(f"/shifts/{duty.shift.pk}/signup"),
+        409,
+        "already_signed_up",
+    )
     cancelled = api_client(city.student).api_post(f"/shifts/{duty.shift.pk}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
     assert SignUp.objects.get(user=city.secretary, shift=duty.shift).state == SignUp.State.CONFIRMED
 
 
 def test_signup_refused_to_outsiders_and_uninsured(city, duty, paired) -> None:
-    assert_error(api_client(city.other_staff).api_post(f"/shifts/{duty.shift.pk}/signup"), 404, "not_found")
+    assert_error(
+        api_client(city.other_staff).api_post(f"/shifts/{duty.shift.pk}/signup"), 404, "not_found"
+    )
     duty.policy.covered.remove(city.student)
-    body = assert_error(api_client(city.student).api_post(f"/shifts/{duty.shift.pk}/signup"), 422, "insurance_missing")
+    body = assert_error(
+        api_client(city.student).api_post(f"/shifts/{duty.shift.pk}/signup"),
+        422,
+        "insurance_missing",
+    )
     assert duty.day.isoformat() in body["detail"]
     assert not SignUp.objects.exists()
 
 
 def test_student_cannot_cancel_anothers_signup(city, duty, paired) -> None:
     signup = services.shift_sign_up(actor=city.student, shift=duty.shift)
-    response = api_client(city.student2).api_post(f"/shifts/{duty.shift.pk}/cancel", {"signup": signup.pk})
+    response = api_client(city.student2).api_post(
+        f"/shifts/{duty.shift.pk}/cancel", {"signup": signup.pk}
+    )
     assert_error(response, 403, "forbidden")
     signup.refresh_from_db()
     assert signup.state == SignUp.State.CONFIRMED
     # The organiser may.
     done = api_client(city.staff).api_post(f"/shifts/{duty.shift.pk}/cancel", {"signup": signup.pk})
     assert done.status_code == 200 and done.json()["state"] == "cancelled"
-    assert_error(api_client(city.student2).api_post(f"/shifts/{duty.shift.pk}/cancel"), 404, "not_found")
+    assert_error(
+        api_client(city.student2).api_post(f"/shifts/{duty.shift.pk}/cancel"), 404, "not_found"
+    )
 
 
 # --- QR, check-in, check-out --------------------------------------------------------------------
@@ -241,28 +342,50 @@ def test_checkin_is_idempotent_and_checkout(city, soon) -> None:
     ],
 )
 def test_checkin_bad_token_writes_nothing(city, soon, token, status, code) -> None:
-    assert_error(api_client(city.student).api_post("/checkin", {"token": token(soon), **VENUE}), status, code)
+    assert_error(
+        api_client(city.student).api_post("/checkin", {"token": token(soon), **VENUE}), status, code
+    )
     assert not Attendance.objects.exists()
 
 
 def test_checkin_with_a_token_of_a_shift_not_signed_up_for(city, duty, soon) -> None:
     other = services.shift_add(
-        actor=city.staff, activity=duty.activity, starts_at=soon.starts_at, ends_at=soon.ends_at, capacity=2
+        actor=city.staff,
+        activity=duty.activity,
+        starts_at=soon.starts_at,
+        ends_at=soon.ends_at,
+        capacity=2,
     )
     # A real, current code of a shift the student has no place on.
-    assert_error(api_client(city.student).api_post("/checkin", {"token": _token(other), **VENUE}), 409, "not_signed_up")
+    assert_error(
+        api_client(city.student).api_post("/checkin", {"token": _token(other), **VENUE}),
+        409,
+        "not_signed_up",
+    )
     assert not Attendance.objects.exists()
 
 
 def test_checkin_far_from_the_venue(city, soon) -> None:
-    body = assert_error(api_client(city.student).api_post("/checkin", {"token": _token(soon), **FAR}), 422, "too_far")
+    body = assert_error(
+        api_client(city.student).api_post("/checkin", {"token": _token(soon), **FAR}),
+        422,
+        "too_far",
+    )
     assert "300" in body["detail"]
-    assert_error(api_client(city.student).api_post("/checkin", {"token": _token(soon)}), 422, "location_required")
+    assert_error(
+        api_client(city.student).api_post("/checkin", {"token": _token(soon)}),
+        422,
+        "location_required",
+    )
     assert not Attendance.objects.exists()
 
 
 def test_checkout_without_checkin(city, soon) -> None:
-    assert_error(api_client(city.student).api_post("/checkout", {"token": _token(soon)}), 409, "not_checked_in")
+    assert_error(
+        api_client(city.student).api_post("/checkout", {"token": _token(soon)}),
+        409,
+        "not_checked_in",
+    )
 
 
 @pytest.mark.parametrize(
@@ -270,7 +393,9 @@ def test_checkout_without_checkin(city, soon) -> None:
     [("zh-hans", "二维码已过期"), ("en", "This code has expired")],
 )
 def test_errors_in_the_requests_language(city, soon, language, expected) -> None:
-    response = api_client(city.student, language=language).api_post("/checkin", {"token": _token(soon, ago=120), **VENUE})
+    response = api_client(city.student, language=language).api_post(
+        "/checkin", {"token": _token(soon, ago=120), **VENUE}
+    )
     body = assert_error(response, 422, "expired_token")
     assert expected in body["detail"]
 
@@ -280,9 +405,15 @@ def test_errors_in_the_requests_language(city, soon, language, expected) -> None
     [("zh-hans", "结束时间"), ("en", "A shift must end after it starts.")],
 )
 def test_shift_errors_in_the_requests_language(city, duty, language, expected) -> None:
-    payload = {"starts_at": at(duty, 0).isoformat(), "ends_at": at(duty, -60).isoformat(), "capacity": 3}
+    payload = {
+        "starts_at": at(duty, 0).isoformat(),
+        "ends_at": at(duty, -60).isoformat(),
+        "capacity": 3,
+    }
     client = api_client(city.staff, language=language)
-    body = assert_error(client.api_post(f"/activities/{duty.activity.pk}/shifts", payload), 422, "invalid_period")
+    body = assert_error(
+        client.api_post(f"/activities/{duty.activity.pk}/shifts", payload), 422, "invalid_period"
+    )
     assert expected in body["detail"]
 
 
@@ -290,33 +421,73 @@ def test_shift_errors_in_the_requests_language(city, duty, language, expected) -
 def test_roll_call(city, duty, paired) -> None:
     services.shift_sign_up(actor=city.student, shift=duty.shift)
     url = f"/shifts/{duty.shift.pk}/rollcall"
-    bad = {"user": city.student.pk, "checkin_at": at(duty, 60).isoformat(), "checkout_at": at(duty, 30).isoformat()}
-    body = assert_error(api_client(city.secretary).api_post(url, bad), 422, "checkout_before_checkin")
+    bad = {
+        "user": city.student.pk,
+        "checkin_at": at(duty, 60).isoformat(),
+        "checkout_at": at(duty, 30).isoformat(),
+    }
+    body = assert_error(
+        api_client(city.secretary).api_post(url, bad), 422, "checkout_before_checkin"
+    )
     assert body["field"] == "checkout_at"
     assert not Attendance.objects.exists()
-    good = {"user": city.student.pk, "checkin_at": at(duty, 0).isoformat(), "checkout_at": at(duty, 120).isoformat()}
+    good = {
+        "user": city.student.pk,
+        "checkin_at": at(duty, 0).isoformat(),
+        "checkout_at": at(duty, 120).isoformat(),
+    }
     assert_error(api_client(city.student).api_post(url, good), 404, "not_found")
-    assert_error(api_client(city.secretary).api_post(url, {**good, "user": city.student2.pk}), 409, "not_signed_up")
+    assert_error(
+        api_client(city.secretary).api_post(url, {**good, "user": city.student2.pk}),
+        409,
+        "not_signed_up",
+    )
     response = api_client(city.secretary).api_post(url, good)
     assert response.status_code == 200, response.content
-    assert response.json()["checkin_method"] == "roll_call" and response.json()["state"] == "pending"
+    assert (
+        response.json()["checkin_method"] == "roll_call" and response.json()["state"] == "pending"
+    )
 
 
 def test_remote_log(city, paired) -> None:
     activity = services.activity_create(
-        actor=city.staff, organiser=city.community, title="线上作业辅导", mode="concentrated", remote_allowed=True,
+        actor=city.staff,
+        organiser=city.community,
+        title="线上作业辅导",
+        mode="concentrated",
+        remote_allowed=True,
         requires_insurance=False,
     )
     start = timezone.now() + timedelta(hours=1)
-    shift = services.shift_add(actor=city.staff, activity=activity, starts_at=start, ends_at=start + timedelta(hours=2), capacity=3)
+    shift = services.shift_add(
+        actor=city.staff,
+        activity=activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=3,
+    )
     services.shift_sign_up(actor=city.student, shift=shift)
-    payload = {"start": start.isoformat(), "end": (start + timedelta(minutes=90)).isoformat(), "log": "辅导三名小学生完成数学作业"}
+    payload = {
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=90)).isoformat(),
+        "log": "辅导三名小学生完成数学作业",
+    }
     response = api_client(city.student).api_post(f"/shifts/{shift.pk}/remote-log", payload)
     assert response.status_code == 201, response.content
-    assert response.json()["checkin_method"] == "remote_log" and response.json()["remote_log"].startswith("辅导")
-    assert_error(api_client(city.student).api_post(f"/shifts/{shift.pk}/remote-log", payload), 409, "already_recorded")
+    assert response.json()["checkin_method"] == "remote_log" and response.json()[
+        "remote_log"
+    ].startswith("辅导")
+    assert_error(
+        api_client(city.student).api_post(f"/shifts/{shift.pk}/remote-log", payload),
+        409,
+        "already_recorded",
+    )
     short = {**payload, "log": "做了"}
-    assert_error(api_client(city.student2).api_post(f"/shifts/{shift.pk}/remote-log", short), 409, "not_signed_up")
+    assert_error(
+        api_client(city.student2).api_post(f"/shifts/{shift.pk}/remote-log", short),
+        409,
+        "not_signed_up",
+    )
 
 
 # --- the confirmer's list and confirmation ------------------------------------------------------
@@ -328,7 +499,11 @@ def test_attendance_list_for_confirmers_only(city, duty, django_assert_max_num_q
         body = client.api_get("/attendance", {"page_size": 1}).json()
     assert body["count"] == 2 and len(body["items"]) == 1
     item = client.api_get("/attendance").json()["items"][0]
-    assert item["state"] == "pending" and item["overdue"] is False and item["activity"]["title"] == "敬老院陪伴"
+    assert (
+        item["state"] == "pending"
+        and item["overdue"] is False
+        and item["activity"]["title"] == "敬老院陪伴"
+    )
     assert client.api_get("/attendance", {"shift": duty.shift.pk + 99}).json()["count"] == 0
     assert client.api_get("/attendance", {"state": "confirmed"}).json()["count"] == 0
     for outsider in (city.other_staff, city.student, city.secretary):
@@ -338,15 +513,31 @@ def test_attendance_list_for_confirmers_only(city, duty, django_assert_max_num_q
 
 def test_confirm_one(city, duty) -> None:
     attendance = _pending(city, duty, city.student)
-    assert_error(api_client(city.other_staff).api_post(f"/attendance/{attendance.pk}/confirm"), 404, "not_found")
-    assert_error(api_client(city.student).api_post(f"/attendance/{attendance.pk}/confirm"), 404, "not_found")
+    assert_error(
+        api_client(city.other_staff).api_post(f"/attendance/{attendance.pk}/confirm"),
+        404,
+        "not_found",
+    )
+    assert_error(
+        api_client(city.student).api_post(f"/attendance/{attendance.pk}/confirm"), 404, "not_found"
+    )
     adjusted = {"start": at(duty, 20).isoformat()}
-    assert_error(api_client(city.staff).api_post(f"/attendance/{attendance.pk}/confirm", adjusted), 422, "reason_required")
-    response = api_client(city.staff).api_post(f"/attendance/{attendance.pk}/confirm", {**adjusted, "reason": "迟到一刻钟"})
+    assert_error(
+        api_client(city.staff).api_post(f"/attendance/{attendance.pk}/confirm", adjusted),
+        422,
+        "reason_required",
+    )
+    response = api_client(city.staff).api_post(
+        f"/attendance/{attendance.pk}/confirm", {**adjusted, "reason": "迟到一刻钟"}
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "confirmed" and Decimal(str(body["credited_hours"])) == Decimal("1.5")
-    assert_error(api_client(city.staff).api_post(f"/attendance/{attendance.pk}/confirm"), 409, "already_confirmed")
+    assert_error(
+        api_client(city.staff).api_post(f"/attendance/{attendance.pk}/confirm"),
+        409,
+        "already_confirmed",
+    )
 
 
 def test_confirm_overlapping_credit_writes_nothing(city, duty) -> None:
@@ -354,7 +545,11 @@ def test_confirm_overlapping_credit_writes_nothing(city, duty) -> None:
     second = _pending(city, duty, city.student, shift=_second_shift(city, duty))
     services.attendance_confirm(actor=city.staff, attendance=first)
     payload = {"start": at(duty, 90).isoformat(), "reason": "提前到岗"}
-    assert_error(api_client(city.staff).api_post(f"/attendance/{second.pk}/confirm", payload), 409, "overlapping_credit")
+    assert_error(
+        api_client(city.staff).api_post(f"/attendance/{second.pk}/confirm", payload),
+        409,
+        "overlapping_credit",
+    )
     second.refresh_from_db()
     assert second.state == Attendance.State.PENDING and second.confirmed_start is None
 
@@ -363,28 +558,56 @@ def test_bulk_confirm_all_or_nothing(city, duty) -> None:
     a = _pending(city, duty, city.student)
     b = _pending(city, duty, city.student2)
     services.attendance_confirm(actor=city.staff, attendance=b)
-    body = assert_error(api_client(city.staff).api_post("/attendance/confirm", {"ids": [a.pk, b.pk]}), 409, "already_confirmed")
+    body = assert_error(
+        api_client(city.staff).api_post("/attendance/confirm", {"ids": [a.pk, b.pk]}),
+        409,
+        "already_confirmed",
+    )
     assert city.student2.name in body["detail"]
     a.refresh_from_db()
     assert a.state == Attendance.State.PENDING
-    body = assert_error(api_client(city.other_staff).api_post("/attendance/confirm", {"ids": [a.pk]}), 404, "not_found")
+    body = assert_error(
+        api_client(city.other_staff).api_post("/attendance/confirm", {"ids": [a.pk]}),
+        404,
+        "not_found",
+    )
     assert body["field"] == "ids"
-    assert_error(api_client(city.staff).api_post("/attendance/confirm", {"ids": []}), 422, "invalid_input")
+    assert_error(
+        api_client(city.staff).api_post("/attendance/confirm", {"ids": []}), 422, "invalid_input"
+    )
     response = api_client(city.staff).api_post("/attendance/confirm", {"ids": [a.pk]})
     assert response.status_code == 200 and [x["state"] for x in response.json()] == ["confirmed"]
 
 
 def test_reject(city, duty) -> None:
     attendance = _pending(city, duty, city.student)
-    assert_error(api_client(city.other_staff).api_post(f"/attendance/{attendance.pk}/reject", {"reason": "x"}), 404, "not_found")
-    response = api_client(city.staff).api_post(f"/attendance/{attendance.pk}/reject", {"reason": "未到岗"})
+    assert_error(
+        api_client(city.other_staff).api_post(
+            f"/attendance/{attendance.pk}/reject", {"reason": "x"}
+        ),
+        404,
+        "not_found",
+    )
+    response = api_client(city.staff).api_post(
+        f"/attendance/{attendance.pk}/reject", {"reason": "未到岗"}
+    )
     assert response.status_code == 200 and response.json()["state"] == "rejected"
 
 
 def test_correction_request_and_decision(city, duty) -> None:
-    attendance = services.attendance_confirm(actor=city.staff, attendance=_pending(city, duty, city.student))
-    payload = {"start": at(duty, 0).isoformat(), "end": at(duty, 150).isoformat(), "reason": "活动延长半小时"}
-    assert_error(api_client(city.student2).api_post(f"/attendance/{attendance.pk}/correct", payload), 404, "not_found")
+    attendance = services.attendance_confirm(
+        actor=city.staff, attendance=_pending(city, duty, city.student)
+    )
+    payload = {
+        "start": at(duty, 0).isoformat(),
+        "end": at(duty, 150).isoformat(),
+        "reason": "活动延长半小时",
+    }
+    assert_error(
+        api_client(city.student2).api_post(f"/attendance/{attendance.pk}/correct", payload),
+        404,
+        "not_found",
+    )
     response = api_client(city.student).api_post(f"/attendance/{attendance.pk}/correct", payload)
     assert response.status_code == 201, response.content
     correction = response.json()
@@ -400,7 +623,9 @@ def test_correction_request_and_decision(city, duty) -> None:
 
 
 def test_correction_overlapping_credit_writes_nothing(city, duty) -> None:
-    first = services.attendance_confirm(actor=city.staff, attendance=_pending(city, duty, city.student))
+    first = services.attendance_confirm(
+        actor=city.staff, attendance=_pending(city, duty, city.student)
+    )
     second = _pending(city, duty, city.student, shift=_second_shift(city, duty))
     services.attendance_confirm(actor=city.staff, attendance=second)
     payload = {"start": at(duty, 0).isoformat(), "end": at(duty, 180).isoformat(), "reason": "延长"}
@@ -423,7 +648,9 @@ def test_my_shifts(city, duty, paired, django_assert_max_num_queries) -> None:
     assert item["activity"]["title"] == "敬老院陪伴" and item["attendance_state"] is None
     assert body["ics_url"].startswith("http://testserver/api/v1/me/shifts.ics?token=")
     mine = api_client(city.student).api_get("/me/shifts").json()
-    assert mine["items"][0]["state"] == "confirmed" and mine["items"][0]["waitlist_position"] is None
+    assert (
+        mine["items"][0]["state"] == "confirmed" and mine["items"][0]["waitlist_position"] is None
+    )
     assert mine["ics_url"] != body["ics_url"]
     assert api_client(city.staff).api_get("/me/shifts").json()["count"] == 0
 

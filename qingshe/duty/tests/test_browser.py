@@ -36,17 +36,31 @@ def _login(pg: Any, url: str, user: Any) -> None:
 
 
 def test_sign_up_check_in_out_confirm_and_hours_on_a_phone(
-    transactional_db: Any, city: Any, duty: Any, paired: Any, browser: Any, page: Any, live_server: Any,  # noqa: F811
+    transactional_db: Any,
+    city: Any,
+    duty: Any,
+    paired: Any,  # noqa: F811
+    browser: Any,
+    page: Any,
+    live_server: Any,
     screenshot_dir: Any,
 ) -> None:
     url = live_server.url
     # A shift about to start: sign-up is still open and check-in opens 30 minutes before.
     start = (timezone.now() + timedelta(minutes=20)).replace(second=0, microsecond=0)
-    shift = services.shift_add(actor=city.staff, activity=duty.activity, starts_at=start,
-                               ends_at=start + timedelta(hours=2), capacity=3, leader=city.secretary)
+    shift = services.shift_add(
+        actor=city.staff,
+        activity=duty.activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=3,
+        leader=city.secretary,
+    )
     local_start = timezone.localtime(start)
 
-    context = browser.new_context(locale="zh-CN", viewport=PHONE, geolocation=NEAR_THE_VENUE, permissions=["geolocation"])
+    context = browser.new_context(
+        locale="zh-CN", viewport=PHONE, geolocation=NEAR_THE_VENUE, permissions=["geolocation"]
+    )
     student = context.new_page()
     student.set_default_timeout(15_000)
 
@@ -113,7 +127,9 @@ def test_sign_up_check_in_out_confirm_and_hours_on_a_phone(
     row = page.locator(".confirm-row").filter(has_text="学生甲")
     row.get_by_text("调整或不予确认").click()
     row.locator("input[name=start]").fill(local_start.strftime("%Y-%m-%dT%H:%M"))
-    row.locator("input[name=end]").fill((local_start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    row.locator("input[name=end]").fill(
+        (local_start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    )
     row.locator("input[name=reason]").first.fill("按排班时间确认")
     row.get_by_role("button", name="按这些时间确认").click()
     page.get_by_text("已确认：学生甲，2.0 小时。").wait_for()

@@ -197,7 +197,9 @@ def check_double_checkin(r: dict) -> None:
     assert r["audited"] == 1
 
 
-def scenario_festival_burst(*, people: int = 60, threads: int = 30, gate: int | None = None) -> dict:
+def scenario_festival_burst(
+    *, people: int = 60, threads: int = 30, gate: int | None = None
+) -> dict:
     """A festival burst through group commit: `people` signed-up students scan the same code
     on `threads` threads at once (each scans twice: the repeat must answer the same
     attendance), and three strangers without a place scan too."""
@@ -233,7 +235,9 @@ def scenario_festival_burst(*, people: int = 60, threads: int = 30, gate: int | 
         "signed": [u.pk for u in signed],
         "strangers": [u.pk for u in strangers],
         "attendances": rows,
-        "audited": AuditEvent.objects.filter(action="attendance.checkin", object_id__in=[str(pk) for _, pk in rows]).count(),
+        "audited": AuditEvent.objects.filter(
+            action="attendance.checkin", object_id__in=[str(pk) for _, pk in rows]
+        ).count(),
         "batches": services._CHECKINS.batches - before[0],
         "items": services._CHECKINS.items - before[1],
     }
@@ -264,7 +268,9 @@ def scenario_group_commit_failure(*, threads: int = 30, gate: int | None = None)
     def write_batch(items: Any) -> list[Any]:
         if "poison" in items:
             raise ValueError("poison")
-        AuditEvent.objects.bulk_create([AuditEvent(action="groupcommit.test", object_id=i) for i in items])
+        AuditEvent.objects.bulk_create(
+            [AuditEvent(action="groupcommit.test", object_id=i) for i in items]
+        )
         return [f"ok-{i}" for i in items]
 
     committer = GroupCommitter(write_batch, name="test")
@@ -284,7 +290,9 @@ def scenario_group_commit_failure(*, threads: int = 30, gate: int | None = None)
     return {
         "names": names,
         "outcomes": outcomes,
-        "stored": sorted(AuditEvent.objects.filter(action="groupcommit.test").values_list("object_id", flat=True)),
+        "stored": sorted(
+            AuditEvent.objects.filter(action="groupcommit.test").values_list("object_id", flat=True)
+        ),
         "batches": committer.batches,
     }
 

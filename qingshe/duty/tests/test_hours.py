@@ -12,7 +12,17 @@ T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("minutes", "hours"),
-    [(0, "0"), (14, "0"), (15, "0.5"), (44, "0.5"), (45, "1.0"), (74, "1.0"), (75, "1.5"), (120, "2.0"), (-5, "0")],
+    [
+        (0, "0"),
+        (14, "0"),
+        (15, "0.5"),
+        (44, "0.5"),
+        (45, "1.0"),
+        (74, "1.0"),
+        (75, "1.5"),
+        (120, "2.0"),
+        (-5, "0"),
+    ],
 )
 def test_rounding_rule(minutes: int, hours: str) -> None:
     assert credited_hours(T0, T0 + timedelta(minutes=minutes)) == Decimal(hours)

@@ -124,11 +124,22 @@ def test_token_of_another_salt_does_not_open_the_feed(city) -> None:
 def test_hostile_text_is_escaped_and_folded(city) -> None:
     title = '抢险,救灾;"夜班"\\备用\n第二行' + "长" * 40
     activity = services.activity_create(
-        actor=city.staff, organiser=city.community, title=title, place="A;B,C", address="路\r\nEND:VEVENT",
-        description="BEGIN:VEVENT\nUID:evil", requires_insurance=False,
+        actor=city.staff,
+        organiser=city.community,
+        title=title,
+        place="A;B,C",
+        address="路\r\nEND:VEVENT",
+        description="BEGIN:VEVENT\nUID:evil",
+        requires_insurance=False,
     )
     start = datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
-    shift = services.shift_add(actor=city.staff, activity=activity, starts_at=start, ends_at=start + timedelta(hours=2), capacity=2)
+    shift = services.shift_add(
+        actor=city.staff,
+        activity=activity,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=2,
+    )
     services.shift_sign_up(actor=city.student, shift=shift)
     raw = api_client(city.student).api_get("/me/shifts.ics").content
     lines = unfold(raw)

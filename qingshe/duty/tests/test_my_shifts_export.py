@@ -21,8 +21,12 @@ from qingshe.programmes.tests.conftest import programme  # noqa: F401  (fixture)
 def paired(city: SimpleNamespace, programme: Any) -> Pairing:  # noqa: F811
     """The department (so both students' branches) is paired with city.community."""
     return Pairing.objects.create(
-        programme=programme, unit=city.department, community=city.community, state=Pairing.State.ACTIVE,
-        term_start=date(2026, 1, 1), term_end=date(2027, 12, 31),
+        programme=programme,
+        unit=city.department,
+        community=city.community,
+        state=Pairing.State.ACTIVE,
+        term_start=date(2026, 1, 1),
+        term_end=date(2027, 12, 31),
     )
 
 
@@ -30,12 +34,20 @@ def test_my_shifts_export_is_my_live_sign_ups_by_day(
     client: Any, city: SimpleNamespace, duty: SimpleNamespace, paired: Pairing
 ) -> None:
     later = services.shift_add(
-        actor=city.staff, activity=duty.activity, starts_at=duty.start + timedelta(days=1),
-        ends_at=duty.start + timedelta(days=1, hours=3), capacity=5, leader=city.secretary,
+        actor=city.staff,
+        activity=duty.activity,
+        starts_at=duty.start + timedelta(days=1),
+        ends_at=duty.start + timedelta(days=1, hours=3),
+        capacity=5,
+        leader=city.secretary,
     )
     third = services.shift_add(
-        actor=city.staff, activity=duty.activity, starts_at=duty.start + timedelta(days=2),
-        ends_at=duty.start + timedelta(days=2, hours=1), capacity=5, leader=city.secretary,
+        actor=city.staff,
+        activity=duty.activity,
+        starts_at=duty.start + timedelta(days=2),
+        ends_at=duty.start + timedelta(days=2, hours=1),
+        capacity=5,
+        leader=city.secretary,
     )
     services.shift_sign_up(actor=city.student, shift=later)
     services.shift_sign_up(actor=city.student, shift=duty.shift)

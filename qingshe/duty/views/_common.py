@@ -12,7 +12,9 @@ from django.shortcuts import redirect
 from qingshe.core.errors import ServiceError
 
 
-def respond(request: HttpRequest, url: str, message: str, render: Callable[[str], HttpResponse]) -> HttpResponse:
+def respond(
+    request: HttpRequest, url: str, message: str, render: Callable[[str], HttpResponse]
+) -> HttpResponse:
     """After a successful step: the changed part for htmx, else a message and a redirect."""
     if getattr(request, "htmx", False):
         return render(message)

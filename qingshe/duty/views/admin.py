@@ -62,7 +62,9 @@ def activity_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The activity is published. Now add its shifts."))
                 return redirect("duty:shift_create", activity.pk)
-    return render_page(request, "duty/activity_form.html", {"form": form, "tab": "activities"}, status=status)
+    return render_page(
+        request, "duty/activity_form.html", {"form": form, "tab": "activities"}, status=status
+    )
 
 
 @login_required
@@ -70,7 +72,9 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_or_404(selectors.activity_get_for_user, user=request.user, activity_id=pk)
     if not selectors.activity_can_manage(user=request.user, activity=activity):
         raise PermissionDenied(_("You may not change this activity."))
-    start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timezone.timedelta(days=1)
+    start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timezone.timedelta(
+        days=1
+    )
     form = ShiftForm(
         request.POST if request.method == "POST" else None,
         initial={"starts_at": start, "ends_at": start + timezone.timedelta(hours=2)},
@@ -82,14 +86,23 @@ def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             leader = None
             if d["leader"]:
-                leader = selectors.leader_candidate(user=request.user, activity=activity, identifier=d["leader"])
+                leader = selectors.leader_candidate(
+                    user=request.user, activity=activity, identifier=d["leader"]
+                )
                 if leader is None:
-                    form.add_error("leader", _("Nobody you look after has this volunteer number or mobile."))
+                    form.add_error(
+                        "leader", _("Nobody you look after has this volunteer number or mobile.")
+                    )
             if not form.errors:
                 try:
                     services.shift_add(
-                        actor=request.user, activity=activity, starts_at=d["starts_at"], ends_at=d["ends_at"],
-                        capacity=d["capacity"], min_people=d["min_people"], leader=leader,
+                        actor=request.user,
+                        activity=activity,
+                        starts_at=d["starts_at"],
+                        ends_at=d["ends_at"],
+                        capacity=d["capacity"],
+                        min_people=d["min_people"],
+                        leader=leader,
                         cancel_cutoff_hours=d["cancel_cutoff_hours"],
                     )
                 except AccessDenied as exc:
@@ -111,8 +124,14 @@ def training_list(request: HttpRequest) -> HttpResponse:
     if not orgs.exists():
         raise PermissionDenied(_("Only trainers and organisation staff manage training."))
     if request.method == "GET" and exports.requested(request):
-        return exports.respond(request, "duty.courses", selectors.courses_for_user(user=request.user))
-    form = CourseForm(request.POST if request.method == "POST" else None, orgs=orgs, initial={"org": orgs.first().pk})  # type: ignore[union-attr]
+        return exports.respond(
+            request, "duty.courses", selectors.courses_for_user(user=request.user)
+        )
+    form = CourseForm(
+        request.POST if request.method == "POST" else None,
+        orgs=orgs,
+        initial={"org": orgs.first().pk},
+    )  # type: ignore[union-attr]
     status = 200
     if request.method == "POST":
         status = 422
@@ -120,8 +139,12 @@ def training_list(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 course = services.training_course_create(
-                    actor=request.user, org=d["org"], name=d["name"], topic=d["topic"],
-                    description=d["description"], valid_months=d["valid_months"],
+                    actor=request.user,
+                    org=d["org"],
+                    name=d["name"],
+                    topic=d["topic"],
+                    description=d["description"],
+                    valid_months=d["valid_months"],
                 )
             except AccessDenied as exc:
                 raise PermissionDenied(str(exc.message)) from exc
@@ -131,7 +154,11 @@ def training_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The course is added."))
                 return redirect("duty:course", course.pk)
-    context = {"courses": list(selectors.courses_for_user(user=request.user)[:200]), "form": form, "tab": "training"}
+    context = {
+        "courses": list(selectors.courses_for_user(user=request.user)[:200]),
+        "form": form,
+        "tab": "training",
+    }
     return render_page(request, "duty/training_list.html", context, status=status)
 
 
@@ -142,7 +169,8 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         records = selectors.course_records(course=course, limit=exports.MAX_ROWS + 1)
         return exports.respond(request, "duty.training_records", records)
     form = TrainingRecordForm(
-        request.POST if request.method == "POST" else None, initial={"completed_on": timezone.localdate()}
+        request.POST if request.method == "POST" else None,
+        initial={"completed_on": timezone.localdate()},
     )
     status = 200
     if request.method == "POST":
@@ -151,19 +179,33 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             person = selectors.person_in_scope(user=request.user, identifier=d["person"])
             if person is None:
-                form.add_error("person", _("Nobody you look after has this volunteer number or mobile."))
+                form.add_error(
+                    "person", _("Nobody you look after has this volunteer number or mobile.")
+                )
             else:
                 try:
-                    services.training_record(actor=request.user, course=course, user=person, completed_on=d["completed_on"])
+                    services.training_record(
+                        actor=request.user,
+                        course=course,
+                        user=person,
+                        completed_on=d["completed_on"],
+                    )
                 except AccessDenied as exc:
                     raise PermissionDenied(str(exc.message)) from exc
                 except ServiceError as exc:
                     add_service_error(form, exc)
                     status = exc.status
                 else:
-                    messages.success(request, _("Training recorded for %(name)s.") % {"name": person.name})
+                    messages.success(
+                        request, _("Training recorded for %(name)s.") % {"name": person.name}
+                    )
                     return redirect("duty:course", course.pk)
-    context = {"course": course, "records": selectors.course_records(course=course), "form": form, "tab": "training"}
+    context = {
+        "course": course,
+        "records": selectors.course_records(course=course),
+        "form": form,
+        "tab": "training",
+    }
     return render_page(request, "duty/course_detail.html", context, status=status)
 
 
@@ -174,7 +216,9 @@ def insurance_list(request: HttpRequest) -> HttpResponse:
     if not orgs.exists():
         raise PermissionDenied(_("Only an organisation's staff record insurance."))
     if request.method == "GET" and exports.requested(request):
-        return exports.respond(request, "duty.insurance", selectors.policies_for_user(user=request.user))
+        return exports.respond(
+            request, "duty.insurance", selectors.policies_for_user(user=request.user)
+        )
     today = timezone.localdate()
     form = PolicyForm(
         request.POST if request.method == "POST" else None,
@@ -186,17 +230,25 @@ def insurance_list(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             d = form.cleaned_data
-            people, unknown = selectors.people_by_volunteer_no(user=request.user, numbers=form.numbers())
+            people, unknown = selectors.people_by_volunteer_no(
+                user=request.user, numbers=form.numbers()
+            )
             if unknown:
                 form.add_error(
                     "covered",
-                    _("Not found among the people you look after: %(numbers)s") % {"numbers": "、".join(unknown)},
+                    _("Not found among the people you look after: %(numbers)s")
+                    % {"numbers": "、".join(unknown)},
                 )
             else:
                 try:
                     services.insurance_policy_add(
-                        actor=request.user, holder=d["holder"], insurer=d["insurer"], policy_no=d["policy_no"],
-                        valid_from=d["valid_from"], valid_to=d["valid_to"], covered=people,
+                        actor=request.user,
+                        holder=d["holder"],
+                        insurer=d["insurer"],
+                        policy_no=d["policy_no"],
+                        valid_from=d["valid_from"],
+                        valid_to=d["valid_to"],
+                        covered=people,
                     )
                 except AccessDenied as exc:
                     raise PermissionDenied(str(exc.message)) from exc
@@ -205,7 +257,8 @@ def insurance_list(request: HttpRequest) -> HttpResponse:
                     status = exc.status
                 else:
                     messages.success(
-                        request, _("The policy is recorded, covering %(n)d people.") % {"n": len(people)}
+                        request,
+                        _("The policy is recorded, covering %(n)d people.") % {"n": len(people)},
                     )
                     return redirect("duty:insurance")
     context = {

@@ -32,8 +32,9 @@ def checkin_url(request: HttpRequest, token: str) -> str:
 def _live_context(request: HttpRequest, shift: Shift) -> dict[str, Any]:
     token = services.shift_qr_token(actor=request.user, shift=shift)
     url = checkin_url(request, token)
-    svg = segno.make(url, error="m").svg_inline(scale=5, border=2, omitsize=True, svgclass="qr__svg",
-                                                 title=_("Check-in code"))
+    svg = segno.make(url, error="m").svg_inline(
+        scale=5, border=2, omitsize=True, svgclass="qr__svg", title=_("Check-in code")
+    )
     roster = selectors.shift_roster(shift=shift)
     signed = [r for r in roster if r["signup"] and r["signup"].state == SignUp.State.CONFIRMED]
     present = [r for r in roster if r["attendance"] and r["attendance"].checkout_at is None]
@@ -47,7 +48,9 @@ def _live_context(request: HttpRequest, shift: Shift) -> dict[str, Any]:
         "refresh_seconds": WINDOW_SECONDS,
         "roster": roster,
         "signed_n": len(signed),
-        "waitlist_n": sum(1 for r in roster if r["signup"] and r["signup"].state == SignUp.State.WAITLISTED),
+        "waitlist_n": sum(
+            1 for r in roster if r["signup"] and r["signup"].state == SignUp.State.WAITLISTED
+        ),
         "present_n": len(present),
         "out_n": len(out),
         "below_minimum": len(signed) < shift.min_people,
@@ -58,7 +61,8 @@ def _live_context(request: HttpRequest, shift: Shift) -> dict[str, Any]:
 def _lead_context(request: HttpRequest, shift: Shift, **extra: Any) -> dict[str, Any]:
     local_start = timezone.localtime(shift.starts_at)
     form = extra.pop("form", None) or RollCallForm(
-        people=selectors.roll_call_people(shift=shift), initial={"checkin_at": local_start, "checkout_at": timezone.localtime(shift.ends_at)}
+        people=selectors.roll_call_people(shift=shift),
+        initial={"checkin_at": local_start, "checkout_at": timezone.localtime(shift.ends_at)},
     )
     return {**_live_context(request, shift), "form": form, "tab": "lead", **extra}
 
@@ -74,7 +78,9 @@ def shift_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The polled part: a fresh code and the counts; without htmx, the whole page."""
     shift = get_or_404(selectors.shift_get_for_leader, user=request.user, shift_id=pk)
     if getattr(request, "htmx", False):
-        return render_page(request, "duty/shift_lead.html", _live_context(request, shift), partial="live")
+        return render_page(
+            request, "duty/shift_lead.html", _live_context(request, shift), partial="live"
+        )
     return render_page(request, "duty/shift_lead.html", _lead_context(request, shift))
 
 
@@ -88,7 +94,11 @@ def shift_roll_call(request: HttpRequest, pk: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             attendance: Attendance = services.roll_call(
-                actor=request.user, shift=shift, user=d["person"], checkin_at=d["checkin_at"], checkout_at=d["checkout_at"]
+                actor=request.user,
+                shift=shift,
+                user=d["person"],
+                checkin_at=d["checkin_at"],
+                checkout_at=d["checkout_at"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -96,10 +106,23 @@ def shift_roll_call(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             message = _("Roll call recorded for %(name)s.") % {"name": attendance.user.name}
             return respond(
-                request, reverse("duty:lead", args=[pk]), message,
-                lambda m: render_page(request, "duty/shift_lead.html", _lead_context(request, shift, notice=m),
-                                      partial="rollcall"),
+                request,
+                reverse("duty:lead", args=[pk]),
+                message,
+                lambda m: render_page(
+                    request,
+                    "duty/shift_lead.html",
+                    _lead_context(request, shift, notice=m),
+                    partial="rollcall",
+                ),
             )
     if getattr(request, "htmx", False):
-        return render_page(request, "duty/shift_lead.html", _lead_context(request, shift, form=form), partial="rollcall")
-    return render_page(request, "duty/shift_lead.html", _lead_context(request, shift, form=form), status=status)
+        return render_page(
+            request,
+            "duty/shift_lead.html",
+            _lead_context(request, shift, form=form),
+            partial="rollcall",
+        )
+    return render_page(
+        request, "duty/shift_lead.html", _lead_context(request, shift, form=form), status=status
+    )

@@ -56,7 +56,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _shift_context(request: HttpRequest, shift: Shift, **extra: Any) -> dict[str, Any]:
     mine = getattr(shift, "my_signup", None)
-    remote = shift.activity.remote_allowed and mine is not None and mine.state == SignUp.State.CONFIRMED
+    remote = (
+        shift.activity.remote_allowed and mine is not None and mine.state == SignUp.State.CONFIRMED
+    )
     return {
         "shift": shift,
         "activity": shift.activity,
@@ -68,10 +70,17 @@ def _shift_context(request: HttpRequest, shift: Shift, **extra: Any) -> dict[str
     }
 
 
-def _render_shift(request: HttpRequest, shift_id: int, *, status: int = 200, **extra: Any) -> HttpResponse:
+def _render_shift(
+    request: HttpRequest, shift_id: int, *, status: int = 200, **extra: Any
+) -> HttpResponse:
     shift = get_or_404(selectors.shift_get_for_user, user=request.user, shift_id=shift_id)
-    return render_page(request, "duty/shift_detail.html", _shift_context(request, shift, **extra), partial="shift_card",
-                       status=status)
+    return render_page(
+        request,
+        "duty/shift_detail.html",
+        _shift_context(request, shift, **extra),
+        partial="shift_card",
+        status=status,
+    )
 
 
 @login_required
@@ -92,8 +101,15 @@ def shift_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
             "time": timezone.localtime(shift.starts_at).strftime("%m-%d %H:%M")
         }
     else:
-        message = _("The shift is full: you are on the waitlist and move up automatically when a place frees.")
-    return respond(request, reverse("duty:shift", args=[pk]), message, lambda m: _render_shift(request, pk, notice=m))
+        message = _(
+            "The shift is full: you are on the waitlist and move up automatically when a place frees."
+        )
+    return respond(
+        request,
+        reverse("duty:shift", args=[pk]),
+        message,
+        lambda m: _render_shift(request, pk, notice=m),
+    )
 
 
 @login_required
@@ -108,7 +124,9 @@ def shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         return _render_shift(request, pk, error=str(exc.message), status=error_status(request, exc))
     return respond(
-        request, reverse("duty:shift", args=[pk]), _("Your sign-up is cancelled."),
+        request,
+        reverse("duty:shift", args=[pk]),
+        _("Your sign-up is cancelled."),
         lambda m: _render_shift(request, pk, notice=m),
     )
 
@@ -121,12 +139,15 @@ def remote_log(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.remote_log_submit(actor=request.user, shift=shift, start=d["start"], end=d["end"], log=d["log"])
+            services.remote_log_submit(
+                actor=request.user, shift=shift, start=d["start"], end=d["end"], log=d["log"]
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             return respond(
-                request, reverse("duty:shift", args=[pk]),
+                request,
+                reverse("duty:shift", args=[pk]),
                 _("Your work log is recorded and waits for the community's confirmation."),
                 lambda m: _render_shift(request, pk, notice=m),
             )
@@ -175,7 +196,9 @@ def _scan_context(request: HttpRequest, form: ScanForm, token: str, **extra: Any
         "form": form,
         "shift": shift,
         "attendance": attendance,
-        "checks_location": bool(shift and shift.activity.checkin_radius_m and shift.activity.lat is not None),
+        "checks_location": bool(
+            shift and shift.activity.checkin_radius_m and shift.activity.lat is not None
+        ),
         "tab": "checkin",
         **extra,
     }
@@ -201,17 +224,36 @@ def checkin(request: HttpRequest) -> HttpResponse:
                 message = _("Checked out at %(time)s. The community will confirm your hours.")
                 at = attendance.checkout_at
             else:
-                attendance = services.checkin(actor=request.user, token=token, lat=d.get("lat"), lng=d.get("lng"))
+                attendance = services.checkin(
+                    actor=request.user, token=token, lat=d.get("lat"), lng=d.get("lng")
+                )
                 message = _("Checked in at %(time)s. Scan again at the end to check out.")
                 at = attendance.checkin_at
         except ServiceError as exc:
             context = _scan_context(request, form, token, error=str(exc.message))
-            return render_page(request, "duty/checkin.html", context, partial="scan", status=error_status(request, exc))
+            return render_page(
+                request,
+                "duty/checkin.html",
+                context,
+                partial="scan",
+                status=error_status(request, exc),
+            )
         notice = message % {"time": timezone.localtime(at).strftime("%H:%M")}  # type: ignore[arg-type]
         fresh = ScanForm(initial={"t": token})
-        return render_page(request, "duty/checkin.html", _scan_context(request, fresh, token, notice=notice), partial="scan")
+        return render_page(
+            request,
+            "duty/checkin.html",
+            _scan_context(request, fresh, token, notice=notice),
+            partial="scan",
+        )
     status = 200 if getattr(request, "htmx", False) else 422
-    return render_page(request, "duty/checkin.html", _scan_context(request, form, ""), partial="scan", status=status)
+    return render_page(
+        request,
+        "duty/checkin.html",
+        _scan_context(request, form, ""),
+        partial="scan",
+        status=status,
+    )
 
 
 # --- hours --------------------------------------------------------------------------------------
@@ -221,7 +263,9 @@ def my_hours(request: HttpRequest) -> HttpResponse:
     confirmed = [a for a in rows if a.state == Attendance.State.CONFIRMED]
     context = {
         "confirmed": confirmed,
-        "waiting": [a for a in rows if a.state in (Attendance.State.OPEN, Attendance.State.PENDING)],
+        "waiting": [
+            a for a in rows if a.state in (Attendance.State.OPEN, Attendance.State.PENDING)
+        ],
         "rejected": [a for a in rows if a.state == Attendance.State.REJECTED],
         "total": selectors.my_hours_total(user=request.user),
         "tab": "hours",
@@ -246,7 +290,11 @@ def correction_request(request: HttpRequest, pk: int) -> HttpResponse:
             d = form.cleaned_data
             try:
                 services.correction_request(
-                    actor=request.user, attendance=attendance, new_start=d["start"], new_end=d["end"], reason=d["reason"]
+                    actor=request.user,
+                    attendance=attendance,
+                    new_start=d["start"],
+                    new_end=d["end"],
+                    reason=d["reason"],
                 )
             except ServiceError as exc:
                 add_service_error(form, exc, aliases={"end": "end", "reason": "reason"})

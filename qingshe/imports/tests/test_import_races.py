@@ -61,7 +61,10 @@ def _start(city: SimpleNamespace, *, valid_only: bool, rosters: Any = _rosters) 
     jobs = []
     for name, content in zip(("甲.xlsx", "乙.xlsx"), rosters(), strict=True):
         job = services.import_start(
-            actor=city.league_admin, upload=upload(content, name), valid_only=valid_only, enqueue=False
+            actor=city.league_admin,
+            upload=upload(content, name),
+            valid_only=valid_only,
+            enqueue=False,
         )
         jobs.append(job.pk)
     return jobs
@@ -101,7 +104,9 @@ def check_all_or_nothing(job_ids: list[int], outcomes: list[str]) -> None:
     assert all(e.message for e in lost.row_errors.all())
     # Nothing of the rejected roster is saved: exactly the winner's people.
     winner = set(range(6)) if done.original_name == "甲.xlsx" else {*range(3, 9), EXTRA}
-    assert set(User.objects.filter(phone__in=_phones(*range(9), EXTRA)).values_list("phone", flat=True)) == _phones(*winner)
+    assert set(
+        User.objects.filter(phone__in=_phones(*range(9), EXTRA)).values_list("phone", flat=True)
+    ) == _phones(*winner)
     _check_invariants()
 
 
@@ -112,7 +117,9 @@ def rows_of(job: ImportJob) -> int:
 def check_valid_only(job_ids: list[int], outcomes: list[str]) -> None:
     assert outcomes == ["ok", "ok"]
     jobs = [ImportJob.objects.get(pk=pk) for pk in job_ids]
-    assert [j.state for j in jobs] == [ImportJob.State.DONE] * 2, [(j.state, j.problem_code) for j in jobs]
+    assert [j.state for j in jobs] == [ImportJob.State.DONE] * 2, [
+        (j.state, j.problem_code) for j in jobs
+    ]
     first, second = sorted(jobs, key=lambda j: j.error_count)
     # The first to save took all its rows (A's 6, or B's 7); the second the rest (B: 6-8;
     # A: 1 and 2) and refused 4 rows (3-5, and the row with the other's student number).

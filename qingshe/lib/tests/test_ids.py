@@ -12,12 +12,16 @@ def _with_check(first17: str) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
-@pytest.mark.parametrize("raw", ["13800138000", "+86 138 0013 8000", "0086-13800138000", " 19912345678 "])
+@pytest.mark.parametrize(
+    "raw", ["13800138000", "+86 138 0013 8000", "0086-13800138000", " 19912345678 "]
+)
 def test_normalize_phone_accepts_mainland_mobiles(raw: str) -> None:
     assert ids.normalize_phone(raw) in {"13800138000", "19912345678"}
 
 
-@pytest.mark.parametrize("raw", ["", "12800138000", "1380013800", "138001380001", "+1 4155552671", "abc"])
+@pytest.mark.parametrize(
+    "raw", ["", "12800138000", "1380013800", "138001380001", "+1 4155552671", "abc"]
+)
 def test_normalize_phone_rejects_others(raw: str) -> None:
     with pytest.raises(ids.IdentifierError) as err:
         ids.normalize_phone(raw)

@@ -6,48 +6,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_initial'),
-        ('orgs', '0001_initial'),
+        ("accounts", "0002_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('project_type', models.CharField(choices=[('governance', 'Community governance'), ('after_school', 'After-school service'), ('survey', 'Social survey'), ('culture_sport', 'Culture and sport'), ('league_building', 'Grassroots league building')], max_length=32, verbose_name='project type')),
-                ('service_field', models.CharField(choices=[('rural', 'Rural revitalisation'), ('governance', 'Grassroots governance'), ('poverty_education', 'Poverty relief and schooling'), ('employment', 'Employment and entrepreneurship'), ('ecology', 'Ecology'), ('heritage', 'Cultural heritage'), ('technology', 'Technology'), ('health', 'Health'), ('policy', 'Policy publicity')], max_length=32, verbose_name='field')),
-                ('work_kind', models.CharField(choices=[('labour', 'Labour'), ('skilled', 'Skilled work'), ('professional', 'Professional work')], default='labour', max_length=16, verbose_name='kind of work')),
-                ('majors', models.JSONField(blank=True, default=list, verbose_name='majors that fit')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('starts_on', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('people_needed', models.PositiveSmallIntegerField(default=1, verbose_name='people needed')),
-                ('is_remote', models.BooleanField(default=False, verbose_name='can be done remotely')),
-                ('is_bounty', models.BooleanField(default=False, verbose_name='posted as a bounty')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('accepted', 'Accepted'), ('dispatched', 'Dispatched'), ('claimed', 'Claimed'), ('in_progress', 'In progress'), ('claimed_done', 'Reported done'), ('verified', 'Verified'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('duplicate', 'Duplicate'), ('not_responsible', 'Not our responsibility')], db_index=True, default='submitted', max_length=16, verbose_name='state')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='orgs.organisation', verbose_name='community')),
-                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='entered by')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='needs_reported', to=settings.AUTH_USER_MODEL, verbose_name='reported by')),
-                ('skills', models.ManyToManyField(blank=True, related_name='needs', to='accounts.skill', verbose_name='skills wanted')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "project_type",
+                    models.CharField(
+                        choices=[
+                            ("governance", "Community governance"),
+                            ("after_school", "After-school service"),
+                            ("survey", "Social survey"),
+                            ("culture_sport", "Culture and sport"),
+                            ("league_building", "Grassroots league building"),
+                        ],
+                        max_length=32,
+                        verbose_name="project type",
+                    ),
+                ),
+                (
+                    "service_field",
+                    models.CharField(
+                        choices=[
+                            ("rural", "Rural revitalisation"),
+                            ("governance", "Grassroots governance"),
+                            ("poverty_education", "Poverty relief and schooling"),
+                            ("employment", "Employment and entrepreneurship"),
+                            ("ecology", "Ecology"),
+                            ("heritage", "Cultural heritage"),
+                            ("technology", "Technology"),
+                            ("health", "Health"),
+                            ("policy", "Policy publicity"),
+                        ],
+                        max_length=32,
+                        verbose_name="field",
+                    ),
+                ),
+                (
+                    "work_kind",
+                    models.CharField(
+                        choices=[
+                            ("labour", "Labour"),
+                            ("skilled", "Skilled work"),
+                            ("professional", "Professional work"),
+                        ],
+                        default="labour",
+                        max_length=16,
+                        verbose_name="kind of work",
+                    ),
+                ),
+                (
+                    "majors",
+                    models.JSONField(blank=True, default=list, verbose_name="majors that fit"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "lat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "lng",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("starts_on", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "people_needed",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="people needed"),
+                ),
+                (
+                    "is_remote",
+                    models.BooleanField(default=False, verbose_name="can be done remotely"),
+                ),
+                (
+                    "is_bounty",
+                    models.BooleanField(default=False, verbose_name="posted as a bounty"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("accepted", "Accepted"),
+                            ("dispatched", "Dispatched"),
+                            ("claimed", "Claimed"),
+                            ("in_progress", "In progress"),
+                            ("claimed_done", "Reported done"),
+                            ("verified", "Verified"),
+                            ("closed", "Closed"),
+                            ("rejected", "Rejected"),
+                            ("duplicate", "Duplicate"),
+                            ("not_responsible", "Not our responsibility"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="orgs.organisation",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="entered by",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="needs_reported",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reported by",
+                    ),
+                ),
+                (
+                    "skills",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="needs",
+                        to="accounts.skill",
+                        verbose_name="skills wanted",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'need',
-                'verbose_name_plural': 'needs',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['community', 'state'], name='needs_need_communi_68937c_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('starts_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='need_dates_ordered'), models.CheckConstraint(condition=models.Q(('people_needed__gte', 1), ('people_needed__lte', 500)), name='need_people_in_range')],
+                "verbose_name": "need",
+                "verbose_name_plural": "needs",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["community", "state"], name="needs_need_communi_68937c_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ends_on__isnull", True),
+                            ("starts_on__isnull", True),
+                            ("ends_on__gte", models.F("starts_on")),
+                            _connector="OR",
+                        ),
+                        name="need_dates_ordered",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("people_needed__gte", 1), ("people_needed__lte", 500)),
+                        name="need_people_in_range",
+                    ),
+                ],
             },
         ),
     ]

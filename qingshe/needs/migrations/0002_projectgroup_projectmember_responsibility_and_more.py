@@ -6,100 +6,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('needs', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("needs", "0001_initial"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProjectGroup',
+            name="ProjectGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('goal', models.TextField(verbose_name='goal')),
-                ('project_type', models.CharField(choices=[('governance', 'Community governance'), ('after_school', 'After-school service'), ('survey', 'Social survey'), ('culture_sport', 'Culture and sport'), ('league_building', 'Grassroots league building')], max_length=32, verbose_name='project type')),
-                ('service_field', models.CharField(choices=[('rural', 'Rural revitalisation'), ('governance', 'Grassroots governance'), ('poverty_education', 'Poverty relief and schooling'), ('employment', 'Employment and entrepreneurship'), ('ecology', 'Ecology'), ('heritage', 'Cultural heritage'), ('technology', 'Technology'), ('health', 'Health'), ('policy', 'Policy publicity')], max_length=32, verbose_name='field')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], db_index=True, default='open', max_length=8, verbose_name='state')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('instructor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='project_groups_instructed', to=settings.AUTH_USER_MODEL, verbose_name='instructor')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='project_groups', to='orgs.organisation', verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("goal", models.TextField(verbose_name="goal")),
+                (
+                    "project_type",
+                    models.CharField(
+                        choices=[
+                            ("governance", "Community governance"),
+                            ("after_school", "After-school service"),
+                            ("survey", "Social survey"),
+                            ("culture_sport", "Culture and sport"),
+                            ("league_building", "Grassroots league building"),
+                        ],
+                        max_length=32,
+                        verbose_name="project type",
+                    ),
+                ),
+                (
+                    "service_field",
+                    models.CharField(
+                        choices=[
+                            ("rural", "Rural revitalisation"),
+                            ("governance", "Grassroots governance"),
+                            ("poverty_education", "Poverty relief and schooling"),
+                            ("employment", "Employment and entrepreneurship"),
+                            ("ecology", "Ecology"),
+                            ("heritage", "Cultural heritage"),
+                            ("technology", "Technology"),
+                            ("health", "Health"),
+                            ("policy", "Policy publicity"),
+                        ],
+                        max_length=32,
+                        verbose_name="field",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        db_index=True,
+                        default="open",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "instructor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="project_groups_instructed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="instructor",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="project_groups",
+                        to="orgs.organisation",
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project group',
-                'verbose_name_plural': 'project groups',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "project group",
+                "verbose_name_plural": "project groups",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectMember',
+            name="ProjectMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('role', models.CharField(choices=[('leader', 'Leader'), ('member', 'Member')], default='member', max_length=8, verbose_name='role')),
-                ('state', models.CharField(choices=[('applied', 'Applied'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('left', 'Left')], db_index=True, default='applied', max_length=8, verbose_name='state')),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('reason', models.TextField(blank=True, verbose_name='reason given')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='needs.projectgroup', verbose_name='project group')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='project_memberships', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("leader", "Leader"), ("member", "Member")],
+                        default="member",
+                        max_length=8,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("applied", "Applied"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("left", "Left"),
+                        ],
+                        db_index=True,
+                        default="applied",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                ("statement", models.TextField(verbose_name="statement")),
+                ("reason", models.TextField(blank=True, verbose_name="reason given")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="needs.projectgroup",
+                        verbose_name="project group",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="project_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project member',
-                'verbose_name_plural': 'project members',
-                'ordering': ['group', 'created_at', 'pk'],
+                "verbose_name": "project member",
+                "verbose_name_plural": "project members",
+                "ordering": ["group", "created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Responsibility',
+            name="Responsibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(max_length=200, verbose_name='responsibility')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responsibilities', to='needs.projectgroup', verbose_name='project group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.CharField(max_length=200, verbose_name="responsibility")),
+                ("order", models.PositiveSmallIntegerField(verbose_name="order")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responsibilities",
+                        to="needs.projectgroup",
+                        verbose_name="project group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'responsibility',
-                'verbose_name_plural': 'responsibility list',
-                'ordering': ['group', 'order'],
+                "verbose_name": "responsibility",
+                "verbose_name_plural": "responsibility list",
+                "ordering": ["group", "order"],
             },
         ),
         migrations.AddIndex(
-            model_name='projectgroup',
-            index=models.Index(fields=['owner', 'state'], name='needs_proje_owner_i_3143dd_idx'),
+            model_name="projectgroup",
+            index=models.Index(fields=["owner", "state"], name="needs_proje_owner_i_3143dd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='projectgroup',
-            constraint=models.UniqueConstraint(fields=('owner', 'name'), name='project_group_unique_name_per_owner'),
+            model_name="projectgroup",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "name"), name="project_group_unique_name_per_owner"
+            ),
         ),
         migrations.AddIndex(
-            model_name='projectmember',
-            index=models.Index(fields=['group', 'state'], name='needs_proje_group_i_13c508_idx'),
+            model_name="projectmember",
+            index=models.Index(fields=["group", "state"], name="needs_proje_group_i_13c508_idx"),
         ),
         migrations.AddIndex(
-            model_name='projectmember',
-            index=models.Index(fields=['user', 'state'], name='needs_proje_user_id_c674ff_idx'),
+            model_name="projectmember",
+            index=models.Index(fields=["user", "state"], name="needs_proje_user_id_c674ff_idx"),
         ),
         migrations.AddConstraint(
-            model_name='projectmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['applied', 'accepted'])), fields=('group', 'user'), name='project_member_one_live_per_group'),
+            model_name="projectmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["applied", "accepted"])),
+                fields=("group", "user"),
+                name="project_member_one_live_per_group",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('role', 'leader'), ('state', 'accepted')), fields=('group',), name='project_member_one_leader'),
+            model_name="projectmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("role", "leader"), ("state", "accepted")),
+                fields=("group",),
+                name="project_member_one_leader",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='projectmember',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'member'), ('state', 'accepted'), _connector='OR'), name='project_member_leader_is_accepted'),
+            model_name="projectmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role", "member"), ("state", "accepted"), _connector="OR"),
+                name="project_member_leader_is_accepted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='responsibility',
-            constraint=models.UniqueConstraint(fields=('group', 'order'), name='responsibility_unique_order'),
+            model_name="responsibility",
+            constraint=models.UniqueConstraint(
+                fields=("group", "order"), name="responsibility_unique_order"
+            ),
         ),
     ]

@@ -24,12 +24,21 @@ class DispatchPlan(TimeStampedModel):
         DISCARDED = "discarded", pgettext_lazy("dispatch plan", "Discarded")
 
     scope = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("for"), on_delete=models.PROTECT, related_name="dispatch_plans"
+        "orgs.Organisation",
+        verbose_name=_("for"),
+        on_delete=models.PROTECT,
+        related_name="dispatch_plans",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("planned by"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planned by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PROPOSED, db_index=True
+    )
     horizon_start = models.DateTimeField(_("from"))
     horizon_end = models.DateTimeField(_("until"))
     weights = models.JSONField(_("score weights"), default=dict)
@@ -38,7 +47,11 @@ class DispatchPlan(TimeStampedModel):
     # Needs the engine could not fill: [{"need": id, "wanted": n, "filled": n, "causes": [...]}]
     unfilled = models.JSONField(_("left unassigned"), default=list, blank=True)
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("applied by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
@@ -48,7 +61,10 @@ class DispatchPlan(TimeStampedModel):
         verbose_name_plural = _("dispatch plans")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(horizon_end__gt=F("horizon_start")), name="dispatch_plan_horizon_ordered"),
+            models.CheckConstraint(
+                condition=Q(horizon_end__gt=F("horizon_start")),
+                name="dispatch_plan_horizon_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -58,10 +74,17 @@ class DispatchPlan(TimeStampedModel):
 class DispatchPlanLine(models.Model):
     """One proposed assignment with the engine's reasons; `included` is the dispatcher's choice."""
 
-    plan = models.ForeignKey(DispatchPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="lines")
-    need = models.ForeignKey("needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(
+        DispatchPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="lines"
+    )
+    need = models.ForeignKey(
+        "needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="+"
+    )
     volunteer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteer"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
@@ -75,8 +98,12 @@ class DispatchPlanLine(models.Model):
         verbose_name_plural = _("plan lines")
         ordering = ["plan", "need", "-score", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "need", "volunteer"], name="dispatch_line_unique"),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="dispatch_line_ordered"),
+            models.UniqueConstraint(
+                fields=["plan", "need", "volunteer"], name="dispatch_line_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="dispatch_line_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,19 +128,31 @@ class NeedAssignment(TimeStampedModel):
     # Offers and accepted places hold a volunteer's time and a need's head count.
     HOLDING_STATES = (State.OFFERED, State.ACCEPTED, State.DONE)
 
-    need = models.ForeignKey("needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="assignments")
+    need = models.ForeignKey(
+        "needs.Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="assignments"
+    )
     volunteer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="need_assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteer"),
+        on_delete=models.CASCADE,
+        related_name="need_assignments",
     )
     source = models.CharField(_("how"), max_length=8, choices=Source.choices)
     plan = models.ForeignKey(
-        DispatchPlan, verbose_name=_("plan"), null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+        DispatchPlan,
+        verbose_name=_("plan"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignments",
     )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     score = models.FloatField(_("match score"), null=True, blank=True)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OFFERED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.OFFERED, db_index=True
+    )
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     reason = models.TextField(_("reason given"), blank=True)
 
@@ -127,9 +166,14 @@ class NeedAssignment(TimeStampedModel):
                 condition=Q(state__in=["offered", "accepted", "done"]),
                 name="need_assignment_one_live",
             ),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="need_assignment_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="need_assignment_ordered"
+            ),
         ]
-        indexes = [models.Index(fields=["volunteer", "state"]), models.Index(fields=["need", "state"])]
+        indexes = [
+            models.Index(fields=["volunteer", "state"]),
+            models.Index(fields=["need", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.need_id} ← {self.volunteer_id} ({self.state})"

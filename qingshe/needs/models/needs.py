@@ -70,28 +70,49 @@ class Need(TimeStampedModel):
         DUPLICATE = "duplicate", pgettext_lazy("need state", "Duplicate")
         NOT_RESPONSIBLE = "not_responsible", pgettext_lazy("need state", "Not our responsibility")
 
-    OPEN_STATES = (State.SUBMITTED, State.ACCEPTED, State.DISPATCHED, State.CLAIMED, State.IN_PROGRESS)
+    OPEN_STATES = (
+        State.SUBMITTED,
+        State.ACCEPTED,
+        State.DISPATCHED,
+        State.CLAIMED,
+        State.IN_PROGRESS,
+    )
     # States in which volunteers can still be dispatched to, or claim, the need's free places
     # (in progress too: a declined or withdrawn place re-opens while others already serve).
     STAFFABLE_STATES = (State.ACCEPTED, State.DISPATCHED, State.CLAIMED, State.IN_PROGRESS)
 
     community = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("community"), on_delete=models.PROTECT, related_name="needs"
+        "orgs.Organisation",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="needs",
     )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="needs_reported",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs_reported",
     )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     project_type = models.CharField(_("project type"), max_length=32, choices=ProjectType.choices)
     service_field = models.CharField(_("field"), max_length=32, choices=ServiceField.choices)
-    work_kind = models.CharField(_("kind of work"), max_length=16, choices=WorkKind.choices, default=WorkKind.LABOUR)
-    skills = models.ManyToManyField("accounts.Skill", verbose_name=_("skills wanted"), blank=True, related_name="needs")
+    work_kind = models.CharField(
+        _("kind of work"), max_length=16, choices=WorkKind.choices, default=WorkKind.LABOUR
+    )
+    skills = models.ManyToManyField(
+        "accounts.Skill", verbose_name=_("skills wanted"), blank=True, related_name="needs"
+    )
     majors = models.JSONField(_("majors that fit"), default=list, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -102,24 +123,40 @@ class Need(TimeStampedModel):
     is_remote = models.BooleanField(_("can be done remotely"), default=False)
     is_bounty = models.BooleanField(_("posted as a bounty"), default=False)
     open_claim = models.BooleanField(
-        _("open to claim"), default=False, help_text=_("Volunteers may take it first come, first served (抢单).")
+        _("open to claim"),
+        default=False,
+        help_text=_("Volunteers may take it first come, first served (抢单)."),
     )
-    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
     minutes_each = models.PositiveSmallIntegerField(
-        _("minutes of service per person"), default=120, help_text=_("How long one person's service lasts.")
+        _("minutes of service per person"),
+        default=120,
+        help_text=_("How long one person's service lasts."),
     )
     required_courses = models.ManyToManyField(
         "duty.TrainingCourse", verbose_name=_("training required"), blank=True, related_name="needs"
     )
     needs_insurance = models.BooleanField(_("insurance required"), default=False)
-    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.SUBMITTED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
     state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
     original = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="duplicates",
     )
     project_group = models.ForeignKey(
-        "needs.ProjectGroup", verbose_name=_("project group"), null=True, blank=True, on_delete=models.SET_NULL,
+        "needs.ProjectGroup",
+        verbose_name=_("project group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="needs",
     )
 
@@ -129,14 +166,18 @@ class Need(TimeStampedModel):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=F("starts_on")),
                 name="need_dates_ordered",
             ),
             models.CheckConstraint(
-                condition=Q(people_needed__gte=1) & Q(people_needed__lte=500), name="need_people_in_range"
+                condition=Q(people_needed__gte=1) & Q(people_needed__lte=500),
+                name="need_people_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(minutes_each__gte=15) & Q(minutes_each__lte=720), name="need_minutes_each_in_range"
+                condition=Q(minutes_each__gte=15) & Q(minutes_each__lte=720),
+                name="need_minutes_each_in_range",
             ),
         ]
         indexes = [models.Index(fields=["community", "state"])]
@@ -145,12 +186,12 @@ class Need(TimeStampedModel):
         return self.title
 
 
-
-
 class NeedWindow(models.Model):
     """A time window in which the need can be served (dates and hours)."""
 
-    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="windows")
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="windows"
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
 
@@ -159,7 +200,9 @@ class NeedWindow(models.Model):
         verbose_name_plural = _("time windows")
         ordering = ["need", "starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="need_window_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="need_window_ordered"
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"])]
 
@@ -170,11 +213,17 @@ class NeedWindow(models.Model):
 class NeedEvent(models.Model):
     """One move of a need's state (or a note on it): who, when, why. Append-only."""
 
-    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events")
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events"
+    )
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16, choices=Need.State.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -195,16 +244,23 @@ class NeedFollower(models.Model):
     """A resident who follows a need: the reporter of a duplicate, or someone who chose to follow
     instead of filing the same thing again. Followers are told of its progress and may rate it."""
 
-    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="followers")
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="followers"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="needs_followed"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="needs_followed",
     )
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("follower")
         verbose_name_plural = _("followers")
-        constraints = [models.UniqueConstraint(fields=["need", "user"], name="need_follower_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["need", "user"], name="need_follower_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.need_id}"
@@ -223,13 +279,19 @@ class NeedPhoto(models.Model):
         DONE = "done", _("Reported done")
         VERIFIED = "verified", _("Verification")
 
-    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="photos")
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="photos"
+    )
     stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.INTAKE)
     file = models.FileField(_("photo"), upload_to=_photo_path, max_length=200)
     extension = models.CharField(max_length=5, default="jpg")
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -20,20 +20,33 @@ class ProjectGroup(TimeStampedModel):
         CLOSED = "closed", _("Closed")
 
     owner = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="project_groups"
+        "orgs.Organisation",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="project_groups",
     )
     name = models.CharField(_("name"), max_length=80)
     goal = models.TextField(_("goal"))
     project_type = models.CharField(_("project type"), max_length=32, choices=ProjectType.choices)
     service_field = models.CharField(_("field"), max_length=32, choices=ServiceField.choices)
     instructor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("instructor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="project_groups_instructed",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("instructor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project_groups_instructed",
     )
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.OPEN, db_index=True
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -41,7 +54,9 @@ class ProjectGroup(TimeStampedModel):
         verbose_name_plural = _("project groups")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="project_group_unique_name_per_owner"),
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="project_group_unique_name_per_owner"
+            ),
         ]
         indexes = [models.Index(fields=["owner", "state"])]
 
@@ -53,7 +68,10 @@ class Responsibility(models.Model):
     """One line of a group's responsibility list (职责清单), in the order it is shown."""
 
     group = models.ForeignKey(
-        ProjectGroup, verbose_name=_("project group"), on_delete=models.CASCADE, related_name="responsibilities"
+        ProjectGroup,
+        verbose_name=_("project group"),
+        on_delete=models.CASCADE,
+        related_name="responsibilities",
     )
     text = models.CharField(_("responsibility"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -86,19 +104,30 @@ class ProjectMember(TimeStampedModel):
     LIVE_STATES = (State.APPLIED, State.ACCEPTED)
 
     group = models.ForeignKey(
-        ProjectGroup, verbose_name=_("project group"), on_delete=models.CASCADE, related_name="members"
+        ProjectGroup,
+        verbose_name=_("project group"),
+        on_delete=models.CASCADE,
+        related_name="members",
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
         related_name="project_memberships",
     )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.APPLIED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.APPLIED, db_index=True
+    )
     statement = models.TextField(_("statement"))
     reason = models.TextField(_("reason given"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
@@ -121,7 +150,8 @@ class ProjectMember(TimeStampedModel):
                 name="project_member_one_leader",
             ),
             models.CheckConstraint(
-                condition=Q(role="member") | Q(state="accepted"), name="project_member_leader_is_accepted"
+                condition=Q(role="member") | Q(state="accepted"),
+                name="project_member_leader_is_accepted",
             ),
         ]
         indexes = [models.Index(fields=["group", "state"]), models.Index(fields=["user", "state"])]
@@ -139,21 +169,41 @@ class ProjectTask(TimeStampedModel):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
-    group = models.ForeignKey(ProjectGroup, verbose_name=_("project group"), on_delete=models.CASCADE, related_name="tasks")
+    group = models.ForeignKey(
+        ProjectGroup,
+        verbose_name=_("project group"),
+        on_delete=models.CASCADE,
+        related_name="tasks",
+    )
     title = models.CharField(_("task"), max_length=120)
     notes = models.TextField(_("notes"), blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)
-    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.TODO, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, default=State.TODO, db_index=True
+    )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="project_tasks",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project_tasks",
     )
     need = models.ForeignKey(
-        "needs.Need", verbose_name=_("need"), null=True, blank=True, on_delete=models.SET_NULL, related_name="project_tasks"
+        "needs.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="project_tasks",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 

@@ -26,7 +26,10 @@ class Resource(TimeStampedModel):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     owner = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("offered by"), on_delete=models.PROTECT, related_name="resources"
+        "orgs.Organisation",
+        verbose_name=_("offered by"),
+        on_delete=models.PROTECT,
+        related_name="resources",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=120)
@@ -39,13 +42,22 @@ class Resource(TimeStampedModel):
     available_until = models.DateField(_("available until"), null=True, blank=True)
     availability_note = models.CharField(_("when it can be used"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.AVAILABLE, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.AVAILABLE, db_index=True
+    )
     groups = models.ManyToManyField(
-        "needs.ProjectGroup", verbose_name=_("project groups using it"), blank=True, related_name="resources"
+        "needs.ProjectGroup",
+        verbose_name=_("project groups using it"),
+        blank=True,
+        related_name="resources",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -59,7 +71,10 @@ class Resource(TimeStampedModel):
                 | Q(available_until__gte=F("available_from")),
                 name="resource_dates_ordered",
             ),
-            models.CheckConstraint(condition=Q(quantity__isnull=True) | Q(quantity__gt=0), name="resource_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                name="resource_quantity_positive",
+            ),
         ]
         indexes = [models.Index(fields=["kind", "state"])]
 
@@ -76,22 +91,40 @@ class BountyClaim(TimeStampedModel):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DONE = "done", _("Carried out")
 
-    need = models.ForeignKey("needs.Need", verbose_name=_("bounty"), on_delete=models.CASCADE, related_name="claims")
+    need = models.ForeignKey(
+        "needs.Need", verbose_name=_("bounty"), on_delete=models.CASCADE, related_name="claims"
+    )
     claimant = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("claimed by"), on_delete=models.PROTECT, related_name="bounty_claims"
+        "orgs.Organisation",
+        verbose_name=_("claimed by"),
+        on_delete=models.PROTECT,
+        related_name="bounty_claims",
     )
     assigned_org = models.ForeignKey(
-        "orgs.Organisation", verbose_name=pgettext_lazy("bounty", "carried out by"), null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organisation",
+        verbose_name=pgettext_lazy("bounty", "carried out by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="bounties_assigned",
     )
     assigned_group = models.ForeignKey(
-        "needs.ProjectGroup", verbose_name=_("project group"), null=True, blank=True, on_delete=models.PROTECT,
+        "needs.ProjectGroup",
+        verbose_name=_("project group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="bounties",
     )
     plan = models.TextField(_("how we will do it"), blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.ACTIVE, db_index=True
+    )
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("claimed by (person)"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by (person)"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     reason = models.TextField(_("reason given"), blank=True)

@@ -32,13 +32,20 @@ def _groups_visible_q(user: Any) -> Q:
 
 
 def group_list_for_user(
-    *, user: Any, project_type: str = "", service_field: str = "", state: str = "", owner_id: int | None = None
+    *,
+    user: Any,
+    project_type: str = "",
+    service_field: str = "",
+    state: str = "",
+    owner_id: int | None = None,
 ) -> QuerySet[ProjectGroup]:
     qs = (
         ProjectGroup.objects.filter(_groups_visible_q(user))
         .select_related("owner", "instructor")
         .annotate(
-            member_count=Count("members", filter=Q(members__state=MemberState.ACCEPTED), distinct=True),
+            member_count=Count(
+                "members", filter=Q(members__state=MemberState.ACCEPTED), distinct=True
+            ),
         )
     )
     if project_type:
@@ -68,7 +75,9 @@ def member_get_for_user(*, user: Any, group: ProjectGroup, member_id: int) -> Pr
     return member
 
 
-def group_members_for_user(*, user: Any, group: ProjectGroup, state: str = "") -> QuerySet[ProjectMember]:
+def group_members_for_user(
+    *, user: Any, group: ProjectGroup, state: str = ""
+) -> QuerySet[ProjectMember]:
     """Accepted members for everyone who sees the group; applications and history too for those
     who decide, and a person's own rows for that person."""
     qs = ProjectMember.objects.filter(group=group).select_related("user")
@@ -89,8 +98,9 @@ def member_phone(*, user: Any, group: ProjectGroup, member: ProjectMember) -> st
 def group_permissions(*, user: Any, group: ProjectGroup) -> dict[str, Any]:
     """What the page offers this person on this group (each is checked again by the service)."""
     own = (
-        ProjectMember.objects.filter(group=group, user_id=getattr(user, "pk", None), state__in=ProjectMember.LIVE_STATES)
-        .first()
+        ProjectMember.objects.filter(
+            group=group, user_id=getattr(user, "pk", None), state__in=ProjectMember.LIVE_STATES
+        ).first()
         if getattr(user, "is_authenticated", False)
         else None
     )
@@ -118,7 +128,9 @@ def applications_waiting_for(*, user: Any) -> QuerySet[ProjectMember]:
             ).values("group_id")
         )
     return (
-        ProjectMember.objects.filter(q, state=MemberState.APPLIED, group__state=ProjectGroup.State.OPEN)
+        ProjectMember.objects.filter(
+            q, state=MemberState.APPLIED, group__state=ProjectGroup.State.OPEN
+        )
         .select_related("user", "group__owner")
         .order_by("created_at", "pk")
     )
@@ -141,12 +153,17 @@ def may_decide_as_leader_or_instructor(*, user: Any) -> bool:
         f" AND {sql.column(member, 'role')} = %s AND {sql.column(member, 'state')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS({statement})", [pk, pk, MemberRole.LEADER.value, MemberState.ACCEPTED.value])
+        cursor.execute(
+            f"SELECT EXISTS({statement})",
+            [pk, pk, MemberRole.LEADER.value, MemberState.ACCEPTED.value],
+        )
         return bool(cursor.fetchone()[0])
 
 
 def my_applications(*, user: Any, state: str = "") -> QuerySet[ProjectMember]:
-    qs = ProjectMember.objects.filter(user_id=getattr(user, "pk", None)).select_related("group__owner", "decided_by")
+    qs = ProjectMember.objects.filter(user_id=getattr(user, "pk", None)).select_related(
+        "group__owner", "decided_by"
+    )
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-created_at", "-pk")
@@ -155,9 +172,13 @@ def my_applications(*, user: Any, state: str = "") -> QuerySet[ProjectMember]:
 def owners_for_user(*, user: Any) -> QuerySet[Organisation]:
     """The branches and departments whose groups this person may form."""
     roles = access.ORG_ACTIONS["project.manage"]
-    return Organisation.objects.filter(
-        access.subtree_q(user, roles), kind__in=GROUP_OWNER_KINDS, is_active=True
-    ).select_related("parent").order_by("path")
+    return (
+        Organisation.objects.filter(
+            access.subtree_q(user, roles), kind__in=GROUP_OWNER_KINDS, is_active=True
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
 
 
 def instructors_for(*, owner: Organisation) -> QuerySet[Any]:

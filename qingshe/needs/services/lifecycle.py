@@ -70,5 +70,11 @@ def need_move(
     need.state = to
     need.state_changed_at = now
     need.save(update_fields=["state", "state_changed_at", "updated_at"])
-    audit(actor=actor, action=f"need.{to}", obj=need, org=need.community, data={"reason": reason.strip(), **(data or {})})
+    audit(
+        actor=actor,
+        action=f"need.{to}",
+        obj=need,
+        org=need.community,
+        data={"reason": reason.strip(), **(data or {})},
+    )
     return event

@@ -76,7 +76,9 @@ def deciders_of(group: ProjectGroup) -> list[Any]:
     if group.instructor_id is not None and group.instructor is not None:
         users.append(group.instructor)
     leader = (
-        ProjectMember.objects.filter(group=group, role=MemberRole.LEADER, state=MemberState.ACCEPTED)
+        ProjectMember.objects.filter(
+            group=group, role=MemberRole.LEADER, state=MemberState.ACCEPTED
+        )
         .select_related("user")
         .first()
     )
@@ -86,23 +88,35 @@ def deciders_of(group: ProjectGroup) -> list[Any]:
 
 
 def _clean_group_fields(
-    *, owner: Organisation, name: str, goal: str, project_type: str, service_field: str,
-    instructor: Any | None, responsibilities: list[str],
+    *,
+    owner: Organisation,
+    name: str,
+    goal: str,
+    project_type: str,
+    service_field: str,
+    instructor: Any | None,
+    responsibilities: list[str],
 ) -> tuple[str, str, list[str]]:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("name_required", _("Please enter the group's name."), field="name")
     if len(name) > 80:
-        raise ValidationFailed("name_too_long", _("A name has at most 80 characters."), field="name")
+        raise ValidationFailed(
+            "name_too_long", _("A name has at most 80 characters."), field="name"
+        )
     goal = (goal or "").strip()
     if not goal:
-        raise ValidationFailed("goal_required", _("Please say what the group sets out to achieve."), field="goal")
+        raise ValidationFailed(
+            "goal_required", _("Please say what the group sets out to achieve."), field="goal"
+        )
     for value, choices, field in (
         (project_type, ProjectType, "project_type"),
         (service_field, ServiceField, "service_field"),
     ):
         if value not in choices.values:
-            raise ValidationFailed("invalid_choice", _("Choose one of the listed options."), field=field)
+            raise ValidationFailed(
+                "invalid_choice", _("Choose one of the listed options."), field=field
+            )
     if instructor is not None and not access.holds_over(instructor, owner, {Role.INSTRUCTOR}):
         raise ValidationFailed(
             "invalid_instructor",
@@ -119,7 +133,9 @@ def _clean_group_fields(
         )
     if any(len(r) > 200 for r in items):
         raise ValidationFailed(
-            "responsibility_too_long", _("Each responsibility has at most 200 characters."), field="responsibilities"
+            "responsibility_too_long",
+            _("Each responsibility has at most 200 characters."),
+            field="responsibilities",
         )
     return name, goal, items
 
@@ -146,31 +162,58 @@ def project_group_create(
     """A class branch or a department committee forms a project group (组建项目组)."""
     if owner.kind not in GROUP_OWNER_KINDS:
         raise ValidationFailed(
-            "invalid_owner", _("A project group belongs to a class branch or a department."), field="owner"
+            "invalid_owner",
+            _("A project group belongs to a class branch or a department."),
+            field="owner",
         )
     if not can_manage_group(actor, owner):
-        raise AccessDenied("forbidden", _("Only the branch's secretary or the department's admins can form its groups."))
+        raise AccessDenied(
+            "forbidden",
+            _("Only the branch's secretary or the department's admins can form its groups."),
+        )
     name, goal, items = _clean_group_fields(
-        owner=owner, name=name, goal=goal, project_type=project_type, service_field=service_field,
-        instructor=instructor, responsibilities=responsibilities or [],
+        owner=owner,
+        name=name,
+        goal=goal,
+        project_type=project_type,
+        service_field=service_field,
+        instructor=instructor,
+        responsibilities=responsibilities or [],
     )
     if ProjectGroup.objects.filter(owner=owner, name=name).exists():
-        raise Conflict("duplicate_group", _("This unit already has a group of that name."), field="name")
+        raise Conflict(
+            "duplicate_group", _("This unit already has a group of that name."), field="name"
+        )
     try:
         with transaction.atomic():
             group = ProjectGroup.objects.create(
-                owner=owner, name=name, goal=goal, project_type=project_type, service_field=service_field,
-                instructor=instructor, created_by=actor if getattr(actor, "pk", None) else None,
+                owner=owner,
+                name=name,
+                goal=goal,
+                project_type=project_type,
+                service_field=service_field,
+                instructor=instructor,
+                created_by=actor if getattr(actor, "pk", None) else None,
             )
     except IntegrityError as exc:
-        raise Conflict("duplicate_group", _("This unit already has a group of that name."), field="name") from exc
+        raise Conflict(
+            "duplicate_group", _("This unit already has a group of that name."), field="name"
+        ) from exc
     _set_responsibilities(group, items)
-    audit(actor=actor, action="project.create", obj=group, org=owner, data={"responsibilities": len(items)})
+    audit(
+        actor=actor,
+        action="project.create",
+        obj=group,
+        org=owner,
+        data={"responsibilities": len(items)},
+    )
     if instructor is not None:
         notify(
             users=[instructor],
             kind="project.instructor",
-            title=lambda: _("You are the instructor of the project group %(group)s") % {"group": name},
+            title=lambda: (
+                _("You are the instructor of the project group %(group)s") % {"group": name}
+            ),
             url=group_url(group),
         )
     return group
@@ -190,21 +233,42 @@ def project_group_update(
 ) -> ProjectGroup:
     group = ProjectGroup.objects.select_for_update().select_related("owner").get(pk=group.pk)
     if not can_manage_group(actor, group.owner):
-        raise AccessDenied("forbidden", _("Only the branch's secretary or the department's admins can change its groups."))
+        raise AccessDenied(
+            "forbidden",
+            _("Only the branch's secretary or the department's admins can change its groups."),
+        )
     if group.state == ProjectGroup.State.CLOSED:
         raise Conflict("group_closed", _("This group is closed."))
     name, goal, items = _clean_group_fields(
-        owner=group.owner, name=name, goal=goal, project_type=project_type, service_field=service_field,
-        instructor=instructor, responsibilities=responsibilities or [],
+        owner=group.owner,
+        name=name,
+        goal=goal,
+        project_type=project_type,
+        service_field=service_field,
+        instructor=instructor,
+        responsibilities=responsibilities or [],
     )
     if ProjectGroup.objects.filter(owner=group.owner, name=name).exclude(pk=group.pk).exists():
-        raise Conflict("duplicate_group", _("This unit already has a group of that name."), field="name")
+        raise Conflict(
+            "duplicate_group", _("This unit already has a group of that name."), field="name"
+        )
     new_instructor = instructor is not None and instructor.pk != group.instructor_id
     changed = [
-        f for f, v in (("name", name), ("goal", goal), ("project_type", project_type), ("service_field", service_field))
+        f
+        for f, v in (
+            ("name", name),
+            ("goal", goal),
+            ("project_type", project_type),
+            ("service_field", service_field),
+        )
         if getattr(group, f) != v
     ]
-    group.name, group.goal, group.project_type, group.service_field = name, goal, project_type, service_field
+    group.name, group.goal, group.project_type, group.service_field = (
+        name,
+        goal,
+        project_type,
+        service_field,
+    )
     if instructor is None and group.instructor_id is not None or new_instructor:
         changed.append("instructor")
     group.instructor = instructor
@@ -213,12 +277,16 @@ def project_group_update(
     if old_items != items:
         _set_responsibilities(group, items)
         changed.append("responsibilities")
-    audit(actor=actor, action="project.update", obj=group, org=group.owner, data={"changed": changed})
+    audit(
+        actor=actor, action="project.update", obj=group, org=group.owner, data={"changed": changed}
+    )
     if new_instructor:
         notify(
             users=[instructor],
             kind="project.instructor",
-            title=lambda: _("You are the instructor of the project group %(group)s") % {"group": name},
+            title=lambda: (
+                _("You are the instructor of the project group %(group)s") % {"group": name}
+            ),
             url=group_url(group),
         )
     return group
@@ -229,25 +297,39 @@ def project_group_close(*, actor: Any, group: ProjectGroup, reason: str = "") ->
     """Close a group: it takes no more applications; those still waiting are declined."""
     group = ProjectGroup.objects.select_for_update().select_related("owner").get(pk=group.pk)
     if not can_manage_group(actor, group.owner):
-        raise AccessDenied("forbidden", _("Only the branch's secretary or the department's admins can close its groups."))
+        raise AccessDenied(
+            "forbidden",
+            _("Only the branch's secretary or the department's admins can close its groups."),
+        )
     if group.state == ProjectGroup.State.CLOSED:
         raise Conflict("group_closed", _("This group is already closed."))
     group.state = ProjectGroup.State.CLOSED
     group.save(update_fields=["state", "updated_at"])
     waiting = list(
-        ProjectMember.objects.select_for_update().filter(group=group, state=MemberState.APPLIED).select_related("user")
+        ProjectMember.objects.select_for_update()
+        .filter(group=group, state=MemberState.APPLIED)
+        .select_related("user")
     )
     now = timezone.now()
     reason = (reason or "").strip()
     ProjectMember.objects.filter(pk__in=[m.pk for m in waiting]).update(
         state=MemberState.DECLINED, decided_by=actor, decided_at=now, reason=reason, updated_at=now
     )
-    audit(actor=actor, action="project.close", obj=group, org=group.owner, data={"declined": len(waiting), "reason": reason})
+    audit(
+        actor=actor,
+        action="project.close",
+        obj=group,
+        org=group.owner,
+        data={"declined": len(waiting), "reason": reason},
+    )
     name = group.name
     notify(
         users=[m.user for m in waiting],
         kind="project.closed",
-        title=lambda: _("The project group %(group)s has closed; your application was not taken up") % {"group": name},
+        title=lambda: (
+            _("The project group %(group)s has closed; your application was not taken up")
+            % {"group": name}
+        ),
         url=group_url(group),
     )
     return group
@@ -258,14 +340,18 @@ def project_join_apply(*, actor: Any, group: ProjectGroup, statement: str) -> Pr
     """A student applies to join a project group (报名加入项目组), with a statement."""
     group = ProjectGroup.objects.select_related("owner", "instructor").get(pk=group.pk)
     if not eligible_to_join(actor, group):
-        raise AccessDenied("forbidden", _("Only students of this group's branch or department can apply to join it."))
+        raise AccessDenied(
+            "forbidden",
+            _("Only students of this group's branch or department can apply to join it."),
+        )
     if group.state != ProjectGroup.State.OPEN:
         raise Conflict("group_closed", _("This group is closed and takes no applications."))
     from qingshe.accounts.services import has_guardian_consent, is_minor
 
     if is_minor(actor) and not has_guardian_consent(actor):  # PIPL art. 31 (issue 11)
         raise ValidationFailed(
-            "guardian_consent_required", _("A volunteer under 18 needs a guardian's consent on file.")
+            "guardian_consent_required",
+            _("A volunteer under 18 needs a guardian's consent on file."),
         )
     statement = (statement or "").strip()
     if len(statement) < MIN_STATEMENT:
@@ -274,7 +360,9 @@ def project_join_apply(*, actor: Any, group: ProjectGroup, statement: str) -> Pr
             _("Write at least %(n)d characters on why you want to join.") % {"n": MIN_STATEMENT},
             field="statement",
         )
-    live = ProjectMember.objects.filter(group=group, user_id=actor.pk, state__in=ProjectMember.LIVE_STATES).first()
+    live = ProjectMember.objects.filter(
+        group=group, user_id=actor.pk, state__in=ProjectMember.LIVE_STATES
+    ).first()
     if live is not None:
         if live.state == MemberState.ACCEPTED:
             raise Conflict("already_member", _("You are already a member of this group."))
@@ -283,21 +371,29 @@ def project_join_apply(*, actor: Any, group: ProjectGroup, statement: str) -> Pr
         with transaction.atomic():
             member = ProjectMember.objects.create(group=group, user=actor, statement=statement)
     except IntegrityError as exc:
-        raise Conflict("duplicate_application", _("You have already applied to this group.")) from exc
-    audit(actor=actor, action="project.apply", obj=member, org=group.owner, data={"group": group.pk})
+        raise Conflict(
+            "duplicate_application", _("You have already applied to this group.")
+        ) from exc
+    audit(
+        actor=actor, action="project.apply", obj=member, org=group.owner, data={"group": group.pk}
+    )
     student, name = actor.name, group.name
     notify(
         users=deciders_of(group),
         kind="project.to_decide",
-        title=lambda: _("%(student)s applied to join %(group)s: please accept or decline")
-        % {"student": student, "group": name},
+        title=lambda: (
+            _("%(student)s applied to join %(group)s: please accept or decline")
+            % {"student": student, "group": name}
+        ),
         url=group_url(group),
     )
     return member
 
 
 @transaction.atomic
-def project_join_decide(*, actor: Any, member: ProjectMember, accept: bool, reason: str = "") -> ProjectMember:
+def project_join_decide(
+    *, actor: Any, member: ProjectMember, accept: bool, reason: str = ""
+) -> ProjectMember:
     """Accept or decline an application. The row is locked, so of two deciders pressing at once
     one acts and the other is told it was already decided (409)."""
     member = (
@@ -307,28 +403,41 @@ def project_join_decide(*, actor: Any, member: ProjectMember, accept: bool, reas
     )
     group = member.group
     if not can_decide(actor, group):
-        raise AccessDenied("forbidden", _("Only the group's leader, its instructor or the unit's secretary or admins can decide."))
+        raise AccessDenied(
+            "forbidden",
+            _(
+                "Only the group's leader, its instructor or the unit's secretary or admins can decide."
+            ),
+        )
     if member.state != MemberState.APPLIED:
         raise Conflict("already_decided", _("This application has already been decided."))
     if group.state != ProjectGroup.State.OPEN:
         raise Conflict("group_closed", _("This group is closed and takes no applications."))
     reason = (reason or "").strip()
     if not accept and not reason:
-        raise ValidationFailed("reason_required", _("Please give the student a reason."), field="reason")
+        raise ValidationFailed(
+            "reason_required", _("Please give the student a reason."), field="reason"
+        )
     member.state = MemberState.ACCEPTED if accept else MemberState.DECLINED
     member.reason = reason
     member.decided_by = actor
     member.decided_at = timezone.now()
     member.save(update_fields=["state", "reason", "decided_by", "decided_at", "updated_at"])
     audit(
-        actor=actor, action="project.accept" if accept else "project.decline", obj=member, org=group.owner,
+        actor=actor,
+        action="project.accept" if accept else "project.decline",
+        obj=member,
+        org=group.owner,
         data={"group": group.pk, "reason": reason},
     )
     name = group.name
     if accept:
         title = lambda: _("You have joined the project group %(group)s") % {"group": name}  # noqa: E731
     else:
-        title = lambda: _("Your application to %(group)s was declined: %(reason)s") % {"group": name, "reason": reason}  # noqa: E731
+        title = lambda: (  # noqa: E731
+            _("Your application to %(group)s was declined: %(reason)s")
+            % {"group": name, "reason": reason}
+        )
     notify(users=[member.user], kind="project.decided", title=title, url=group_url(group))
     return member
 
@@ -339,18 +448,25 @@ def project_member_set_role(*, actor: Any, member: ProjectMember, role: str) -> 
     previous leader becomes a member."""
     group = ProjectGroup.objects.select_for_update().select_related("owner").get(pk=member.group_id)
     member = ProjectMember.objects.select_related("user").get(pk=member.pk)
-    if not (can_manage_group(actor, group.owner) or group.instructor_id == getattr(actor, "pk", None)):
-        raise AccessDenied("forbidden", _("Only the unit's secretary or admins, or the instructor, can name the leader."))
+    if not (
+        can_manage_group(actor, group.owner) or group.instructor_id == getattr(actor, "pk", None)
+    ):
+        raise AccessDenied(
+            "forbidden",
+            _("Only the unit's secretary or admins, or the instructor, can name the leader."),
+        )
     if role not in MemberRole.values:
-        raise ValidationFailed("invalid_choice", _("Choose one of the listed options."), field="role")
+        raise ValidationFailed(
+            "invalid_choice", _("Choose one of the listed options."), field="role"
+        )
     if member.state != MemberState.ACCEPTED:
         raise Conflict("not_a_member", _("Only an accepted member can have a role in the group."))
     if member.role == role:
         return member
     if role == MemberRole.LEADER:
-        ProjectMember.objects.filter(group=group, role=MemberRole.LEADER, state=MemberState.ACCEPTED).update(
-            role=MemberRole.MEMBER, updated_at=timezone.now()
-        )
+        ProjectMember.objects.filter(
+            group=group, role=MemberRole.LEADER, state=MemberState.ACCEPTED
+        ).update(role=MemberRole.MEMBER, updated_at=timezone.now())
     member.role = role
     member.save(update_fields=["role", "updated_at"])
     audit(actor=actor, action="project.set_role", obj=member, org=group.owner, data={"role": role})
@@ -359,7 +475,9 @@ def project_member_set_role(*, actor: Any, member: ProjectMember, role: str) -> 
         notify(
             users=[member.user],
             kind="project.leader",
-            title=lambda: _("You are now the leader of the project group %(group)s") % {"group": name},
+            title=lambda: (
+                _("You are now the leader of the project group %(group)s") % {"group": name}
+            ),
             url=group_url(group),
         )
     return member
@@ -368,8 +486,10 @@ def project_member_set_role(*, actor: Any, member: ProjectMember, role: str) -> 
 @transaction.atomic
 def project_member_leave(*, actor: Any, member: ProjectMember, reason: str = "") -> ProjectMember:
     """A member leaves the group, or withdraws an application still waiting."""
-    member = ProjectMember.objects.select_for_update(of=("self",)).select_related("group__owner", "group__instructor").get(
-        pk=member.pk
+    member = (
+        ProjectMember.objects.select_for_update(of=("self",))
+        .select_related("group__owner", "group__instructor")
+        .get(pk=member.pk)
     )
     if member.user_id != getattr(actor, "pk", None):
         raise AccessDenied("forbidden", _("Only the member themself can leave the group."))
@@ -387,7 +507,10 @@ def project_member_leave(*, actor: Any, member: ProjectMember, reason: str = "")
         notify(
             users=deciders_of(group),
             kind="project.left",
-            title=lambda: _("%(student)s has left the project group %(group)s") % {"student": student, "group": name},
+            title=lambda: (
+                _("%(student)s has left the project group %(group)s")
+                % {"student": student, "group": name}
+            ),
             url=group_url(group),
         )
     return member

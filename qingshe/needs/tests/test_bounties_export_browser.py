@@ -37,5 +37,7 @@ def test_export_button_of_the_bounty_board(
     with page.expect_download() as info:
         button.click()
     info.value.save_as(tmp_path / "bounties.xlsx")
-    rows = [[c.value for c in r] for r in load_workbook(tmp_path / "bounties.xlsx").active.iter_rows()]
+    rows = [
+        [c.value for c in r] for r in load_workbook(tmp_path / "bounties.xlsx").active.iter_rows()
+    ]
     assert [r[1] for r in rows[1:]] == [bounty.title]  # the open one only, as the page shows

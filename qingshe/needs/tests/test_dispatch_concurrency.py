@@ -26,7 +26,9 @@ dsp = dispatch_setup.dsp  # the fixture
 pytestmark = pytest.mark.postgres
 
 
-def test_grabs_at_once_give_exactly_the_head_count(transactional_db: Any, dsp: SimpleNamespace) -> None:
+def test_grabs_at_once_give_exactly_the_head_count(
+    transactional_db: Any, dsp: SimpleNamespace
+) -> None:
     assert connection.vendor == "postgresql"
     d, c = dsp, dsp.city
     Need.objects.filter(pk=d.need.pk).update(open_claim=True, people_needed=3)
@@ -53,7 +55,10 @@ def test_the_same_plan_applied_twice_at_once(transactional_db: Any, dsp: SimpleN
     d, c = dsp, dsp.city
     start = at(d.monday, "00:00")
     plan = ds.dispatch_plan_create(
-        actor=d.dispatcher, scope=c.community, horizon_start=start, horizon_end=start + timedelta(days=7)
+        actor=d.dispatcher,
+        scope=c.community,
+        horizon_start=start,
+        horizon_end=start + timedelta(days=7),
     )
     outcomes = race(
         [

@@ -26,12 +26,16 @@ pytestmark = pytest.mark.django_db
 def _plan(d: SimpleNamespace, days: int = 7) -> DispatchPlan:
     start = at(d.monday, "00:00")
     return ds.dispatch_plan_create(
-        actor=d.dispatcher, scope=d.city.community, horizon_start=start,
+        actor=d.dispatcher,
+        scope=d.city.community,
+        horizon_start=start,
         horizon_end=start + timedelta(days=days),
     )
 
 
-def test_plan_list_export_is_the_page_rows_with_its_filter(client: Any, dsp: SimpleNamespace) -> None:
+def test_plan_list_export_is_the_page_rows_with_its_filter(
+    client: Any, dsp: SimpleNamespace
+) -> None:
     d = dsp
     first = _plan(d)
     ds.dispatch_plan_discard(actor=d.dispatcher, plan=first)

@@ -92,11 +92,17 @@ def test_a_residents_order_dispatched_by_plan_accepted_done_verified_reopened_an
     assert Need.objects.get(pk=need_id).state == "in_progress"
 
     # The resident cannot report it done or verify it; the student cannot verify their own work.
-    assert_error(resident.api_post(f"/needs/{need_id}/complete", {"note": "好了"}), 403, "forbidden")
+    assert_error(
+        resident.api_post(f"/needs/{need_id}/complete", {"note": "好了"}), 403, "forbidden"
+    )
     done = student.api_post(f"/needs/{need_id}/complete", {"note": "读了两份报纸，血压 128/80。"})
     assert done.json()["state"] == "claimed_done", done.content
-    assert_error(student.api_post(f"/needs/{need_id}/verify", {"note": "我做完了"}), 403, "forbidden")
-    assert_error(staff.api_post(f"/needs/{need_id}/verify", {"note": " "}), 422, "evidence_required")
+    assert_error(
+        student.api_post(f"/needs/{need_id}/verify", {"note": "我做完了"}), 403, "forbidden"
+    )
+    assert_error(
+        staff.api_post(f"/needs/{need_id}/verify", {"note": " "}), 422, "evidence_required"
+    )
     verified = staff.api_post(f"/needs/{need_id}/verify", {"note": "电话回访老人，确认学生到场。"})
     assert verified.json()["state"] == "verified"
 

@@ -50,9 +50,7 @@ def test_my_applications_export_is_the_page_rows(
 ) -> None:
     first = services.project_join_apply(actor=city.student, group=group, statement=STATEMENT)
     services.project_join_decide(actor=city.secretary, member=first, accept=True)
-    second = services.project_join_apply(
-        actor=city.student, group=dept_group, statement=STATEMENT
-    )
+    second = services.project_join_apply(actor=city.student, group=dept_group, statement=STATEMENT)
     services.project_join_decide(
         actor=city.department_admin, member=second, accept=False, reason="名额已满"
     )
@@ -149,7 +147,9 @@ def test_my_orders_export_with_the_state_tab(client: Any, city: SimpleNamespace)
     # a need someone else reported that this resident follows: on the page with its tag, and so
     # in the file
     theirs = services.need_submit(
-        actor=city.other_resident, community=city.other_community, **{**BASE, "title": "小区门口积水"}
+        actor=city.other_resident,
+        community=city.other_community,
+        **{**BASE, "title": "小区门口积水"},
     )
     NeedFollower.objects.create(need=theirs, user=city.resident)
     assert "已关注" in client.get(url).content.decode()
@@ -219,14 +219,19 @@ def test_offers_export_is_the_two_lists_of_the_page(client: Any, dsp: SimpleName
     d, c = dsp, dsp.city
     start = at(d.monday, "00:00")
     plan = ds.dispatch_plan_create(
-        actor=d.dispatcher, scope=c.community, horizon_start=start,
+        actor=d.dispatcher,
+        scope=c.community,
+        horizon_start=start,
         horizon_end=start + timedelta(days=7),
     )
     offer = ds.dispatch_plan_apply(actor=d.dispatcher, plan=plan)[0]
     assert offer.volunteer_id == c.student.pk
     tuesday = d.monday + timedelta(days=1)
     claimed = dispatch_setup.make_need(
-        d, title="线上作业辅导", open_claim=True, is_remote=True,
+        d,
+        title="线上作业辅导",
+        open_claim=True,
+        is_remote=True,
         windows=[(at(tuesday, "14:00"), at(tuesday, "17:00"))],
     )
     url = reverse("dispatch:offers")

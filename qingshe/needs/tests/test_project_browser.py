@@ -17,7 +17,12 @@ def _fits(page: Any) -> None:
 
 
 def test_student_applies_secretary_accepts(
-    transactional_db: Any, city: Any, group: Any, live_server: Any, login_page: Any, screenshot_dir: Any
+    transactional_db: Any,
+    city: Any,
+    group: Any,
+    live_server: Any,
+    login_page: Any,
+    screenshot_dir: Any,
 ) -> None:
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshot_dir / f"phone-projects-{name}.png"), full_page=True)

@@ -16,7 +16,9 @@ from qingshe.needs.tests.conftest import STATEMENT
 
 
 @pytest.mark.postgres
-def test_two_deciders_at_once_one_wins(transactional_db: Any, city: SimpleNamespace, group: Any) -> None:
+def test_two_deciders_at_once_one_wins(
+    transactional_db: Any, city: SimpleNamespace, group: Any
+) -> None:
     assert connection.vendor == "postgresql"
     member = services.project_join_apply(actor=city.student, group=group, statement=STATEMENT)
     barrier = threading.Barrier(2)
@@ -33,7 +35,9 @@ def test_two_deciders_at_once_one_wins(transactional_db: Any, city: SimpleNamesp
     def decide(actor: Any, accept: bool) -> None:
         try:
             barrier.wait(timeout=10)
-            services.project_join_decide(actor=actor, member=member, accept=accept, reason="" if accept else "名额已满")
+            services.project_join_decide(
+                actor=actor, member=member, accept=accept, reason="" if accept else "名额已满"
+            )
             result = "accepted" if accept else "declined"
         except Conflict as exc:
             result = exc.code

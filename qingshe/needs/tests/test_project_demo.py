@@ -20,7 +20,9 @@ def test_demo_project_groups() -> None:
     assert states == {"applied", "accepted", "declined", "left"}
     assert ProjectMember.objects.filter(role="leader").exists()
     student = ctx.logins["student"]
-    mine = dict(ProjectMember.objects.filter(user=student).values_list("state", "group__owner__kind"))
+    mine = dict(
+        ProjectMember.objects.filter(user=student).values_list("state", "group__owner__kind")
+    )
     assert mine == {"accepted": "class_branch", "applied": "department_committee"}
     assert selectors.applications_waiting_for(user=ctx.logins["branch_secretary"]).exists()
     assert selectors.applications_waiting_for(user=ctx.logins["department_admin"]).exists()

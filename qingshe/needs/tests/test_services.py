@@ -11,7 +11,14 @@ BASE = {"title": "帮老人学用智能手机", "project_type": "governance", "s
 
 
 def test_resident_orders_a_service(city) -> None:
-    need = need_submit(actor=city.resident, community=city.community, work_kind="skilled", skills=["手机教学", " "], majors=["计算机科学与技术"], **BASE)
+    need = need_submit(
+        actor=city.resident,
+        community=city.community,
+        work_kind="skilled",
+        skills=["手机教学", " "],
+        majors=["计算机科学与技术"],
+        **BASE,
+    )
     assert need.reporter == city.resident and need.entered_by == city.resident
     assert need.state == Need.State.SUBMITTED
     assert [s.name for s in need.skills.all()] == ["手机教学"]
@@ -51,7 +58,19 @@ def test_bad_input_writes_nothing(city, extra, code) -> None:
 def test_dates_ordered_and_not_past(city) -> None:
     today = timezone.localdate()
     with pytest.raises(ValidationFailed):
-        need_submit(actor=city.staff, community=city.community, starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=1), **BASE)
+        need_submit(
+            actor=city.staff,
+            community=city.community,
+            starts_on=today + timedelta(days=5),
+            ends_on=today + timedelta(days=1),
+            **BASE,
+        )
     with pytest.raises(ValidationFailed):
-        need_submit(actor=city.staff, community=city.community, starts_on=today - timedelta(days=5), ends_on=today - timedelta(days=1), **BASE)
+        need_submit(
+            actor=city.staff,
+            community=city.community,
+            starts_on=today - timedelta(days=5),
+            ends_on=today - timedelta(days=1),
+            **BASE,
+        )
     assert not Need.objects.exists()

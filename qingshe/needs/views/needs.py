@@ -530,8 +530,13 @@ def _note_action(
 @require_POST
 def need_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return _note_action(
-        request, pk, "done", services.need_report_done, "note",
-        _("Reported done; the community will verify it."), photos=True,
+        request,
+        pk,
+        "done",
+        services.need_report_done,
+        "note",
+        _("Reported done; the community will verify it."),
+        photos=True,
     )
 
 
@@ -539,7 +544,12 @@ def need_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def need_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return _note_action(
-        request, pk, "verify", services.need_verify, "evidence", _("Verified as done."),
+        request,
+        pk,
+        "verify",
+        services.need_verify,
+        "evidence",
+        _("Verified as done."),
         photos=True,
     )
 
@@ -548,7 +558,11 @@ def need_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def need_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     return _note_action(
-        request, pk, "back", services.need_send_back, "reason",
+        request,
+        pk,
+        "back",
+        services.need_send_back,
+        "reason",
         _("Sent back to the people doing it."),
     )
 
@@ -557,7 +571,11 @@ def need_send_back(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def need_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _note_action(
-        request, pk, "reopen", services.need_reopen, "reason",
+        request,
+        pk,
+        "reopen",
+        services.need_reopen,
+        "reason",
         _("Reopened: the people doing it are told it is not solved."),
     )
 

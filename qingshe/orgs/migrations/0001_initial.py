@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,84 +14,272 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('city_committee', 'City league committee'), ('district_committee', 'District league committee'), ('university_committee', 'University league committee'), ('department_committee', 'Department league committee'), ('class_branch', 'Class league branch'), ('street', 'Street'), ('community', 'Community'), ('residential_area', 'Residential area'), ('grid', 'Grid'), ('partner', 'Partner unit'), ('volunteer_team', 'Volunteer team / youth association')], db_index=True, max_length=32, verbose_name='kind')),
-                ('name', models.CharField(max_length=120, verbose_name='full name')),
-                ('short_name', models.CharField(blank=True, max_length=40, verbose_name='short name')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255, verbose_name='tree path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('code', models.CharField(blank=True, help_text='Optional external code.', max_length=32, verbose_name='code')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('lat', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('lng', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('contact_name', models.CharField(blank=True, max_length=40, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=20, verbose_name='contact phone')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.organisation', verbose_name='parent organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city_committee", "City league committee"),
+                            ("district_committee", "District league committee"),
+                            ("university_committee", "University league committee"),
+                            ("department_committee", "Department league committee"),
+                            ("class_branch", "Class league branch"),
+                            ("street", "Street"),
+                            ("community", "Community"),
+                            ("residential_area", "Residential area"),
+                            ("grid", "Grid"),
+                            ("partner", "Partner unit"),
+                            ("volunteer_team", "Volunteer team / youth association"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="full name")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="short name"),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True, editable=False, max_length=255, verbose_name="tree path"
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="depth"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional external code.",
+                        max_length=32,
+                        verbose_name="code",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "lat",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "lng",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="contact person"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="contact phone"),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.organisation",
+                        verbose_name="parent organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['path'],
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('role', models.CharField(choices=[('league_admin', 'League committee admin'), ('university_admin', 'University league admin'), ('department_admin', 'Department league admin'), ('branch_secretary', 'Branch secretary'), ('student', 'Student member'), ('community_staff', 'Community staff'), ('community_secretary', 'Community league secretary'), ('resident', 'Resident'), ('partner_contact', 'Partner contact'), ('council_member', 'Youth council member'), ('panel_member', 'Evaluation panel member'), ('instructor', 'Instructor')], db_index=True, max_length=32, verbose_name='role')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='from')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='person')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='orgs.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("league_admin", "League committee admin"),
+                            ("university_admin", "University league admin"),
+                            ("department_admin", "Department league admin"),
+                            ("branch_secretary", "Branch secretary"),
+                            ("student", "Student member"),
+                            ("community_staff", "Community staff"),
+                            ("community_secretary", "Community league secretary"),
+                            ("resident", "Resident"),
+                            ("partner_contact", "Partner contact"),
+                            ("council_member", "Youth council member"),
+                            ("panel_member", "Evaluation panel member"),
+                            ("instructor", "Instructor"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                        verbose_name="role",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="from")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="until")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('assistant_director', 'Assistant to the community director'), ('deputy_branch_secretary', 'Deputy secretary of the community league branch'), ('grid_leader', 'Grid group leader'), ('project_leader', 'Project group leader'), ('other', 'Other post')], max_length=32, verbose_name='post')),
-                ('title', models.CharField(blank=True, max_length=80, verbose_name='title')),
-                ('start_date', models.DateField(verbose_name='term from')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='term until')),
-                ('appointed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='appointed by')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='orgs.organisation', verbose_name='organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to=settings.AUTH_USER_MODEL, verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("assistant_director", "Assistant to the community director"),
+                            (
+                                "deputy_branch_secretary",
+                                "Deputy secretary of the community league branch",
+                            ),
+                            ("grid_leader", "Grid group leader"),
+                            ("project_leader", "Project group leader"),
+                            ("other", "Other post"),
+                        ],
+                        max_length=32,
+                        verbose_name="post",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=80, verbose_name="title")),
+                ("start_date", models.DateField(verbose_name="term from")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="term until")),
+                (
+                    "appointed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="appointed by",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="orgs.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'concurrent post',
-                'verbose_name_plural': 'concurrent posts',
-                'ordering': ['-start_date'],
+                "verbose_name": "concurrent post",
+                "verbose_name_plural": "concurrent posts",
+                "ordering": ["-start_date"],
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='org_unique_name_under_parent'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"), name="org_unique_name_under_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'org', 'role'), name='membership_unique_role_in_org'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "org", "role"), name="membership_unique_role_in_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='membership_term_ordered'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("start_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="membership_term_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='post_term_ordered'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="post_term_ordered",
+            ),
         ),
     ]

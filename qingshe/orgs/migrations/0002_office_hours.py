@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organisation',
-            name='office_hours',
-            field=models.JSONField(blank=True, default=list, verbose_name='office hours'),
+            model_name="organisation",
+            name="office_hours",
+            field=models.JSONField(blank=True, default=list, verbose_name="office hours"),
         ),
     ]

@@ -49,7 +49,9 @@ def test_search_plain_and_htmx(client: Any, city: Any) -> None:
     assert "没有与“不存在的组织”匹配的" in html
 
 
-def test_tree_query_count_is_bounded(client: Any, city: Any, django_assert_max_num_queries: Any) -> None:
+def test_tree_query_count_is_bounded(
+    client: Any, city: Any, django_assert_max_num_queries: Any
+) -> None:
     from qingshe.orgs.models import OrgKind
     from qingshe.orgs.tests.factories import OrganisationFactory
 
@@ -100,23 +102,37 @@ def test_classmates_have_no_link_to_each_others_profile(client: Any, city: Any) 
 
 
 def test_contact_phone_masked_unless_manager(client: Any, city: Any) -> None:
-    services.org_update(actor=city.league_admin, org=city.community, contact_phone="13912345678", address="白沙路1号")
+    services.org_update(
+        actor=city.league_admin,
+        org=city.community,
+        contact_phone="13912345678",
+        address="白沙路1号",
+    )
     client.force_login(city.staff)
     html = client.get(reverse("orgs:detail", args=[city.community.pk])).content.decode()
     assert "139****5678" in html and "13912345678" not in html and "白沙路1号" in html
     client.force_login(city.district_admin)
-    assert "13912345678" in client.get(reverse("orgs:detail", args=[city.community.pk])).content.decode()
+    assert (
+        "13912345678"
+        in client.get(reverse("orgs:detail", args=[city.community.pk])).content.decode()
+    )
 
 
 def test_members_paginate_with_htmx_and_plain_links(
     client: Any, city: Any, django_assert_max_num_queries: Any
 ) -> None:
     for i in range(45):
-        MembershipFactory(user=UserFactory(name=f"居民{i:02d}"), org=city.community, role=Role.RESIDENT)
+        MembershipFactory(
+            user=UserFactory(name=f"居民{i:02d}"), org=city.community, role=Role.RESIDENT
+        )
     today = timezone.localdate()
     services.post_appoint(
-        actor=None, user=city.secretary, org=city.community, kind=PostKind.GRID_LEADER,
-        start_date=today, end_date=today + timedelta(days=200),
+        actor=None,
+        user=city.secretary,
+        org=city.community,
+        kind=PostKind.GRID_LEADER,
+        start_date=today,
+        end_date=today + timedelta(days=200),
     )
     client.force_login(city.staff)
     url = reverse("orgs:detail", args=[city.community.pk])

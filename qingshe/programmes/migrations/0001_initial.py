@@ -8,150 +8,452 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='year')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='open', max_length=16, verbose_name='state')),
-                ('branch_quota_pct', models.DecimalField(decimal_places=2, default=Decimal('25'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='branch quota (%)')),
-                ('student_quota_pct', models.DecimalField(decimal_places=2, default=Decimal('25'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='student quota (%)')),
-                ('pairing_deadline', models.DateField(verbose_name='pairing deadline')),
-                ('start_deadline', models.DateField(verbose_name='start deadline')),
-                ('case_deadline', models.DateField(verbose_name='typical case deadline')),
-                ('min_regular_semesters', models.PositiveSmallIntegerField(default=1, verbose_name='minimum regular duty (semesters)')),
-                ('min_concentrated_months', models.PositiveSmallIntegerField(default=1, verbose_name='minimum concentrated duty (months)')),
-                ('min_services_per_month', models.PositiveSmallIntegerField(default=2, verbose_name='minimum services per pairing per month')),
-                ('cases_per_department', models.PositiveSmallIntegerField(default=3, verbose_name='typical cases per department')),
-                ('reminder_days', models.PositiveSmallIntegerField(default=7, verbose_name='remind this many days before a deadline')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='orgs.organisation', verbose_name='league committee')),
-                ('scope', models.ManyToManyField(help_text='Universities, departments, districts or streets taking part; their subtrees count.', related_name='programmes_in_scope', to='orgs.organisation', verbose_name='organisations in scope')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="year",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "branch_quota_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("25"),
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="branch quota (%)",
+                    ),
+                ),
+                (
+                    "student_quota_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("25"),
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="student quota (%)",
+                    ),
+                ),
+                ("pairing_deadline", models.DateField(verbose_name="pairing deadline")),
+                ("start_deadline", models.DateField(verbose_name="start deadline")),
+                ("case_deadline", models.DateField(verbose_name="typical case deadline")),
+                (
+                    "min_regular_semesters",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="minimum regular duty (semesters)"
+                    ),
+                ),
+                (
+                    "min_concentrated_months",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="minimum concentrated duty (months)"
+                    ),
+                ),
+                (
+                    "min_services_per_month",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="minimum services per pairing per month"
+                    ),
+                ),
+                (
+                    "cases_per_department",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="typical cases per department"
+                    ),
+                ),
+                (
+                    "reminder_days",
+                    models.PositiveSmallIntegerField(
+                        default=7, verbose_name="remind this many days before a deadline"
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programmes",
+                        to="orgs.organisation",
+                        verbose_name="league committee",
+                    ),
+                ),
+                (
+                    "scope",
+                    models.ManyToManyField(
+                        help_text="Universities, departments, districts or streets taking part; their subtrees count.",
+                        related_name="programmes_in_scope",
+                        to="orgs.organisation",
+                        verbose_name="organisations in scope",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'programme year',
-                'verbose_name_plural': 'programme years',
-                'ordering': ['-year', 'name'],
+                "verbose_name": "programme year",
+                "verbose_name_plural": "programme years",
+                "ordering": ["-year", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Pairing',
+            name="Pairing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('state', models.CharField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('active', 'Active'), ('ended', 'Ended'), ('rejected', 'Rejected')], db_index=True, default='proposed', max_length=16, verbose_name='state')),
-                ('term_start', models.DateField(verbose_name='term from')),
-                ('term_end', models.DateField(verbose_name='term until')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('unit_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='university side confirmed at')),
-                ('community_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='community side confirmed at')),
-                ('reason', models.TextField(blank=True, verbose_name='reason given')),
-                ('suggestion_reasons', models.JSONField(blank=True, default=list, verbose_name='why it was suggested')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings_as_community', to='orgs.organisation', verbose_name='community side')),
-                ('community_confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agreement confirmed for the community side by')),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings_as_unit', to='orgs.organisation', verbose_name='university side')),
-                ('unit_confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agreement confirmed for the university side by')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("term_start", models.DateField(verbose_name="term from")),
+                ("term_end", models.DateField(verbose_name="term until")),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                (
+                    "unit_confirmed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="university side confirmed at"
+                    ),
+                ),
+                (
+                    "community_confirmed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="community side confirmed at"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason given")),
+                (
+                    "suggestion_reasons",
+                    models.JSONField(blank=True, default=list, verbose_name="why it was suggested"),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings_as_community",
+                        to="orgs.organisation",
+                        verbose_name="community side",
+                    ),
+                ),
+                (
+                    "community_confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agreement confirmed for the community side by",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="proposed by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings_as_unit",
+                        to="orgs.organisation",
+                        verbose_name="university side",
+                    ),
+                ),
+                (
+                    "unit_confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agreement confirmed for the university side by",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pairing',
-                'verbose_name_plural': 'pairings',
-                'ordering': ['-created_at'],
+                "verbose_name": "pairing",
+                "verbose_name_plural": "pairings",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RecruitmentCall',
+            name="RecruitmentCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('title', models.CharField(max_length=120, verbose_name='title')),
-                ('criteria', models.TextField(blank=True, verbose_name='criteria')),
-                ('opens_at', models.DateTimeField(verbose_name='opens at')),
-                ('closes_at', models.DateTimeField(verbose_name='closes at')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='programmes.programme', verbose_name='programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("title", models.CharField(max_length=120, verbose_name="title")),
+                ("criteria", models.TextField(blank=True, verbose_name="criteria")),
+                ("opens_at", models.DateTimeField(verbose_name="opens at")),
+                ("closes_at", models.DateTimeField(verbose_name="closes at")),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="programmes.programme",
+                        verbose_name="programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recruitment call',
-                'verbose_name_plural': 'recruitment calls',
-                'ordering': ['-opens_at'],
+                "verbose_name": "recruitment call",
+                "verbose_name_plural": "recruitment calls",
+                "ordering": ["-opens_at"],
             },
         ),
         migrations.CreateModel(
-            name='BranchApplication',
+            name="BranchApplication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('returned', 'Returned for changes'), ('recommended', 'Recommended by the department'), ('reviewed', 'Reviewed by the university'), ('confirmed', 'Confirmed by the league committee'), ('rejected', 'Rejected')], db_index=True, default='submitted', max_length=16, verbose_name='state')),
-                ('excellent_branch', models.BooleanField(default=False, verbose_name='honoured as excellent league branch')),
-                ('excellent_class', models.BooleanField(default=False, verbose_name='honoured as excellent class')),
-                ('excellent_cadre', models.BooleanField(default=False, verbose_name='secretary honoured as excellent league cadre')),
-                ('other_honours', models.CharField(blank=True, max_length=200, verbose_name='other honours')),
-                ('statement', models.TextField(verbose_name='statement')),
-                ('last_reason', models.TextField(blank=True, verbose_name='reason given')),
-                ('branch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='orgs.organisation', verbose_name='class branch')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
-                ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='applications', to='programmes.recruitmentcall', verbose_name='recruitment call')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for changes"),
+                            ("recommended", "Recommended by the department"),
+                            ("reviewed", "Reviewed by the university"),
+                            ("confirmed", "Confirmed by the league committee"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "excellent_branch",
+                    models.BooleanField(
+                        default=False, verbose_name="honoured as excellent league branch"
+                    ),
+                ),
+                (
+                    "excellent_class",
+                    models.BooleanField(default=False, verbose_name="honoured as excellent class"),
+                ),
+                (
+                    "excellent_cadre",
+                    models.BooleanField(
+                        default=False, verbose_name="secretary honoured as excellent league cadre"
+                    ),
+                ),
+                (
+                    "other_honours",
+                    models.CharField(blank=True, max_length=200, verbose_name="other honours"),
+                ),
+                ("statement", models.TextField(verbose_name="statement")),
+                ("last_reason", models.TextField(blank=True, verbose_name="reason given")),
+                (
+                    "branch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="orgs.organisation",
+                        verbose_name="class branch",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
+                (
+                    "call",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="applications",
+                        to="programmes.recruitmentcall",
+                        verbose_name="recruitment call",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'branch application',
-                'verbose_name_plural': 'branch applications',
-                'ordering': ['-created_at'],
+                "verbose_name": "branch application",
+                "verbose_name_plural": "branch applications",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceRecord',
+            name="ServiceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('held_on', models.DateField(verbose_name='held on')),
-                ('title', models.CharField(max_length=120, verbose_name='what was done')),
-                ('participants', models.PositiveIntegerField(default=0, verbose_name='participants')),
-                ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='programmes.pairing', verbose_name='pairing')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("held_on", models.DateField(verbose_name="held on")),
+                ("title", models.CharField(max_length=120, verbose_name="what was done")),
+                (
+                    "participants",
+                    models.PositiveIntegerField(default=0, verbose_name="participants"),
+                ),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="programmes.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service record',
-                'verbose_name_plural': 'service records',
-                'ordering': ['-held_on'],
+                "verbose_name": "service record",
+                "verbose_name_plural": "service records",
+                "ordering": ["-held_on"],
             },
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('owner', 'year', 'name'), name='programme_unique_name_per_year'),
+            model_name="programme",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "year", "name"), name="programme_unique_name_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.CheckConstraint(condition=models.Q(('term_end__gte', models.F('term_start'))), name='pairing_term_ordered'),
+            model_name="pairing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("term_end__gte", models.F("term_start"))),
+                name="pairing_term_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['proposed', 'approved', 'active'])), fields=('programme', 'unit', 'community'), name='pairing_one_live_per_sides'),
+            model_name="pairing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state__in", ["proposed", "approved", "active"])),
+                fields=("programme", "unit", "community"),
+                name="pairing_one_live_per_sides",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recruitmentcall',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='call_window_ordered'),
+            model_name="recruitmentcall",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_at__gt", models.F("opens_at"))),
+                name="call_window_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='branchapplication',
-            constraint=models.UniqueConstraint(fields=('call', 'branch'), name='application_one_per_branch_per_call'),
+            model_name="branchapplication",
+            constraint=models.UniqueConstraint(
+                fields=("call", "branch"), name="application_one_per_branch_per_call"
+            ),
         ),
     ]

@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0001_initial'),
+        ("programmes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programme',
-            name='case_min_chars',
-            field=models.PositiveIntegerField(default=1000, verbose_name='minimum characters of a typical case'),
+            model_name="programme",
+            name="case_min_chars",
+            field=models.PositiveIntegerField(
+                default=1000, verbose_name="minimum characters of a typical case"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='case_photo_min_kb',
-            field=models.PositiveIntegerField(default=1024, verbose_name='minimum size of a case photo (KB)'),
+            model_name="programme",
+            name="case_photo_min_kb",
+            field=models.PositiveIntegerField(
+                default=1024, verbose_name="minimum size of a case photo (KB)"
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='case_photos',
-            field=models.PositiveSmallIntegerField(default=5, verbose_name='photos per typical case'),
+            model_name="programme",
+            name="case_photos",
+            field=models.PositiveSmallIntegerField(
+                default=5, verbose_name="photos per typical case"
+            ),
         ),
     ]

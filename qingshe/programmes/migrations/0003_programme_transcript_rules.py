@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0002_programme_case_min_chars_programme_case_photo_min_kb_and_more'),
+        ("programmes", "0002_programme_case_min_chars_programme_case_photo_min_kb_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programme',
-            name='transcript_rules',
-            field=models.JSONField(blank=True, default=qingshe.programmes.transcript_rules.default_rules, verbose_name='transcript counting rules'),
+            model_name="programme",
+            name="transcript_rules",
+            field=models.JSONField(
+                blank=True,
+                default=qingshe.programmes.transcript_rules.default_rules,
+                verbose_name="transcript counting rules",
+            ),
         ),
     ]

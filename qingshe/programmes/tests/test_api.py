@@ -203,9 +203,7 @@ def test_programme_detail_and_404_outside(city, programme, stranger) -> None:
 # --- compliance ---------------------------------------------------------------------------------
 def test_compliance_rows_and_pairing_lists(city, programme) -> None:
     # made and started well before the deadlines (the programme's are in November 2026)
-    with mock.patch(
-        "django.utils.timezone.now", return_value=datetime(2026, 9, 20, 2, tzinfo=UTC)
-    ):
+    with mock.patch("django.utils.timezone.now", return_value=datetime(2026, 9, 20, 2, tzinfo=UTC)):
         active = services.pairing_approve(
             actor=city.league_admin, pairing=_propose(city, programme)
         )

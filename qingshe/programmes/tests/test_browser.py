@@ -27,7 +27,13 @@ def _fits_the_phone(page: Any) -> None:
 
 
 def test_selection_pairing_and_compliance_on_a_phone(
-    transactional_db: Any, city: Any, programme: Any, call: Any, live_server: Any, login_page: Any, screenshot_dir: Any
+    transactional_db: Any,
+    city: Any,
+    programme: Any,
+    call: Any,
+    live_server: Any,
+    login_page: Any,
+    screenshot_dir: Any,
 ) -> None:
     url = live_server.url
 
@@ -137,17 +143,29 @@ def test_selection_pairing_and_compliance_on_a_phone(
 
 
 def test_compliance_and_lists_on_a_desktop(
-    transactional_db: Any, city: Any, programme: Any, call: Any, live_server: Any, login_page: Any, screenshot_dir: Any
+    transactional_db: Any,
+    city: Any,
+    programme: Any,
+    call: Any,
+    live_server: Any,
+    login_page: Any,
+    screenshot_dir: Any,
 ) -> None:
     from datetime import date
 
     from qingshe.programmes import services
 
     for branch in (city.branch, city.branch2):
-        services.application_submit(actor=city.department_admin, call=call, branch=branch, statement=STATEMENT)
+        services.application_submit(
+            actor=city.department_admin, call=call, branch=branch, statement=STATEMENT
+        )
     services.pairing_propose(
-        actor=city.league_admin, programme=programme, unit=city.branch, community=city.community,
-        term_start=date(2026, 9, 1), term_end=date(2027, 7, 1),
+        actor=city.league_admin,
+        programme=programme,
+        unit=city.branch,
+        community=city.community,
+        term_start=date(2026, 9, 1),
+        term_end=date(2027, 7, 1),
     )
     page = login_page(city.league_admin.phone)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -157,8 +175,14 @@ def test_compliance_and_lists_on_a_desktop(
     page.goto(f"{live_server.url}/programmes/applications/")
     page.select_option("#state-filter", value="submitted")
     page.wait_for_url("**state=submitted**")
-    assert page.get_by_role("cell", name="2024级会计学班团支部").or_(page.get_by_role("rowheader", name="2024级会计学班团支部")).is_visible()
-    page.screenshot(path=str(screenshot_dir / "desktop-programmes-applications.png"), full_page=True)
+    assert (
+        page.get_by_role("cell", name="2024级会计学班团支部")
+        .or_(page.get_by_role("rowheader", name="2024级会计学班团支部"))
+        .is_visible()
+    )
+    page.screenshot(
+        path=str(screenshot_dir / "desktop-programmes-applications.png"), full_page=True
+    )
     page.goto(f"{live_server.url}/programmes/{programme.pk}/compliance/")
     page.screenshot(path=str(screenshot_dir / "desktop-programmes-compliance.png"), full_page=True)
     page.goto(f"{live_server.url}/programmes/new/")

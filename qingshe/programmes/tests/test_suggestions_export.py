@@ -34,7 +34,9 @@ HEADER = [
 
 
 def _place(city: SimpleNamespace, org: Organisation, north_km: float) -> None:
-    org_update(actor=city.league_admin, org=org, lat=round(26.265 + north_km / 111.2, 6), lng=117.635)
+    org_update(
+        actor=city.league_admin, org=org, lat=round(26.265 + north_km / 111.2, 6), lng=117.635
+    )
 
 
 @pytest.fixture
@@ -83,7 +85,11 @@ def test_export_holds_the_branches_and_suggestions_the_page_shows(
     (row,) = rows[1:]
     # best first, as on the page: 白沙 is 1 km away, 列西 10 km
     assert [row[1], row[4], row[7]] == ["白沙社区", "富华社区", "列西社区"]
-    assert html.index("白沙社区</strong>") < html.index("富华社区</strong>") < html.index("列西社区</strong>")
+    assert (
+        html.index("白沙社区</strong>")
+        < html.index("富华社区</strong>")
+        < html.index("列西社区</strong>")
+    )
     assert 0 < row[2] <= 100 and isinstance(row[5], int)
     for community, reasons in ((row[1], row[3]), (row[4], row[6]), (row[7], row[9])):
         assert community in html

@@ -57,7 +57,9 @@ def test_a_new_programme_has_today_s_table(programme: Programme) -> None:
 
 
 def test_validate_normalises_caps_and_fills_missing_ones() -> None:
-    clean = tr.validate_rules({"duty_modes": PRACTICE_AS_VOLUNTEER["duty_modes"], "hour_caps": {"volunteer": "12.34"}})
+    clean = tr.validate_rules(
+        {"duty_modes": PRACTICE_AS_VOLUNTEER["duty_modes"], "hour_caps": {"volunteer": "12.34"}}
+    )
     assert clean["hour_caps"] == {"volunteer": "12.3", "social_practice": None}
     assert tr.validate_rules({"duty_modes": PRACTICE_AS_VOLUNTEER["duty_modes"]})["hour_caps"] == {
         "volunteer": None,
@@ -73,13 +75,37 @@ def test_validate_normalises_caps_and_fills_missing_ones() -> None:
         ({"hour_caps": {}}, "duty_modes"),
         ({"duty_modes": {"regular": "volunteer", "stage": "volunteer"}}, "duty_modes.concentrated"),
         ({"duty_modes": {**tr.default_rules()["duty_modes"], "online": "volunteer"}}, "duty_modes"),
-        ({"duty_modes": {**tr.default_rules()["duty_modes"], "stage": "credits"}}, "duty_modes.stage"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": -1}}, "hour_caps.volunteer"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": "abc"}}, "hour_caps.volunteer"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": True}}, "hour_caps.volunteer"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": "NaN"}}, "hour_caps.volunteer"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"social_practice": 10001}}, "hour_caps.social_practice"),
-        ({"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"training": 5}}, "hour_caps"),
+        (
+            {"duty_modes": {**tr.default_rules()["duty_modes"], "stage": "credits"}},
+            "duty_modes.stage",
+        ),
+        (
+            {"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": -1}},
+            "hour_caps.volunteer",
+        ),
+        (
+            {"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": "abc"}},
+            "hour_caps.volunteer",
+        ),
+        (
+            {"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": True}},
+            "hour_caps.volunteer",
+        ),
+        (
+            {"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"volunteer": "NaN"}},
+            "hour_caps.volunteer",
+        ),
+        (
+            {
+                "duty_modes": tr.default_rules()["duty_modes"],
+                "hour_caps": {"social_practice": 10001},
+            },
+            "hour_caps.social_practice",
+        ),
+        (
+            {"duty_modes": tr.default_rules()["duty_modes"], "hour_caps": {"training": 5}},
+            "hour_caps",
+        ),
     ],
 )
 def test_invalid_rules_are_refused_with_the_field(data: Any, field: str) -> None:
@@ -95,7 +121,9 @@ def test_rules_written_behind_the_services_back_read_as_the_default() -> None:
 
 # --- service ------------------------------------------------------------------------------------
 def test_the_committee_s_admin_sets_the_rules_audited(city: Any, programme: Programme) -> None:
-    programme_transcript_rules_set(actor=city.league_admin, programme=programme, rules=PRACTICE_AS_VOLUNTEER)
+    programme_transcript_rules_set(
+        actor=city.league_admin, programme=programme, rules=PRACTICE_AS_VOLUNTEER
+    )
     programme.refresh_from_db()
     assert programme.transcript_rules == {
         "duty_modes": {"regular": "volunteer", "stage": "excluded", "concentrated": "volunteer"},
@@ -107,11 +135,16 @@ def test_the_committee_s_admin_sets_the_rules_audited(city: Any, programme: Prog
 
 
 @pytest.mark.parametrize(
-    "who", ["district_admin", "university_admin", "department_admin", "secretary", "student", "staff"]
+    "who",
+    ["district_admin", "university_admin", "department_admin", "secretary", "student", "staff"],
 )
-def test_only_the_programme_s_league_admins_may_set_the_rules(city: Any, programme: Programme, who: str) -> None:
+def test_only_the_programme_s_league_admins_may_set_the_rules(
+    city: Any, programme: Programme, who: str
+) -> None:
     with pytest.raises(AccessDenied):
-        programme_transcript_rules_set(actor=getattr(city, who), programme=programme, rules=PRACTICE_AS_VOLUNTEER)
+        programme_transcript_rules_set(
+            actor=getattr(city, who), programme=programme, rules=PRACTICE_AS_VOLUNTEER
+        )
     programme.refresh_from_db()
     assert programme.transcript_rules == tr.default_rules()
     assert not AuditEvent.objects.filter(action="programme.transcript_rules").exists()
@@ -143,8 +176,16 @@ def test_api_refuses_others_and_hides_the_programme_from_strangers(
     assert_error(_put(city.student, programme, PRACTICE_AS_VOLUNTEER), 403, "forbidden")
     body = assert_error(_put(stranger, programme, PRACTICE_AS_VOLUNTEER), 404, "not_found")
     assert programme.name not in json.dumps(body, ensure_ascii=False)
-    assert_error(api_client(stranger).get(f"{API}/programmes/{programme.pk}/transcript-rules"), 404, "not_found")
-    assert_error(api_client().get(f"{API}/programmes/{programme.pk}/transcript-rules"), 401, "not_authenticated")
+    assert_error(
+        api_client(stranger).get(f"{API}/programmes/{programme.pk}/transcript-rules"),
+        404,
+        "not_found",
+    )
+    assert_error(
+        api_client().get(f"{API}/programmes/{programme.pk}/transcript-rules"),
+        401,
+        "not_authenticated",
+    )
     programme.refresh_from_db()
     assert programme.transcript_rules == tr.default_rules()
 
@@ -153,7 +194,13 @@ def test_api_refuses_others_and_hides_the_programme_from_strangers(
     ("payload", "field", "words"),
     [
         (
-            {"duty_modes": {"regular": "volunteer", "stage": "volunteer", "concentrated": "credits"}},
+            {
+                "duty_modes": {
+                    "regular": "volunteer",
+                    "stage": "volunteer",
+                    "concentrated": "credits",
+                }
+            },
             "duty_modes.concentrated",
             "集中报到（假期）只能计入志愿服务、社会实践或不计入",
         ),
@@ -172,7 +219,9 @@ def test_api_refuses_others_and_hides_the_programme_from_strangers(
 def test_api_bad_rules_answer_a_chinese_error_and_save_nothing(
     city: Any, programme: Programme, payload: Any, field: str, words: str
 ) -> None:
-    body = assert_error(_put(city.league_admin, programme, payload), 422, "invalid_transcript_rules")
+    body = assert_error(
+        _put(city.league_admin, programme, payload), 422, "invalid_transcript_rules"
+    )
     assert body["field"] == field
     assert words in body["detail"]
     programme.refresh_from_db()
@@ -215,7 +264,12 @@ def test_page_bad_cap_is_shown_at_its_field_and_nothing_is_saved(
     client.force_login(city.league_admin)
     r = client.post(
         f"/programmes/{programme.pk}/transcript-rules/",
-        {"mode_regular": "volunteer", "mode_stage": "volunteer", "mode_concentrated": "excluded", "cap_volunteer": "很多"},
+        {
+            "mode_regular": "volunteer",
+            "mode_stage": "volunteer",
+            "mode_concentrated": "excluded",
+            "cap_volunteer": "很多",
+        },
     )
     assert r.status_code == 200
     form = r.context["form"]
@@ -225,7 +279,9 @@ def test_page_bad_cap_is_shown_at_its_field_and_nothing_is_saved(
     assert programme.transcript_rules == tr.default_rules()
 
 
-def test_page_is_for_the_committee_s_admins_only(client: Any, city: Any, programme: Programme, stranger: Any) -> None:
+def test_page_is_for_the_committee_s_admins_only(
+    client: Any, city: Any, programme: Programme, stranger: Any
+) -> None:
     client.force_login(city.university_admin)
     assert client.get(f"/programmes/{programme.pk}/transcript-rules/").status_code == 403
     assert "修改规则" not in client.get(f"/programmes/{programme.pk}/").content.decode()

@@ -59,7 +59,9 @@ class QuotaOut(Schema):
     students_in: int
     student_pct: Decimal
     student_quota_pct: Decimal
-    departments_total: int = Field(description="Department committees judged (0 below department level)")
+    departments_total: int = Field(
+        description="Department committees judged (0 below department level)"
+    )
     departments_below: int = Field(description="Of those, departments below either quota")
     met: bool = Field(description="Every department meets both quotas (a branch: its own figures)")
 

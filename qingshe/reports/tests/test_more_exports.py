@@ -39,7 +39,9 @@ def test_review_inbox_export_is_the_cases_waiting(
 ) -> None:
     first = submit(title="四点半课堂")
     second = submit(title="社区夜校")
-    done = case_review(actor=city.league_admin, case=submit(title="已精选的案例"), decision="feature")
+    done = case_review(
+        actor=city.league_admin, case=submit(title="已精选的案例"), decision="feature"
+    )
     url = reverse("reports:inbox")
     client.force_login(city.league_admin)
     html = client.get(url).content.decode()
@@ -77,7 +79,9 @@ def test_review_inbox_unknown_format(client: Any, city: SimpleNamespace, submit:
 def test_featured_export_is_what_the_public_page_shows(
     client: Any, city: SimpleNamespace, submit: Any
 ) -> None:
-    older = case_review(actor=city.league_admin, case=submit(title="四点半课堂"), decision="feature")
+    older = case_review(
+        actor=city.league_admin, case=submit(title="四点半课堂"), decision="feature"
+    )
     newer = case_review(actor=city.league_admin, case=submit(title="社区夜校"), decision="feature")
     submit(title="还在审核")
     url = reverse("reports:featured")

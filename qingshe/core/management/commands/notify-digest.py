@@ -33,7 +33,9 @@ class Command(BaseCommand):
             try:
                 date.fromisoformat(day)
             except ValueError as exc:
-                raise CommandError(f"--day: 应为 YYYY-MM-DD / expected YYYY-MM-DD, got {day!r}") from exc
+                raise CommandError(
+                    f"--day: 应为 YYYY-MM-DD / expected YYYY-MM-DD, got {day!r}"
+                ) from exc
         result = send_daily_digests.enqueue(day)
         self.stdout.write(f"digest: {result.status}")
         if result.is_finished and result.return_value is not None:

@@ -40,7 +40,9 @@ class Command(BaseCommand):
             try:
                 moment = datetime.fromisoformat(now_iso)
             except ValueError as exc:
-                raise CommandError(f"--now: 应为 ISO 8601 时间 / expected an ISO 8601 time, got {now_iso!r}") from exc
+                raise CommandError(
+                    f"--now: 应为 ISO 8601 时间 / expected an ISO 8601 time, got {now_iso!r}"
+                ) from exc
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
             now_iso = moment.isoformat()
