@@ -1,13 +1,11 @@
 """Races that only a real server shows: run on PostgreSQL (CI's second pass)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from qingshe.accounts import services
 from qingshe.accounts.models import User
-from qingshe.core.errors import Conflict
+from qingshe.core.tests.races import race
 
 
 @pytest.mark.postgres
@@ -17,26 +15,11 @@ def test_runs_on_postgresql(db) -> None:
 
 @pytest.mark.postgres
 def test_two_registrations_with_one_phone_make_one_account(transactional_db) -> None:
-    barrier = threading.Barrier(4)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def register(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.user_create(name=f"并发{i}", phone="13800138000", id_number=None)
-            result = "ok"
-        except Conflict as exc:
-            result = exc.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = race(
+        [
+            lambda i=i: services.user_create(name=f"并发{i}", phone="13800138000", id_number=None)
+            for i in range(4)
+        ]
+    )
     assert sorted(outcomes) == ["ok", "phone_taken", "phone_taken", "phone_taken"]
     assert User.objects.filter(phone="13800138000").count() == 1

@@ -1,6 +1,7 @@
 """Run service calls at the same moment, each in its own thread and database connection, and
-report how each ended: "ok", a service error's code, or "raised <Exception>" for anything else
-(so that a crash shows in the outcomes the test compares, never disappears with its thread)."""
+report how each ended, in the order of `calls`: "ok", a service error's code, or "raised
+<Exception>" for anything else (so that a crash shows in the outcomes the test compares, never
+disappears with its thread); None for a call whose thread had not ended after 2 × `timeout`."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from django.db import connections
 from qingshe.core.errors import ServiceError
 
 
-def race(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[str]:
+def race(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[str | None]:
     barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    outcomes: list[str | None] = [None] * len(calls)
 
-    def run(call: Callable[[], Any]) -> None:
+    def run(i: int, call: Callable[[], Any]) -> None:
         try:
             barrier.wait(timeout=timeout)
             call()
@@ -29,10 +29,9 @@ def race(calls: list[Callable[[], Any]], *, timeout: float = 30) -> list[str]:
             result = f"raised {type(exc).__name__}"
         finally:
             connections.close_all()
-        with lock:
-            outcomes.append(result)
+        outcomes[i] = result
 
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
     for t in threads:
         t.start()
     for t in threads:

@@ -1,15 +1,14 @@
 """Two deciders pressing at once on PostgreSQL: the row lock lets one act; the other gets 409."""
 
-import threading
 import time
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from qingshe.core.errors import Conflict
+from qingshe.core.tests.races import race
 from qingshe.needs import services
 from qingshe.needs.models import ProjectMember
 from qingshe.needs.tests.conftest import STATEMENT
@@ -21,9 +20,6 @@ def test_two_deciders_at_once_one_wins(
 ) -> None:
     assert connection.vendor == "postgresql"
     member = services.project_join_apply(actor=city.student, group=group, statement=STATEMENT)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-    lock = threading.Lock()
     real_audit = services.audit
 
     def slow_audit(**kwargs: Any) -> Any:
@@ -32,31 +28,19 @@ def test_two_deciders_at_once_one_wins(
         time.sleep(0.3)
         return real_audit(**kwargs)
 
-    def decide(actor: Any, accept: bool) -> None:
-        try:
-            barrier.wait(timeout=10)
-            services.project_join_decide(
-                actor=actor, member=member, accept=accept, reason="" if accept else "名额已满"
-            )
-            result = "accepted" if accept else "declined"
-        except Conflict as exc:
-            result = exc.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
     with mock.patch.object(services, "audit", slow_audit):
-        threads = [
-            threading.Thread(target=decide, args=(city.secretary, True)),
-            threading.Thread(target=decide, args=(city.department_admin, False)),
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-    assert len(outcomes) == 2 and "already_decided" in outcomes
-    winner = next(o for o in outcomes if o != "already_decided")
+        outcomes = race(
+            [
+                lambda: services.project_join_decide(
+                    actor=city.secretary, member=member, accept=True, reason=""
+                ),
+                lambda: services.project_join_decide(
+                    actor=city.department_admin, member=member, accept=False, reason="名额已满"
+                ),
+            ]
+        )
+    assert sorted(outcomes) == ["already_decided", "ok"]
+    winner = "accepted" if outcomes[0] == "ok" else "declined"
     member.refresh_from_db()
     assert member.state == winner
     assert ProjectMember.objects.filter(group=group).count() == 1
