@@ -15,12 +15,7 @@ The points are earned through duty (sign-up, roll call, confirmation), as in lif
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,9 +23,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from qingshe.core.tests.sqlite_races import run_on_fresh_sqlite
 from qingshe.duty.tests.test_concurrency import PG_CONNECTIONS, _race
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def _weekday_before(today: date, back: int) -> date:
@@ -360,48 +354,19 @@ def test_the_database_refuses_an_overlap_written_behind_the_service(db) -> None:
 
 
 # --- SQLite: a fresh database file in a subprocess ----------------------------------------------
-_CHILD = """
-import json, os, sys
-import qingshe.test_settings as s
-s.DATABASES["default"]["NAME"] = s.DATABASES["default"]["TEST"]["NAME"] = sys.argv[1]
-import django
-django.setup()
-from django.core.management import call_command
-from django.db import connection
-call_command("migrate", verbosity=0, interactive=False)
-from qingshe.credit.tests import test_points_concurrency as t
-assert connection.vendor == "sqlite" and connection.settings_dict["NAME"] == sys.argv[1]
-out = {
-    "journal_mode": connection.cursor().execute("PRAGMA journal_mode").fetchone()[0],
-    "last_item": t.scenario_last_item(),
-    "one_purse": t.scenario_one_purse(),
-    "venue": t.scenario_venue(),
-    "retried_award": t.scenario_retried_award(),
-}
-sys.stdout.write("RESULT " + json.dumps(out, default=str) + "\\n")
-"""
-
-
 @pytest.fixture(scope="module")
 def sqlite_races(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    path = tmp_path_factory.mktemp("points-races") / "races.sqlite3"
-    env = dict(
-        os.environ, DATABASE_URL=f"sqlite:///{path}", DJANGO_SETTINGS_MODULE="qingshe.test_settings"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    return run_on_fresh_sqlite(
+        tmp_path_factory.mktemp("points-races"),
+        "qingshe.credit.tests.test_points_concurrency",
+        {
+            "last_item": ("scenario_last_item", {}),
+            "one_purse": ("scenario_one_purse", {}),
+            "venue": ("scenario_venue", {}),
+            "retried_award": ("scenario_retried_award", {}),
+        },
         timeout=600,
-        check=False,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stderr[-4000:]
-    result: dict = json.loads(lines[-1][len("RESULT ") :])
-    assert result["journal_mode"] == "wal"
-    return result
 
 
 def test_sqlite_100_students_redeem_the_last_item(sqlite_races: dict) -> None:

@@ -16,16 +16,11 @@ Each scenario returns plain data (rows and outcomes), so one set of checks serve
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,9 +29,9 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from qingshe.core.errors import ServiceError
+from qingshe.core.tests.sqlite_races import run_on_fresh_sqlite
 
 PG_CONNECTIONS = 50
-ROOT = Path(__file__).resolve().parents[3]
 
 
 # --- the world of one scenario ------------------------------------------------------------------
@@ -460,51 +455,21 @@ def test_pg_cancel_and_promote_race_new_sign_ups(transactional_db) -> None:
 
 
 # --- SQLite: a fresh database file in a subprocess ----------------------------------------------
-_CHILD = """
-import json, os, sys
-import qingshe.test_settings as s
-s.DATABASES["default"]["NAME"] = s.DATABASES["default"]["TEST"]["NAME"] = sys.argv[1]
-import django
-django.setup()
-from django.core.management import call_command
-from django.db import connection
-call_command("migrate", verbosity=0, interactive=False)
-from qingshe.duty.tests import test_concurrency as t
-assert connection.vendor == "sqlite" and connection.settings_dict["NAME"] == sys.argv[1]
-mode = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
-out = {
-    "journal_mode": mode,
-    "signup": t.scenario_signup(threads=20),
-    "double_checkin": t.scenario_double_checkin(),
-    "festival_burst": t.scenario_festival_burst(),
-    "group_commit_failure": t.scenario_group_commit_failure(),
-    "double_confirm": t.scenario_double_confirm(),
-    "cancel_and_promote": t.scenario_cancel_and_promote(),
-}
-sys.stdout.write("RESULT " + json.dumps(out, default=str) + "\\n")
-"""
-
-
 @pytest.fixture(scope="module")
 def sqlite_races(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    path = tmp_path_factory.mktemp("races") / "races.sqlite3"
-    env = dict(
-        os.environ, DATABASE_URL=f"sqlite:///{path}", DJANGO_SETTINGS_MODULE="qingshe.test_settings"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    return run_on_fresh_sqlite(
+        tmp_path_factory.mktemp("races"),
+        "qingshe.duty.tests.test_concurrency",
+        {
+            "signup": ("scenario_signup", {"threads": 20}),
+            "double_checkin": ("scenario_double_checkin", {}),
+            "festival_burst": ("scenario_festival_burst", {}),
+            "group_commit_failure": ("scenario_group_commit_failure", {}),
+            "double_confirm": ("scenario_double_confirm", {}),
+            "cancel_and_promote": ("scenario_cancel_and_promote", {}),
+        },
         timeout=300,
-        check=False,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stderr[-4000:]
-    result: dict = json.loads(lines[-1][len("RESULT ") :])
-    assert result["journal_mode"] == "wal"
-    return result
 
 
 def test_sqlite_200_sign_ups_for_10_places(sqlite_races: dict) -> None:
