@@ -23,7 +23,7 @@ from qingshe.programmes.models import (
     RecruitmentCall,
     ServiceRecord,
 )
-from qingshe.programmes.quotas import quota_pct
+from qingshe.programmes.quotas import quota_met, quota_pct
 from qingshe.reports.models import TypicalCase
 
 COUNTED_PAIRING_STATES = (Pairing.State.APPROVED, Pairing.State.ACTIVE, Pairing.State.ENDED)
@@ -181,7 +181,14 @@ class DepartmentCompliance:
 
     @property
     def met(self) -> bool:
-        return self.branches_met and self.students_met
+        return quota_met(
+            branches_in=self.branches_taking_part,
+            branches_total=self.branches_total,
+            students_in=self.students_taking_part,
+            students_total=self.students_total,
+            branch_quota_pct=self.branch_quota_pct,
+            student_quota_pct=self.student_quota_pct,
+        )
 
 
 @dataclass
